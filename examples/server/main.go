@@ -1,0 +1,216 @@
+// Command server is a complete oauthkit authorization server with demo data: run it with
+// `go run ./examples/server`, open the printed URL, sign in, approve the app, and watch a
+// real OAuth client receive tokens.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/internal/password"
+	"github.com/oauthkit/oauthkit/internal/secrets"
+	"github.com/oauthkit/oauthkit/memstore"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+//go:embed config.json
+var demoConfig []byte
+
+const (
+	demoRedirect = "http://127.0.0.1:9999/callback"
+	demoScopes   = "chats--my:ro chats--all:ro chats--all:rw customers:own"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	issuer := fs.String("issuer", "", "issuer URL (default http://ADDR)")
+	configPath := fs.String("config", "", "JSON file with organizations, accounts, scopes and clients (default: the embedded demo config.json)")
+	db := fs.String("db", "memory", "storage: memory")
+	demoAddr := fs.String("demo-client", "127.0.0.1:9999", "address of the built-in demo OAuth client; empty disables it")
+	errorPage := fs.Bool("error-page-mode", false, "send every authorization error to the error page, never to the client")
+	hashPassword := fs.Bool("hash-password", false, "read a password on stdin, print its argon2id hash for config.json, and exit")
+	hashSecret := fs.Bool("hash-secret", false, "read a client secret on stdin, print its keyed hash for config.json, and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	raw := demoConfig
+	if *configPath != "" {
+		b, err := os.ReadFile(*configPath)
+		if err != nil {
+			return err
+		}
+		raw = b
+	}
+	cfg, err := parseConfig(raw)
+	if err != nil {
+		return err
+	}
+	key, err := cfg.hashKey()
+	if env := os.Getenv("OAUTHKIT_HASH_KEY"); env != "" {
+		key, err = hex.DecodeString(env)
+	}
+	if err != nil {
+		return err
+	}
+
+	switch {
+	case *hashPassword:
+		pw, err := readLine(stdin)
+		if err != nil {
+			return err
+		}
+		h, err := password.Hash(pw, password.Default)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, h)
+		return nil
+	case *hashSecret:
+		sec, err := readLine(stdin)
+		if err != nil {
+			return err
+		}
+		h, err := secrets.NewHasher(key)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, h.Hash(sec))
+		return nil
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if *issuer == "" {
+		*issuer = "http://" + ln.Addr().String()
+	}
+	st, err := openStorage(*db)
+	if err != nil {
+		return err
+	}
+	cat, err := cfg.catalog()
+	if err != nil {
+		return err
+	}
+	if err := cfg.seed(ctx, st, cat, time.Now()); err != nil {
+		return err
+	}
+	srv, err := flows.New(flows.Config{
+		Issuer:        *issuer,
+		Storage:       st,
+		HashKey:       key,
+		Scopes:        cat,
+		ErrorPageMode: *errorPage,
+	})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	srv.Mount(mux)
+
+	servers := []*http.Server{{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
+	go func() { _ = servers[0].Serve(ln) }()
+
+	// The demo app registers http://127.0.0.1:9999/callback; for a loopback IP any port
+	// matches (RFC 8252 §7.3), so the demo client may listen elsewhere.
+	redirect, demoURL := demoRedirect, ""
+	var dln net.Listener
+	if *demoAddr != "" {
+		if dln, err = net.Listen("tcp", *demoAddr); err != nil {
+			fmt.Fprintf(stdout, "demo client not started (%v); choose another -demo-client address\n\n", err)
+			dln = nil
+		} else {
+			redirect = "http://" + dln.Addr().String() + "/callback"
+			demoURL = "http://" + dln.Addr().String() + "/"
+		}
+	}
+	curl := fmt.Sprintf("curl -s %s/v2/token -u demo-server-app:demo-server-secret \\\n  -d grant_type=authorization_code -d redirect_uri=%s", *issuer, redirect)
+	if dln != nil {
+		dc := newDemoClient(&oauth2.Config{
+			ClientID:     "demo-server-app",
+			ClientSecret: "demo-server-secret",
+			Endpoint:     oauth2.Endpoint{AuthURL: *issuer + "/", TokenURL: *issuer + "/v2/token", AuthStyle: oauth2.AuthStyleInHeader},
+			RedirectURL:  redirect,
+			Scopes:       strings.Fields(demoScopes),
+		}, curl)
+		ds := &http.Server{Handler: dc.routes(), ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, ds)
+		go func() { _ = ds.Serve(dln) }()
+	}
+	printWelcome(stdout, *issuer, demoURL, redirect, curl)
+
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(shutdown)
+	}
+	return nil
+}
+
+func openStorage(dsn string) (store.Storage, error) {
+	switch {
+	case dsn == "memory":
+		return memstore.New(), nil
+	default:
+		return nil, fmt.Errorf("-db %q: only \"memory\" is available in this version", dsn)
+	}
+}
+
+func printWelcome(w io.Writer, issuer, demoURL, redirect, curl string) {
+	authURL := issuer + "/?" + url.Values{
+		"response_type": {"code"},
+		"client_id":     {"demo-server-app"},
+		"redirect_uri":  {redirect},
+		"scope":         {demoScopes},
+		"state":         {"demo-state"},
+	}.Encode()
+	fmt.Fprintf(w, "oauthkit authorization server listening on %s\n\n", issuer)
+	fmt.Fprintf(w, "Demo accounts (organization org-demo):\n  agent@example.com / agent-pass-123   (role agent)\n  admin@example.com / admin-pass-123   (role administrator)\n\n")
+	if demoURL != "" {
+		fmt.Fprintf(w, "Open the demo app and sign in:\n  %s\n\n", demoURL)
+	}
+	fmt.Fprintf(w, "Or start an authorization request by hand:\n  %s\n", authURL)
+	fmt.Fprintf(w, "and exchange the code it returns:\n  %s \\\n  -d code=CODE\n\n", curl)
+}
+
+func readLine(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 4096))
+	if err != nil {
+		return "", err
+	}
+	s := strings.TrimRight(string(b), "\r\n")
+	if s == "" {
+		return "", errors.New("nothing on stdin")
+	}
+	return s, nil
+}

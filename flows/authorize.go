@@ -1,0 +1,235 @@
+package flows
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/oauthkit/oauthkit/internal/secrets"
+	"github.com/oauthkit/oauthkit/redirecturi"
+	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// authzRequest is an authorization request whose client and redirect URI have been
+// validated, so errors may go back to the client.
+type authzRequest struct {
+	raw          string // the original query, replayed after sign-in and consent
+	client       store.Client
+	redirectURI  string
+	responseType string
+	state        string
+	scopes       scopes.Set
+	challenge    string
+	method       string
+	forceConsent bool
+}
+
+// AuthorizeHandler returns the authorization endpoint (RFC 6749 §3.1, R-AUTHZ). GET
+// receives the client's request; POST receives the consent form, which carries the original
+// request back together with the person's decision and a CSRF token.
+func (s *Server) AuthorizeHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			s.authorize(w, r, r.URL.RawQuery, "")
+		case http.MethodPost:
+			s.postConsent(w, r)
+		default:
+			w.Header().Set("Allow", "GET, HEAD, POST")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		}
+	})
+}
+
+// authorize runs an authorization request. decision is "" for a fresh request, or the
+// consent form's "allow" or "deny".
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision string) {
+	req, e := s.parseAuthz(r, raw)
+	if e != nil {
+		if req == nil {
+			s.toErrorPage(w, r, e)
+		} else {
+			s.authzError(w, r, req, e)
+		}
+		return
+	}
+	acct, ok, err := s.auth.Account(r)
+	if err != nil {
+		s.authzError(w, r, req, unavailable(err))
+		return
+	}
+	if !ok {
+		// R-AUTHZ-5: sign in, then come back to this very request.
+		s.auth.SignIn(w, r, s.cfg.Paths.Authorize+"?"+raw)
+		return
+	}
+	if req.client.OrganizationID != "" && req.client.OrganizationID != acct.OrganizationID {
+		s.authzError(w, r, req, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "the app is private to another organization"))
+		return
+	}
+	// R-AUTHZ-7: administrator-only scopes need the administrator role.
+	if admin := s.catalog.AdminOnly(req.scopes); len(admin) > 0 && !acct.HasRole(s.cfg.AdminRole) {
+		s.authzError(w, r, req, invalidScope("the scopes %s need an administrator", strings.Join(admin, ",")))
+		return
+	}
+	switch decision {
+	case "deny":
+		s.authzError(w, r, req, oauthErr(ErrAccessDenied, http.StatusBadRequest, "the user denied the request"))
+		return
+	case "allow":
+		if err := s.rememberGrant(r, acct, req); err != nil {
+			s.authzError(w, r, req, unavailable(err))
+			return
+		}
+	default:
+		need, err := s.needsConsent(r, acct, req)
+		if err != nil {
+			s.authzError(w, r, req, unavailable(err))
+			return
+		}
+		if need {
+			s.showConsent(w, r, acct, req)
+			return
+		}
+	}
+	s.issueCode(w, r, acct, req)
+}
+
+// parseAuthz validates an authorization request. It checks client_id and redirect_uri
+// first (R-AUTHZ-2); until both are trusted it returns a nil request, and the error must go
+// to the error page, never to the redirect URI.
+func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error) {
+	vs, err := url.ParseQuery(raw)
+	if err != nil || len(vs["client_id"]) > 1 || len(vs["redirect_uri"]) > 1 {
+		return nil, invalidRequest("the request parameters are malformed or repeated")
+	}
+	clientID, redirect := vs.Get("client_id"), vs.Get("redirect_uri")
+	if clientID == "" {
+		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "client_id is missing")
+	}
+	client, err := s.store.Client(r.Context(), clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "the client is not known")
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if len(client.RedirectURIs) == 0 {
+		return nil, detailErr(ErrUnauthorizedClient, DetailRedirectURINotSet, "the client has no redirect URI")
+	}
+	if redirect == "" || redirecturi.Match(client.RedirectURIs, redirect) != nil {
+		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
+	}
+
+	req := &authzRequest{raw: raw, client: client, redirectURI: redirect}
+	p, err := parseQuery(raw)
+	if err != nil {
+		return req, invalidRequest("%s", paramErrorText(err))
+	}
+	req.state = p["state"]
+	req.responseType = p["response_type"]
+	switch req.responseType {
+	case "code":
+	case "":
+		return req, invalidRequest("response_type is missing")
+	default:
+		return req, oauthErr(ErrUnsupportedResponseType, http.StatusBadRequest, "response_type must be code")
+	}
+
+	// R-AUTHZ-7: the request may narrow the client's scopes, never widen them; no scope
+	// parameter means all of them.
+	allowed := scopes.New(client.Scopes...)
+	req.scopes = allowed
+	if rawScope, ok := p["scope"]; ok {
+		if req.scopes, err = scopes.Parse(rawScope); err != nil {
+			return req, invalidScope("the scope parameter is malformed")
+		}
+	}
+	if unknown := s.catalog.Unknown(req.scopes); len(unknown) > 0 {
+		return req, invalidScope("unknown scope %s", strings.Join(unknown, ","))
+	}
+	if !req.scopes.IsSubsetOf(allowed) {
+		return req, invalidScope("the client may not request %s", req.scopes.Minus(allowed).String())
+	}
+	if req.scopes.IsEmpty() {
+		return req, invalidScope("no scope requested")
+	}
+
+	// R-AUTHZ-4: PKCE.
+	req.challenge = p["code_challenge"]
+	method, ok := pkceMethod(p["code_challenge_method"])
+	switch {
+	case !ok:
+		return req, invalidRequest("code_challenge_method must be S256 or plain")
+	case req.challenge == "" && p["code_challenge_method"] != "":
+		return req, invalidRequest("code_challenge_method was sent without code_challenge")
+	case req.challenge == "" && (client.Public || client.RequirePKCE):
+		return req, invalidRequest("this client must use PKCE: code_challenge is missing")
+	case req.challenge != "" && !validPKCEString(req.challenge):
+		return req, invalidRequest("code_challenge must be 43 to 128 characters from [A-Za-z0-9-._~]")
+	case req.challenge != "" && s.cfg.RequireS256 && method != PKCEMethodS256:
+		return req, invalidRequest("code_challenge_method must be S256")
+	}
+	if req.challenge != "" {
+		req.method = method
+	}
+	req.forceConsent = slices.Contains(strings.Fields(p["prompt"]), "consent")
+	return req, nil
+}
+
+func detailErr(code, detail, desc string) *Error {
+	return &Error{Code: code, Detail: detail, Description: desc, Status: http.StatusBadRequest}
+}
+
+// authzError reports e for a request whose client and redirect URI are trusted: back to the
+// client with error, error_description, state and iss (RFC 6749 §4.1.2.1, RFC 9207), or to
+// the error page in error-page mode (R-ERR-2).
+func (s *Server) authzError(w http.ResponseWriter, r *http.Request, req *authzRequest, e *Error) {
+	if s.cfg.ErrorPageMode {
+		s.toErrorPage(w, r, e)
+		return
+	}
+	if e.Err != nil {
+		s.log.ErrorContext(r.Context(), "oauthkit: authorization failed", "code", e.Code, "err", e.Err)
+	}
+	q := url.Values{"error": {e.Code}, "iss": {s.cfg.Issuer}}
+	if e.Description != "" {
+		q.Set("error_description", e.Description)
+	}
+	if req.state != "" {
+		q.Set("state", req.state)
+	}
+	http.Redirect(w, r, req.redirectURI+"?"+q.Encode(), redirectStatus(r))
+}
+
+// issueCode stores a new authorization code for the request and redirects to the client
+// with code, state and iss (R-AUTHZ-8).
+func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, acct store.Account, req *authzRequest) {
+	code, h := s.mint(markCode)
+	now := s.now()
+	c := store.AuthorizationCode{
+		Hash:                h,
+		ClientID:            req.client.ID,
+		AccountID:           acct.ID,
+		OrganizationID:      acct.OrganizationID,
+		RedirectURI:         req.redirectURI,
+		Scopes:              req.scopes.Names(),
+		CodeChallenge:       req.challenge,
+		CodeChallengeMethod: req.method,
+		FamilyID:            secrets.ID(),
+		IssuedAt:            now,
+		ExpiresAt:           now.Add(s.cfg.CodeLifetime),
+	}
+	if err := s.store.CreateCode(r.Context(), c); err != nil {
+		s.authzError(w, r, req, unavailable(err))
+		return
+	}
+	q := url.Values{"code": {code}, "iss": {s.cfg.Issuer}}
+	if req.state != "" {
+		q.Set("state", req.state)
+	}
+	http.Redirect(w, r, req.redirectURI+"?"+q.Encode(), redirectStatus(r))
+}

@@ -1,0 +1,90 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// authenticateClient authenticates the client of a token-endpoint request (RFC 6749 §2.3,
+// R-TOKEN-2, R-SEC-3): client_secret_basic or client_secret_post for confidential clients,
+// none (client_id only) for public clients.
+//
+// Error mapping (documented in README): no client_id, or an unknown one, is the seed's
+// unauthorized_client; a wrong, missing or superfluous secret is RFC 6749's invalid_client
+// with 401 (and WWW-Authenticate: Basic when Basic was used); Basic and a body secret
+// together, or a secret in the query string, is invalid_request; too many failures is 429.
+func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params) (store.Client, *Error) {
+	if q := r.URL.Query(); q.Has("client_secret") {
+		return store.Client{}, invalidRequest("client_secret must not be sent in the query string")
+	}
+	id, secret := p["client_id"], p["client_secret"]
+	basic := false
+	if h := r.Header.Get("Authorization"); h != "" {
+		user, pass, ok := r.BasicAuth()
+		if !ok {
+			return store.Client{}, invalidRequest("the Authorization header is not valid HTTP Basic")
+		}
+		// RFC 6749 §2.3.1: the client id and secret are form-urlencoded before Basic.
+		u, err1 := url.QueryUnescape(user)
+		pw, err2 := url.QueryUnescape(pass)
+		if err1 != nil || err2 != nil {
+			return store.Client{}, invalidRequest("the Basic credentials are not correctly form-urlencoded")
+		}
+		if secret != "" {
+			return store.Client{}, invalidRequest("use one client authentication method, not Basic and client_secret together")
+		}
+		if id != "" && id != u {
+			return store.Client{}, invalidRequest("client_id differs from the Basic credentials")
+		}
+		id, secret, basic = u, pw, true
+	}
+	if id == "" {
+		return store.Client{}, clientErr(ErrUnauthorizedClient, "client_id is missing", basic)
+	}
+	now := s.now()
+	if blocked, wait := s.limiter.blocked(id, now); blocked {
+		e := clientErr(ErrInvalidClient, "too many failed client authentications; retry later", basic)
+		e.Status, e.challenge, e.retryAfter = http.StatusTooManyRequests, "", wait
+		return store.Client{}, e
+	}
+	c, err := s.store.Client(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Client{}, clientErr(ErrUnauthorizedClient, "the client is not known", basic)
+	}
+	if err != nil {
+		return store.Client{}, unavailable(err)
+	}
+	if c.Public {
+		if secret != "" {
+			return store.Client{}, clientErr(ErrInvalidClient, "a public client has no secret", basic)
+		}
+		return c, nil
+	}
+	if secret == "" {
+		return store.Client{}, clientErr(ErrInvalidClient, "client authentication is required", basic)
+	}
+	if !s.hasher.Equal(secret, c.SecretHash) {
+		s.limiter.fail(id, now)
+		s.log.WarnContext(ctx, "oauthkit: client authentication failed", "client_id", id)
+		return store.Client{}, clientErr(ErrInvalidClient, "client authentication failed", basic)
+	}
+	return c, nil
+}
+
+// clientErr builds a client-authentication error: 401 with a Basic challenge when the
+// client used Basic (RFC 6749 §5.2), otherwise 401 for invalid_client and 400 for
+// unauthorized_client.
+func clientErr(code, desc string, basic bool) *Error {
+	e := &Error{Code: code, Description: desc, Status: http.StatusBadRequest}
+	if code == ErrInvalidClient || basic {
+		e.Status = http.StatusUnauthorized
+	}
+	if basic {
+		e.challenge = `Basic realm="oauthkit", charset="UTF-8"`
+	}
+	return e
+}

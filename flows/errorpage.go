@@ -1,0 +1,65 @@
+package flows
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// errorPageText explains each oauth_exception to a person (R-ERR-2, R-ERR-4).
+var errorPageText = map[string][2]string{
+	ErrInvalidRequest:          {"The request was not valid", "The app sent a sign-in request that is missing something or is malformed. Go back to the app and try again; if it keeps happening, the app needs fixing."},
+	ErrUnauthorizedClient:      {"This app cannot sign you in", "The app is not allowed to ask for access this way. Its configuration needs fixing by its developer."},
+	ErrAccessDenied:            {"Access was not granted", "The request for access was denied."},
+	ErrUnsupportedResponseType: {"This kind of sign-in is not supported", "The app asked for a response type this server does not offer."},
+	ErrInvalidScope:            {"The app asked for permissions it cannot have", "The requested permissions are unknown, not allowed for this app, or need a role your account does not have."},
+	ErrServerError:             {"Something went wrong on our side", "The server ran into an unexpected problem. Please try again in a moment."},
+	ErrTemporarilyUnavailable:  {"The service is temporarily unavailable", "Please try again in a moment."},
+	ErrMissingGrant:            {"The app is missing your permission", "The permissions this app needs were never given, were rejected, or have changed since."},
+}
+
+// detailText explains each exception_details value.
+var detailText = map[string]string{
+	DetailClientIDNotFound:   "The app's client ID is missing or does not exist.",
+	DetailRedirectURINotSet:  "The app has no redirect URI configured, so there is nowhere safe to send you back to.",
+	DetailInvalidRedirectURI: "The app asked to send you back to an address it has not registered, so you were not sent there.",
+	DetailTooManyRedirects:   "The app redirected here too many times in a short time; it may be stuck in a loop.",
+}
+
+// errorPageData is what the "error" template receives.
+type errorPageData struct {
+	Title, Message, Code, Detail, DetailMessage string
+}
+
+// ErrorPageHandler returns the error page (the seed's /ooops): a friendly explanation of
+// the oauth_exception and exception_details in its query, with both codes visible for
+// support. Only known codes are echoed; anything else shows a generic message.
+func (s *Server) ErrorPageHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		q := r.URL.Query()
+		d := errorPageData{Title: "Something went wrong", Message: "The sign-in could not be completed.", Code: "unknown"}
+		if t, ok := errorPageText[q.Get("oauth_exception")]; ok {
+			d.Code, d.Title, d.Message = q.Get("oauth_exception"), t[0], t[1]
+		}
+		if m, ok := detailText[q.Get("exception_details")]; ok {
+			d.Detail, d.DetailMessage = q.Get("exception_details"), m
+		}
+		s.render(w, r, http.StatusOK, "error", d)
+	})
+}
+
+// toErrorPage sends the person to the error page with e's code and detail.
+func (s *Server) toErrorPage(w http.ResponseWriter, r *http.Request, e *Error) {
+	if e.Err != nil {
+		s.log.ErrorContext(r.Context(), "oauthkit: authorization failed", "code", e.Code, "err", e.Err)
+	}
+	q := url.Values{"oauth_exception": {e.Code}}
+	if e.Detail != "" {
+		q.Set("exception_details", e.Detail)
+	}
+	http.Redirect(w, r, s.cfg.Paths.ErrorPage+"?"+q.Encode(), redirectStatus(r))
+}

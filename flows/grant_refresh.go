@@ -1,0 +1,83 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// RefreshTokenGrant returns the grant_type=refresh_token handler (RFC 6749 §6, R-TOKEN-5).
+//
+// A confidential client's refresh token does not rotate: the response repeats it. A public
+// client's refresh token rotates on every use (OAuth 2.1 §4.3.1); presenting a rotated one
+// again is treated as theft and revokes the whole token family (RFC 9700 §4.14.2).
+// The request may narrow the scope; asking for a scope that was not granted is
+// access_denied, as the seed specifies.
+func (s *Server) RefreshTokenGrant() Grant { return refreshGrant{s} }
+
+type refreshGrant struct{ s *Server }
+
+func (refreshGrant) GrantType() string { return "refresh_token" }
+
+func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
+	s, p := g.s, req.Params
+	refresh := p["refresh_token"]
+	if refresh == "" {
+		return nil, invalidRequest("refresh_token is missing")
+	}
+	old, err := s.store.Token(ctx, s.hasher.Hash(refresh), req.Now)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && old.Kind != store.KindRefresh) {
+		return nil, invalidGrant("the refresh token is invalid, expired or revoked")
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if old.ClientID != req.Client.ID {
+		return nil, invalidGrant("the refresh token was issued to another client")
+	}
+	if !old.RotatedAt.IsZero() {
+		s.revokeFamily(ctx, old.FamilyID, "rotated refresh token reused")
+		return nil, invalidGrant("the refresh token has already been used")
+	}
+
+	granted := scopes.New(old.Scopes...)
+	want := granted
+	if raw, ok := p["scope"]; ok {
+		want, err = scopes.Parse(raw)
+		if err != nil {
+			return nil, invalidScope("the scope parameter is malformed")
+		}
+		if !want.IsSubsetOf(granted) {
+			return nil, oauthErr(ErrAccessDenied, http.StatusBadRequest, "the requested scopes include a scope that was not originally granted")
+		}
+	}
+
+	base := old
+	base.Scopes = want.Names()
+	access, at := s.newToken(store.KindAccess, base, req.Now)
+	at.FromRefresh = true
+	is := store.Issue{Limits: s.limits()}
+	respRefresh := refresh
+	if req.Client.Public {
+		next, rt := s.newToken(store.KindRefresh, old, req.Now)
+		at.RefreshID = rt.ID
+		is.Tokens, is.RotateID, respRefresh = []store.Token{at, rt}, old.ID, next
+	} else {
+		at.RefreshID = old.ID
+		is.Tokens = []store.Token{at}
+	}
+	switch err := s.store.IssueTokens(ctx, req.Now, is); {
+	case errors.Is(err, store.ErrConflict) && is.RotateID != "":
+		// Another request rotated this token first: one of the two is not the client.
+		s.revokeFamily(ctx, old.FamilyID, "refresh token rotated concurrently")
+		return nil, invalidGrant("the refresh token has already been used")
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalidGrant("the refresh token is invalid, expired or revoked")
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	return s.tokenResponse(access, at, respRefresh, req.Now), nil
+}

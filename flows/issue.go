@@ -1,0 +1,74 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/oauthkit/oauthkit/internal/secrets"
+	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// Readable markers after the token prefix, one per kind of secret.
+const (
+	markCode    = "ac_"
+	markAccess  = "at_"
+	markRefresh = "rt_"
+	markSession = "se_"
+	markCSRF    = "cs_"
+)
+
+// mint returns a new secret of the given mark and its record skeleton.
+func (s *Server) mint(mark string) (string, store.Hash) {
+	secret := secrets.New(s.cfg.TokenPrefix + mark)
+	return secret, s.hasher.Hash(secret)
+}
+
+// newToken returns a token string and its record, copied from base with identity, hash and
+// times filled in.
+func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time) (string, store.Token) {
+	mark, ttl := markAccess, s.cfg.AccessTokenLifetime
+	if kind == store.KindRefresh {
+		mark, ttl = markRefresh, s.cfg.RefreshTokenLifetime
+	}
+	secret, h := s.mint(mark)
+	t := base
+	t.Hash, t.ID, t.Kind = h, secrets.ID(), kind
+	t.IssuedAt, t.ExpiresAt = now, now.Add(ttl)
+	t.RotatedAt = time.Time{}
+	t.RefreshID, t.FromRefresh = "", false
+	return secret, t
+}
+
+// limits returns the per-(client, account) caps for IssueTokens (R-TOKEN-7).
+func (s *Server) limits() map[store.TokenKind]int {
+	if s.cfg.TokenLimit < 0 {
+		return nil
+	}
+	return map[store.TokenKind]int{store.KindAccess: s.cfg.TokenLimit, store.KindRefresh: s.cfg.TokenLimit}
+}
+
+// tokenResponse builds the JSON answer for an access token (and optional refresh token).
+func (s *Server) tokenResponse(access string, at store.Token, refresh string, now time.Time) *TokenResponse {
+	return &TokenResponse{
+		AccessToken:    access,
+		TokenType:      "Bearer",
+		ExpiresIn:      int64(at.ExpiresAt.Sub(now) / time.Second),
+		RefreshToken:   refresh,
+		Scope:          scopes.New(at.Scopes...).String(),
+		AccountID:      at.AccountID,
+		OrganizationID: at.OrganizationID,
+	}
+}
+
+// revokeFamily revokes every token descended from one grant after a replay (RFC 9700 §4.5,
+// R-TOKEN-3, R-TOKEN-5) and logs the event. A storage failure here is logged: the replay is
+// refused either way.
+func (s *Server) revokeFamily(ctx context.Context, familyID, why string) {
+	if err := s.store.RevokeFamily(ctx, familyID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.ErrorContext(ctx, "oauthkit: revoking a token family failed", "family", familyID, "err", err)
+		return
+	}
+	s.log.WarnContext(ctx, "oauthkit: token family revoked", "family", familyID, "reason", why)
+}

@@ -1,0 +1,221 @@
+package flows
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/oauthkit/oauthkit/internal/password"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// Identity exceptions: why sign-in failed, sent to the login page as identity_exception
+// (R-ERR-3).
+const (
+	IdentityInvalidRequest           = "invalid_request"
+	IdentityUnauthorized             = "unauthorized"
+	IdentityServerError              = "server_error"
+	IdentityAccessDenied             = "access_denied"
+	IdentityLost                     = "identity_lost"
+	IdentityCredentialsLoginDisabled = "credentials_login_disabled"
+)
+
+var identityText = map[string]string{
+	IdentityInvalidRequest:           "The sign-in request was not valid. Please try again.",
+	IdentityUnauthorized:             "The email or password is not correct.",
+	IdentityServerError:              "Something went wrong on our side. Please try again in a moment.",
+	IdentityAccessDenied:             "Your account is not allowed to sign in.",
+	IdentityLost:                     "You have been signed out. Please sign in again.",
+	IdentityCredentialsLoginDisabled: "Password sign-in is disabled for this account. Use your organization's sign-in instead.",
+}
+
+// loginPageData is what the "login" template receives.
+type loginPageData struct {
+	Action, LogoutPath, CSRF, ReturnTo, Email string
+	Error, ErrorCode                          string
+	Account                                   string // the signed-in login, if any
+}
+
+// LoginHandler returns /login, where sign-in starts. Without a federated provider it
+// forwards, query and all, to the password sign-in page.
+func (s *Server) LoginHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target := s.cfg.Paths.PasswordLogin
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+	})
+}
+
+// PasswordLoginHandler returns the password sign-in page (the seed's /old-login, R-LOGIN-1):
+// GET shows the form, POST checks email and password (argon2id, constant-time failure
+// paths, one generic error) and starts a session.
+func (s *Server) PasswordLoginHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			s.showLogin(w, r)
+		case http.MethodPost:
+			s.postLogin(w, r)
+		default:
+			w.Header().Set("Allow", "GET, HEAD, POST")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		}
+	})
+}
+
+func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	d := loginPageData{
+		Action:     s.cfg.Paths.PasswordLogin,
+		LogoutPath: s.cfg.Paths.Logout,
+		CSRF:       s.csrfToken(w, r),
+		ReturnTo:   safeReturnTo(q.Get("return_to")),
+		Email:      q.Get("entity_id"),
+	}
+	if code := q.Get("identity_exception"); identityText[code] != "" {
+		d.Error, d.ErrorCode = identityText[code], code
+	}
+	if d.ReturnTo == "" && d.Error == "" {
+		if acct, ok, _ := s.currentAccount(r); ok {
+			d.Account = acct.Login
+		}
+	}
+	s.render(w, r, http.StatusOK, "login", d)
+}
+
+func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, e := readFormParams(w, r)
+	if e != nil {
+		s.loginFailed(w, r, IdentityInvalidRequest, "", "")
+		return
+	}
+	returnTo := safeReturnTo(p["return_to"])
+	if !s.checkCSRF(r, p[csrfField]) {
+		s.loginFailed(w, r, IdentityInvalidRequest, "", returnTo)
+		return
+	}
+	email := strings.ToLower(strings.TrimSpace(p["email"]))
+	pw := p["password"]
+	if email == "" || pw == "" || len(email) > 320 || len(pw) > 1024 {
+		s.loginFailed(w, r, IdentityInvalidRequest, email, returnTo)
+		return
+	}
+	now := s.now()
+	if blocked, _ := s.logins.blocked(email, now); blocked {
+		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
+		return
+	}
+	acct, err := s.store.AccountByLogin(ctx, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		password.Waste(pw)
+		s.logins.fail(email, now)
+		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
+		return
+	case err != nil:
+		s.log.ErrorContext(ctx, "oauthkit: sign-in lookup failed", "err", err)
+		s.loginFailed(w, r, IdentityServerError, email, returnTo)
+		return
+	}
+	ok := false
+	if acct.PasswordHash == "" {
+		password.Waste(pw)
+	} else if ok, err = password.Verify(pw, acct.PasswordHash); err != nil {
+		s.log.ErrorContext(ctx, "oauthkit: stored password hash is malformed", "account_id", acct.ID, "err", err)
+	}
+	if !ok {
+		s.logins.fail(email, now)
+		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
+		return
+	}
+	// Checked only after the password, so the answer reveals nothing to a guesser.
+	if acct.PasswordLoginDisabled {
+		s.loginFailed(w, r, IdentityCredentialsLoginDisabled, email, returnTo)
+		return
+	}
+	if err := s.startSession(ctx, w, r, acct); err != nil {
+		s.log.ErrorContext(ctx, "oauthkit: starting a session failed", "err", err)
+		s.loginFailed(w, r, IdentityServerError, email, returnTo)
+		return
+	}
+	if returnTo == "" {
+		returnTo = s.cfg.Paths.PasswordLogin
+	}
+	http.Redirect(w, r, returnTo, http.StatusSeeOther)
+}
+
+// loginFailed sends the person back to the sign-in page with identity_exception (R-ERR-3).
+// entity_id echoes the login that was typed, whether or not it exists, so the page can
+// prefill it without revealing which logins exist.
+func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, code, email, returnTo string) {
+	q := url.Values{"identity_exception": {code}}
+	if email != "" {
+		q.Set("entity_id", email)
+	}
+	if returnTo != "" {
+		q.Set("return_to", returnTo)
+	}
+	http.Redirect(w, r, s.cfg.Paths.PasswordLogin+"?"+q.Encode(), http.StatusSeeOther)
+}
+
+// LogoutHandler returns /logout: GET shows a sign-out button, POST (with CSRF token) ends
+// the session and returns to the sign-in page.
+func (s *Server) LogoutHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			d := struct{ Action, CSRF, Account, LoginPath string }{
+				Action: s.cfg.Paths.Logout, CSRF: s.csrfToken(w, r), LoginPath: s.cfg.Paths.Login,
+			}
+			if acct, ok, _ := s.currentAccount(r); ok {
+				d.Account = acct.Login
+			}
+			s.render(w, r, http.StatusOK, "logout", d)
+		case http.MethodPost:
+			p, e := readFormParams(w, r)
+			if e != nil || !s.checkCSRF(r, p[csrfField]) {
+				http.Redirect(w, r, s.cfg.Paths.Logout, http.StatusSeeOther)
+				return
+			}
+			if err := s.endSession(r.Context(), w, r); err != nil {
+				s.log.ErrorContext(r.Context(), "oauthkit: ending a session failed", "err", err)
+			}
+			http.Redirect(w, r, s.cfg.Paths.Login, http.StatusSeeOther)
+		default:
+			w.Header().Set("Allow", "GET, HEAD, POST")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		}
+	})
+}
+
+// safeReturnTo returns s if it is a path on this server ("/..." but not "//..." or "/\...",
+// no scheme, host or control characters), else "". It keeps the sign-in pages from being an
+// open redirect.
+func safeReturnTo(s string) string {
+	if s == "" || s[0] != '/' || len(s) > 4096 || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\' {
+			return ""
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return ""
+	}
+	return s
+}
+
+// readFormParams reads a form POST body (application/x-www-form-urlencoded only), bounded
+// and with repeated fields refused.
+func readFormParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
+	if !strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/x-www-form-urlencoded") {
+		return nil, invalidRequest("the form must be application/x-www-form-urlencoded")
+	}
+	return readBodyParams(w, r)
+}

@@ -1,0 +1,125 @@
+package flows
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+)
+
+// maxBodyBytes bounds every request body the server reads.
+const maxBodyBytes = 64 << 10
+
+// params holds a request's parameters, each present at most once (RFC 6749 §3.1: "Request
+// and response parameters MUST NOT be included more than once"). A parameter sent without
+// a value is treated as omitted.
+type params map[string]string
+
+var (
+	errDuplicate = errors.New("a parameter is repeated")
+	errEncoding  = errors.New("the parameters are not correctly encoded")
+)
+
+// parseQuery parses an application/x-www-form-urlencoded string strictly: a bad escape, a
+// semicolon separator or a repeated name is an error.
+func parseQuery(raw string) (params, error) {
+	vs, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, errEncoding
+	}
+	p := make(params, len(vs))
+	for k, v := range vs {
+		if len(v) > 1 {
+			return nil, errDuplicate
+		}
+		if v[0] != "" {
+			p[k] = v[0]
+		}
+	}
+	return p, nil
+}
+
+// parseJSONParams parses a JSON object whose values are strings. Repeated keys, nested
+// values and trailing data are errors: encoding/json would silently keep the last of two
+// repeated keys, which a parameter-pollution attack relies on.
+func parseJSONParams(b []byte) (params, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errEncoding
+	}
+	p := params{}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, errEncoding
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, errEncoding
+		}
+		if seen[key] {
+			return nil, errDuplicate
+		}
+		seen[key] = true
+		tok, err = dec.Token()
+		if err != nil {
+			return nil, errEncoding
+		}
+		switch v := tok.(type) {
+		case string:
+			if v != "" {
+				p[key] = v
+			}
+		case nil:
+		default:
+			return nil, errEncoding
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, errEncoding
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errEncoding
+	}
+	return p, nil
+}
+
+// readBodyParams reads a POST body of type application/x-www-form-urlencoded or
+// application/json (R-TOKEN-1), bounded by maxBodyBytes.
+func readBodyParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/x-www-form-urlencoded" && mt != "application/json") {
+		return nil, invalidRequest("the body must be application/x-www-form-urlencoded or application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			e := invalidRequest("the request body is too large")
+			e.Status = http.StatusRequestEntityTooLarge
+			return nil, e
+		}
+		return nil, invalidRequest("the request body could not be read")
+	}
+	var p params
+	if mt == "application/json" {
+		p, err = parseJSONParams(body)
+	} else {
+		p, err = parseQuery(string(body))
+	}
+	if err != nil {
+		return nil, invalidRequest("%s", paramErrorText(err))
+	}
+	return p, nil
+}
+
+func paramErrorText(err error) string {
+	if errors.Is(err, errDuplicate) {
+		return "a parameter is included more than once"
+	}
+	return "the request parameters are malformed"
+}

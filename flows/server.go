@@ -1,0 +1,233 @@
+// Package flows is the authorization server: http.Handlers for the authorization endpoint,
+// the token endpoint with one handler per grant type, password sign-in, consent and the
+// error page, over any [store.Storage].
+//
+// A Server is built once from a [Config]; its parts are ordinary http.Handlers that can be
+// mounted alone at any path, and [Server.Mount] registers them all at the default paths of
+// the seed (SPEC.md "Endpoints").
+package flows
+
+import (
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/oauthkit/oauthkit/internal/secrets"
+	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// Config configures a [Server]. Storage, Issuer, HashKey and Scopes are required; every other
+// zero field means the documented default.
+type Config struct {
+	// Issuer is the server's issuer identifier (RFC 8414): an absolute http or https URL
+	// without query or fragment. It is sent as iss in authorization responses (RFC 9207),
+	// and an https issuer makes cookies Secure.
+	Issuer string
+	// Storage holds clients, accounts, codes, tokens, grants and sessions.
+	Storage store.Storage
+	// HashKey keys the HMAC-SHA256 under which codes, tokens, client secrets and session ids
+	// are stored and looked up (at least 32 bytes). Keep it out of the database: without
+	// it, a stolen database yields no usable credential. Changing it invalidates every
+	// stored secret.
+	HashKey []byte
+	// Scopes is the scope catalog: descriptions for consent, administrator-only scopes,
+	// implication rules.
+	Scopes *scopes.Catalog
+
+	// Authenticator identifies the signed-in account. Nil means the built-in password
+	// sign-in with server-side sessions (Sessions, login and logout handlers).
+	Authenticator Authenticator
+	// Paths are where the handlers are mounted; zero fields take the defaults of
+	// [DefaultPaths].
+	Paths Paths
+	// Templates overrides the HTML pages. It must define the templates "login", "consent",
+	// "error" and "logout" (see templates/ for the data each receives). Nil means the
+	// built-in pages.
+	Templates *template.Template
+
+	// CodeLifetime is how long an authorization code is valid. Default 5 minutes.
+	CodeLifetime time.Duration
+	// AccessTokenLifetime is how long an access token is valid. Default 8 hours (28800 s).
+	AccessTokenLifetime time.Duration
+	// RefreshTokenLifetime is how long a refresh token is valid. Default 30 days.
+	RefreshTokenLifetime time.Duration
+	// SessionLifetime is how long a sign-in lasts. Default 12 hours.
+	SessionLifetime time.Duration
+	// TokenPrefix starts every token and code, like the seed's "dal:" region prefix, so
+	// that leaked tokens are recognisable. Default "oak:".
+	TokenPrefix string
+	// TokenLimit caps live access tokens and live refresh tokens per (client, account);
+	// issuing one more revokes the oldest (R-TOKEN-7). Zero means 25; negative means no
+	// limit.
+	TokenLimit int
+	// RequireS256 refuses PKCE method "plain" for every client (R-AUTHZ-4).
+	RequireS256 bool
+	// ErrorPageMode sends every authorization error to the error page, never back to the
+	// client (the seed's behaviour, R-ERR-2).
+	ErrorPageMode bool
+	// AdminRole is the role that may hold administrator-only scopes. Default
+	// "administrator".
+	AdminRole string
+	// ClientAuthMaxFailures and ClientAuthFailureWindow refuse a client's authentication
+	// with 429 after that many failures within the window (R-SEC-3). Defaults: 10 per 5
+	// minutes. The count is per process.
+	ClientAuthMaxFailures   int
+	ClientAuthFailureWindow time.Duration
+
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger receives internal errors and security events. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Paths are the URL paths of the server's pages and endpoints.
+type Paths struct {
+	// Authorize is the authorization endpoint. Default "/" (Mount also serves "/authorize").
+	Authorize string
+	// Token is the token endpoint. Default "/v2/token" (Mount also serves "/token").
+	Token string
+	// Login starts sign-in. Default "/login".
+	Login string
+	// PasswordLogin is the password sign-in page. Default "/old-login".
+	PasswordLogin string
+	// Logout ends the session. Default "/logout".
+	Logout string
+	// ErrorPage explains authorization errors to a person. Default "/ooops".
+	ErrorPage string
+}
+
+// DefaultPaths are the seed's paths.
+var DefaultPaths = Paths{
+	Authorize:     "/",
+	Token:         "/v2/token",
+	Login:         "/login",
+	PasswordLogin: "/old-login",
+	Logout:        "/logout",
+	ErrorPage:     "/ooops",
+}
+
+// Server is an OAuth 2.1 authorization server. Its methods return http.Handlers; it is safe
+// for concurrent use.
+type Server struct {
+	cfg     Config
+	store   store.Storage
+	hasher  *secrets.Hasher
+	catalog *scopes.Catalog
+	auth    Authenticator
+	pages   *template.Template
+	log     *slog.Logger
+	now     func() time.Time
+	secure  bool // issuer is https: Secure cookies
+	limiter *failureLimiter
+	logins  *failureLimiter
+	cop     *http.CrossOriginProtection
+}
+
+// New validates cfg and returns a Server. Bad configuration fails here, not per request.
+func New(cfg Config) (*Server, error) {
+	if cfg.Storage == nil {
+		return nil, errors.New("flows: Config.Storage is required")
+	}
+	if cfg.Scopes == nil {
+		return nil, errors.New("flows: Config.Scopes is required")
+	}
+	iss, err := url.Parse(cfg.Issuer)
+	if err != nil || (iss.Scheme != "https" && iss.Scheme != "http") || iss.Host == "" ||
+		iss.RawQuery != "" || iss.Fragment != "" || iss.User != nil || iss.ForceQuery {
+		return nil, errors.New("flows: Config.Issuer must be an absolute http(s) URL without query, fragment or userinfo")
+	}
+	hasher, err := secrets.NewHasher(cfg.HashKey)
+	if err != nil {
+		return nil, err
+	}
+	setDefault(&cfg.CodeLifetime, 5*time.Minute)
+	setDefault(&cfg.AccessTokenLifetime, 8*time.Hour)
+	setDefault(&cfg.RefreshTokenLifetime, 30*24*time.Hour)
+	setDefault(&cfg.SessionLifetime, 12*time.Hour)
+	setDefault(&cfg.ClientAuthFailureWindow, 5*time.Minute)
+	setDefault(&cfg.TokenPrefix, "oak:")
+	setDefault(&cfg.AdminRole, "administrator")
+	setDefault(&cfg.ClientAuthMaxFailures, 10)
+	setDefault(&cfg.TokenLimit, 25)
+	setDefault(&cfg.Paths.Authorize, DefaultPaths.Authorize)
+	setDefault(&cfg.Paths.Token, DefaultPaths.Token)
+	setDefault(&cfg.Paths.Login, DefaultPaths.Login)
+	setDefault(&cfg.Paths.PasswordLogin, DefaultPaths.PasswordLogin)
+	setDefault(&cfg.Paths.Logout, DefaultPaths.Logout)
+	setDefault(&cfg.Paths.ErrorPage, DefaultPaths.ErrorPage)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	pages := cfg.Templates
+	if pages == nil {
+		pages = defaultPages
+	}
+	for _, name := range []string{"login", "consent", "error", "logout"} {
+		if pages.Lookup(name) == nil {
+			return nil, errors.New("flows: Config.Templates must define the template " + name)
+		}
+	}
+	s := &Server{
+		cfg:     cfg,
+		store:   cfg.Storage,
+		hasher:  hasher,
+		catalog: cfg.Scopes,
+		pages:   pages,
+		log:     cfg.Logger,
+		now:     cfg.Now,
+		secure:  iss.Scheme == "https",
+		limiter: newFailureLimiter(cfg.ClientAuthMaxFailures, cfg.ClientAuthFailureWindow),
+		logins:  newFailureLimiter(cfg.ClientAuthMaxFailures, cfg.ClientAuthFailureWindow),
+		cop:     http.NewCrossOriginProtection(),
+	}
+	s.auth = cfg.Authenticator
+	if s.auth == nil {
+		s.auth = &sessionAuthenticator{s: s}
+	}
+	return s, nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// Mount registers every handler of the server on mux at the configured paths, plus the
+// seed's aliases: the authorization endpoint also at "/authorize" and the token endpoint
+// also at "/token" when they are at their defaults. The token endpoint accepts the
+// authorization_code and refresh_token grants.
+func (s *Server) Mount(mux *http.ServeMux) {
+	p := s.cfg.Paths
+	authorize := s.AuthorizeHandler()
+	token := s.TokenHandler()
+	mux.Handle(exact(p.Authorize), authorize)
+	mux.Handle(exact(p.Token), token)
+	if p.Authorize == DefaultPaths.Authorize {
+		mux.Handle("/authorize", authorize)
+	}
+	if p.Token == DefaultPaths.Token {
+		mux.Handle("/token", token)
+	}
+	mux.Handle(exact(p.Login), s.LoginHandler())
+	mux.Handle(exact(p.PasswordLogin), s.PasswordLoginHandler())
+	mux.Handle(exact(p.Logout), s.LogoutHandler())
+	mux.Handle(exact(p.ErrorPage), s.ErrorPageHandler())
+}
+
+// exact turns a path into a ServeMux pattern that matches only that path: "/" would match
+// everything.
+func exact(path string) string {
+	if len(path) > 0 && path[len(path)-1] == '/' {
+		return path + "{$}"
+	}
+	return path
+}

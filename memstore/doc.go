@@ -1,0 +1,10 @@
+// Package memstore is an in-memory implementation of [store.Storage], for tests, examples
+// and single-process servers that can afford to lose every session and token on restart.
+//
+// A [Store] is safe for concurrent use. It keeps deep copies: slices in the records passed in
+// and handed out are cloned, so callers never share memory with stored data. Every operation
+// the contract requires to be atomic runs under one write lock.
+//
+// Expired records stay in memory (they are not returned) until [Store.DeleteExpired] removes
+// them; a long-running server should call it periodically.
+package memstore

@@ -1,0 +1,262 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// ids is a set of token ids.
+type ids = map[string]struct{}
+
+// group is what a limit counts: tokens of one kind for one (client, account).
+type group struct {
+	kind      store.TokenKind
+	clientID  string
+	accountID string
+}
+
+func groupOf(t store.Token) group { return group{t.Kind, t.ClientID, t.AccountID} }
+
+// tokenIndex holds the tokens and the indexes over them. Its methods assume the caller
+// holds the store's lock (the write lock for those that change it).
+type tokenIndex struct {
+	byID     map[string]store.Token
+	byHash   map[store.Hash]string
+	byGroup  map[group]ids
+	byFamily map[string]ids
+	// byRefresh maps a refresh token id to the tokens whose RefreshID names it (whether or
+	// not that refresh token is still stored).
+	byRefresh map[string]ids
+}
+
+func newTokenIndex() tokenIndex {
+	return tokenIndex{
+		byID:      make(map[string]store.Token),
+		byHash:    make(map[store.Hash]string),
+		byGroup:   make(map[group]ids),
+		byFamily:  make(map[string]ids),
+		byRefresh: make(map[string]ids),
+	}
+}
+
+func addTo[K comparable](m map[K]ids, k K, id string) {
+	s := m[k]
+	if s == nil {
+		s = make(ids)
+		m[k] = s
+	}
+	s[id] = struct{}{}
+}
+
+func removeFrom[K comparable](m map[K]ids, k K, id string) {
+	if s := m[k]; s != nil {
+		delete(s, id)
+		if len(s) == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+func cloneToken(t store.Token) store.Token {
+	t.Scopes = slices.Clone(t.Scopes)
+	return t
+}
+
+// insert adds t, whose hash and id must be new.
+func (x *tokenIndex) insert(t store.Token) {
+	t = cloneToken(t)
+	x.byID[t.ID] = t
+	x.byHash[t.Hash] = t.ID
+	addTo(x.byGroup, groupOf(t), t.ID)
+	addTo(x.byFamily, t.FamilyID, t.ID)
+	if t.RefreshID != "" {
+		addTo(x.byRefresh, t.RefreshID, t.ID)
+	}
+}
+
+// remove deletes the token with id, if any, and only it.
+func (x *tokenIndex) remove(id string) {
+	t, ok := x.byID[id]
+	if !ok {
+		return
+	}
+	delete(x.byID, id)
+	delete(x.byHash, t.Hash)
+	removeFrom(x.byGroup, groupOf(t), id)
+	removeFrom(x.byFamily, t.FamilyID, id)
+	if t.RefreshID != "" {
+		removeFrom(x.byRefresh, t.RefreshID, id)
+	}
+}
+
+// removeAll deletes the tokens with the given ids. It takes a copy, so that set may be one
+// of the indexes.
+func (x *tokenIndex) removeAll(set ids) {
+	for _, id := range slices.Collect(maps.Keys(set)) {
+		x.remove(id)
+	}
+}
+
+// removePair deletes the refresh token with refreshID and every token paired with it.
+func (x *tokenIndex) removePair(refreshID string) {
+	x.removeAll(x.byRefresh[refreshID])
+	x.remove(refreshID)
+}
+
+// revoke deletes t and its pair, as [store.Tokens.RevokeToken] says.
+func (x *tokenIndex) revoke(t store.Token) {
+	switch {
+	case t.Kind == store.KindRefresh:
+		x.removePair(t.ID)
+	case t.Kind == store.KindAccess && t.RefreshID != "":
+		x.removePair(t.RefreshID)
+		x.remove(t.ID)
+	default:
+		x.remove(t.ID)
+	}
+}
+
+// Token implements [store.Tokens].
+func (s *Store) Token(_ context.Context, hash store.Hash, now time.Time) (store.Token, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.tokens.byID[s.tokens.byHash[hash]]
+	if !ok || !now.Before(t.ExpiresAt) {
+		return store.Token{}, notFound("no such token")
+	}
+	return cloneToken(t), nil
+}
+
+// IssueTokens implements [store.Tokens]. It checks every condition before it changes
+// anything, so a failed issuance writes nothing. Eviction (see [store.Issue.Limits]) applies
+// to the groups (kind, client, account) of the inserted tokens; refresh tokens are evicted
+// first, and among tokens issued at the same instant older entries go before new ones.
+func (s *Store) IssueTokens(_ context.Context, now time.Time, is store.Issue) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x := &s.tokens
+
+	if is.RotateID != "" {
+		r, ok := x.byID[is.RotateID]
+		if !ok || r.Kind != store.KindRefresh || !now.Before(r.ExpiresAt) {
+			return notFound("no live refresh token to rotate")
+		}
+		if !r.RotatedAt.IsZero() {
+			return conflict("refresh token already rotated")
+		}
+	}
+	hashes := make(map[store.Hash]struct{}, len(is.Tokens))
+	fresh := make(ids, len(is.Tokens))
+	for _, t := range is.Tokens {
+		if _, ok := x.byHash[t.Hash]; ok {
+			return conflict("token hash exists")
+		}
+		if _, ok := hashes[t.Hash]; ok {
+			return conflict("token hash repeated in issue")
+		}
+		if _, ok := x.byID[t.ID]; ok {
+			return conflict("token id exists")
+		}
+		if _, ok := fresh[t.ID]; ok {
+			return conflict("token id repeated in issue")
+		}
+		hashes[t.Hash] = struct{}{}
+		fresh[t.ID] = struct{}{}
+	}
+
+	if is.RotateID != "" {
+		r := x.byID[is.RotateID]
+		r.RotatedAt = now
+		x.byID[r.ID] = r
+	}
+	for _, t := range is.Tokens {
+		x.insert(t)
+	}
+	x.enforce(now, is, fresh)
+	return nil
+}
+
+// enforce evicts, in each group of the tokens of is that has a limit, the oldest live tokens
+// beyond it. fresh holds the ids just inserted.
+func (x *tokenIndex) enforce(now time.Time, is store.Issue, fresh ids) {
+	var groups []group
+	for _, t := range is.Tokens {
+		if g := groupOf(t); is.Limits[g.kind] > 0 && !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	// Refresh tokens first: evicting one removes access tokens too.
+	slices.SortStableFunc(groups, func(a, b group) int {
+		return cmp.Compare(rank(a.kind), rank(b.kind))
+	})
+	for _, g := range groups {
+		var live []store.Token
+		for id := range x.byGroup[g] {
+			if t := x.byID[id]; t.Live(now) {
+				live = append(live, t)
+			}
+		}
+		excess := len(live) - is.Limits[g.kind]
+		if excess <= 0 {
+			continue
+		}
+		slices.SortFunc(live, func(a, b store.Token) int {
+			_, aNew := fresh[a.ID]
+			_, bNew := fresh[b.ID]
+			return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), compareBool(aNew, bNew), cmp.Compare(a.ID, b.ID))
+		})
+		for _, t := range live[:excess] {
+			if t.Kind == store.KindRefresh {
+				x.removePair(t.ID)
+			} else {
+				x.remove(t.ID)
+			}
+		}
+	}
+}
+
+func rank(k store.TokenKind) int {
+	if k == store.KindRefresh {
+		return 0
+	}
+	return 1
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	default:
+		return -1
+	}
+}
+
+// RevokeToken implements [store.Tokens].
+func (s *Store) RevokeToken(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens.byID[id]
+	if !ok {
+		return notFound("no such token")
+	}
+	s.tokens.revoke(t)
+	return nil
+}
+
+// RevokeFamily implements [store.Tokens].
+func (s *Store) RevokeFamily(_ context.Context, familyID string) error {
+	if familyID == "" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens.removeAll(s.tokens.byFamily[familyID])
+	return nil
+}

@@ -1,0 +1,142 @@
+// Package redirecturi validates and matches OAuth redirect URIs (R-REDIR).
+//
+// A client registers one or more redirect URIs ([ParseList] accepts the seed's comma-separated
+// form, [ValidateRegistered] checks one). At the authorization endpoint [Match] decides whether
+// the requested redirect_uri is allowed by one of them. A wrong answer here is an open
+// redirect or a stolen authorization code, so every rule fails closed: anything this package
+// cannot read in exactly one way is refused, and as a last check net/url must read the same
+// host, port and escaped path as this package does.
+//
+// The rules, applied identically to registered and requested URIs:
+//
+//   - R-REDIR-1 A scheme is required and matched exactly (schemes are case-insensitive,
+//     RFC 3986 §3.1, so both are lowercased first). Besides http and https, native clients may
+//     use a custom scheme; it may contain '_' (the seed's "my_app://"), which RFC 3986 does not
+//     allow but the seed does. javascript, data, vbscript, file, blob and about are refused.
+//   - R-REDIR-2 http and https URIs need a host, matched exactly and case-insensitively, and
+//     the port exactly as written: "https://a.com" and "https://a.com:443" are different
+//     registrations. A port is 1-65535 in digits without a leading zero. Exception (RFC 8252
+//     §7.3): a registered "http" URI whose host is the loopback literal "127.0.0.1" or "[::1]"
+//     matches the same URI with any port, or none. Only those two literals: other
+//     127.0.0.0/8 addresses, "localhost" and https loopback URIs match their port exactly. Custom schemes may have a host (matched the same
+//     way) or none at all, either "my_app://" (empty authority) or the RFC 8252 §7.1 form
+//     "com.example.app:/oauth2redirect" (no authority); the two forms do not match each other.
+//   - R-REDIR-3 The registered path must be a prefix of the requested path ending on a segment
+//     boundary: "/cb" allows "/cb" and "/cb/x" but not "/cbx"; "/cb/" allows "/cb/" and
+//     "/cb/x"; an empty path or "/" allows any path. Paths are compared in their raw, escaped
+//     form. Refused anywhere in a path: segments made only of dots ("." "..", "...") in any
+//     percent-encoding and with or without ";parameters" ("..;"), encoded '/' or '\', a
+//     backslash, "//", encoded '%' (double encoding), control characters and non-ASCII bytes
+//     (raw or encoded), malformed escapes, and any escape that is not in RFC 3986 §6.2.2
+//     normal form (lowercase hex digits, or an escaped unreserved character such as "%62").
+//   - R-REDIR-4 No query and no fragment, not even an empty "?" or "#".
+//   - R-REDIR-5 No userinfo ('@' anywhere in the authority). Hosts are ASCII: DNS names of
+//     letters, digits and hyphens (punycode "xn--" labels pass on syntax alone; no trailing
+//     dot), a canonical dotted-quad IPv4 address, or a canonical RFC 5952 IPv6 literal without
+//     zone. A host ending in a numeric label that is not a dotted quad ("2130706433",
+//     "127.1", "0x7f.1") is refused, since browsers read those as IP addresses. Also refused:
+//     the empty string, URIs over [MaxLen] bytes, whitespace, control or non-ASCII bytes
+//     anywhere, characters RFC 3986 does not allow, relative URIs and opaque forms such as
+//     "http:example.com".
+//
+// Registered URIs additionally may not contain a comma, which would make the comma-separated
+// registration list ambiguous.
+//
+// Errors wrap [ErrInvalid] or [ErrNotRegistered] and carry only a short fixed reason, never
+// the URI, so they can be logged or shown without echoing attacker input.
+package redirecturi
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// MaxLen is the longest redirect URI accepted, in bytes (R-REDIR-5).
+const MaxLen = 2048
+
+var (
+	// ErrInvalid is wrapped by every error about a malformed or forbidden redirect URI.
+	ErrInvalid = errors.New("redirecturi: invalid redirect URI")
+	// ErrNotRegistered is returned by [Match] for a well-formed redirect URI that no registered
+	// URI allows.
+	ErrNotRegistered = errors.New("redirecturi: redirect URI not registered")
+)
+
+// ValidateRegistered reports whether uri is acceptable as a registered redirect URI: it obeys
+// every rule of the package documentation and holds no comma. The error wraps [ErrInvalid].
+func ValidateRegistered(uri string) error {
+	_, err := parseRegistered(uri)
+	return err
+}
+
+// ParseList splits a comma-separated registration list, trims spaces around each item, drops
+// empty items and exact duplicates, and validates each with [ValidateRegistered]. It returns
+// the URIs as written (trimmed), in order; an empty or all-empty list gives nil, nil. The
+// first invalid item fails the whole list with an error wrapping [ErrInvalid] that names the
+// item's 1-based position among the non-empty items.
+func ParseList(s string) ([]string, error) {
+	var out []string
+	n := 0
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		n++
+		if err := ValidateRegistered(item); err != nil {
+			return nil, fmt.Errorf("%w (list item %d)", err, n)
+		}
+		if !slices.Contains(out, item) {
+			out = append(out, item)
+		}
+	}
+	return out, nil
+}
+
+// Match reports whether requested is allowed by at least one of the registered redirect URIs
+// (R-REDIR-1 to R-REDIR-5). It returns nil on a match; an error wrapping [ErrInvalid] when
+// requested is malformed or forbidden; and [ErrNotRegistered] when it is well-formed but
+// matches no registered URI, including when registered is empty (callers that must tell the
+// client "no redirect URI configured" check that first). Registered URIs that fail
+// [ValidateRegistered] never match anything.
+func Match(registered []string, requested string) error {
+	req, err := parse(requested)
+	if err != nil {
+		return err
+	}
+	for _, r := range registered {
+		reg, err := parseRegistered(r)
+		if err == nil && reg.allows(req) {
+			return nil
+		}
+	}
+	return ErrNotRegistered
+}
+
+// allows reports whether the registered URI r allows the requested URI q.
+func (r uri) allows(q uri) bool {
+	if r.scheme != q.scheme || r.authority != q.authority || r.host != q.host {
+		return false
+	}
+	// RFC 8252 §7.3: loopback IP literals with http match any port.
+	anyPort := r.scheme == "http" && (r.host == "127.0.0.1" || r.host == "[::1]")
+	if !anyPort && r.port != q.port {
+		return false
+	}
+	return pathAllows(r.path, q.path)
+}
+
+// pathAllows reports whether the registered path allows the requested path: a prefix ending
+// on a segment boundary (R-REDIR-3). Both are raw, validated paths.
+func pathAllows(reg, req string) bool {
+	switch {
+	case reg == "" || reg == "/":
+		return true
+	case strings.HasSuffix(reg, "/"):
+		return strings.HasPrefix(req, reg)
+	default:
+		return req == reg || strings.HasPrefix(req, reg+"/")
+	}
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Organizations stores tenants.
+type Organizations interface {
+	// Organization returns the organization with id, or ErrNotFound.
+	Organization(ctx context.Context, id string) (Organization, error)
+	// PutOrganization creates or replaces the organization with o.ID.
+	PutOrganization(ctx context.Context, o Organization) error
+}
+
+// Accounts stores the people who sign in.
+type Accounts interface {
+	// Account returns the account with id, or ErrNotFound.
+	Account(ctx context.Context, id string) (Account, error)
+	// AccountByLogin returns the account whose Login equals login exactly, or ErrNotFound.
+	AccountByLogin(ctx context.Context, login string) (Account, error)
+	// PutAccount creates or replaces the account with a.ID. It returns ErrConflict when
+	// another account already has a.Login.
+	PutAccount(ctx context.Context, a Account) error
+}
+
+// Clients stores OAuth clients.
+type Clients interface {
+	// Client returns the client with id, or ErrNotFound.
+	Client(ctx context.Context, id string) (Client, error)
+	// PutClient creates or replaces the client with c.ID.
+	PutClient(ctx context.Context, c Client) error
+	// DeleteClient removes the client with id, or returns ErrNotFound.
+	DeleteClient(ctx context.Context, id string) error
+}
+
+// Codes stores authorization codes.
+type Codes interface {
+	// CreateCode stores c. It returns ErrConflict when a code with c.Hash exists.
+	CreateCode(ctx context.Context, c AuthorizationCode) error
+	// Code returns the code with hash, consumed or not, or ErrNotFound when there is none
+	// or it has expired at now.
+	Code(ctx context.Context, hash Hash, now time.Time) (AuthorizationCode, error)
+	// ConsumeCode marks the code with hash consumed at now. It succeeds exactly once per
+	// code, however many callers race: the others get ErrConflict. A missing or expired
+	// code gives ErrNotFound. The consumed record is kept until it expires, so that a
+	// replay can be recognised.
+	ConsumeCode(ctx context.Context, hash Hash, now time.Time) error
+}
+
+// Issue is one atomic token issuance for [Tokens.IssueTokens].
+type Issue struct {
+	// Tokens to insert. Their hashes and IDs must be new (ErrConflict otherwise).
+	Tokens []Token
+	// Limits caps the live tokens of a kind per (ClientID, AccountID): after the insert, in
+	// each (kind, client, account) group that an inserted token belongs to, the oldest live
+	// tokens (by IssuedAt) beyond the limit are evicted. A kind that is absent,
+	// or a limit ≤ 0, is unlimited. Evicting a refresh token also removes the access tokens
+	// paired with it; evicting an access token removes only it.
+	Limits map[TokenKind]int
+	// RotateID, when set, names a refresh token that must be live at now; it is marked
+	// rotated in the same operation. If it has already been rotated, the issuance fails
+	// with ErrConflict and nothing is written; if it is missing or expired, ErrNotFound.
+	RotateID string
+}
+
+// Tokens stores issued tokens.
+type Tokens interface {
+	// IssueTokens performs is atomically: every token is inserted, limits are enforced
+	// and the refresh token named by is.RotateID is rotated, or nothing changes. Under
+	// concurrent calls the live count of a limited kind never exceeds its limit.
+	IssueTokens(ctx context.Context, now time.Time, is Issue) error
+	// Token returns the token with hash, or ErrNotFound when there is none (revoked tokens
+	// are removed) or it has expired at now. A rotated refresh token is returned, with
+	// RotatedAt set, so that its reuse can be detected.
+	Token(ctx context.Context, hash Hash, now time.Time) (Token, error)
+	// RevokeToken removes the token with id and its pair: for an access token, the refresh
+	// token it names and every access token paired with that; for a refresh token, every
+	// access token paired with it. ErrNotFound when no token has id.
+	RevokeToken(ctx context.Context, id string) error
+	// RevokeFamily removes every token whose FamilyID is familyID, rotated ones included.
+	// Revoking a family with no tokens is not an error; an empty familyID revokes nothing
+	// (personal and customer tokens have none).
+	RevokeFamily(ctx context.Context, familyID string) error
+}
+
+// Grants stores remembered consent.
+type Grants interface {
+	// Grant returns the grant of accountID to clientID, or ErrNotFound.
+	Grant(ctx context.Context, accountID, clientID string) (Grant, error)
+	// PutGrant creates or replaces the grant for (g.AccountID, g.ClientID).
+	PutGrant(ctx context.Context, g Grant) error
+	// DeleteGrant removes the grant of accountID to clientID; removing none is not an error.
+	DeleteGrant(ctx context.Context, accountID, clientID string) error
+}
+
+// Sessions stores signed-in browser sessions.
+type Sessions interface {
+	// CreateSession stores s. It returns ErrConflict when a session with s.Hash exists.
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session with hash, or ErrNotFound when there is none or it has
+	// expired at now.
+	Session(ctx context.Context, hash Hash, now time.Time) (Session, error)
+	// DeleteSession ends the session with hash; ending none is not an error.
+	DeleteSession(ctx context.Context, hash Hash) error
+	// DeleteAccountSessions ends every session of accountID (logout everywhere, password
+	// reset).
+	DeleteAccountSessions(ctx context.Context, accountID string) error
+}
+
+// Customers stores customer identities.
+type Customers interface {
+	// CreateCustomer stores c. It returns ErrConflict when a customer with c.ID exists.
+	CreateCustomer(ctx context.Context, c Customer) error
+	// Customer returns the customer with id, or ErrNotFound.
+	Customer(ctx context.Context, id string) (Customer, error)
+}
+
+// ExpiredDeleter is an optional capability of a backend, discovered by type assertion: it
+// removes every code, token and session that has expired at now, and returns how many. A
+// server calls it periodically; without it, expired records are never returned as valid but
+// stay stored.
+type ExpiredDeleter interface {
+	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+}
+
+// Storage is everything the authorization server needs. Handlers take the narrowest of
+// the interfaces above that they use; a backend implements them all.
+type Storage interface {
+	Organizations
+	Accounts
+	Clients
+	Codes
+	Tokens
+	Grants
+	Sessions
+	Customers
+}

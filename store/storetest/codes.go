@@ -1,0 +1,178 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+var codeTests = []test{
+	{"CreateAndGet", "Code returns the unconsumed code CreateCode stored.", codeCreateAndGet},
+	{"CreateDuplicate", "CreateCode with the hash of an existing code returns ErrConflict and " +
+		"leaves the existing code unchanged.", codeCreateDuplicate},
+	{"GetMissing", "Code of an unknown hash returns ErrNotFound.", codeGetMissing},
+	{"GetExpired", "Code returns ErrNotFound when now is at or after ExpiresAt.", codeGetExpired},
+	{"ConsumeMarksConsumed", "ConsumeCode sets ConsumedAt to now; Code still returns the code, " +
+		"consumed, until it expires.", codeConsumeMarks},
+	{"ConsumeTwice", "ConsumeCode of a consumed code returns ErrConflict and keeps the first " +
+		"ConsumedAt.", codeConsumeTwice},
+	{"ConsumeMissing", "ConsumeCode of an unknown hash returns ErrNotFound.", codeConsumeMissing},
+	{"ConsumeExpired", "ConsumeCode of an expired code returns ErrNotFound and does not mark it.",
+		codeConsumeExpired},
+	{"ConsumeOnceConcurrently", "ConsumeCode called by 50 goroutines at once on one code succeeds " +
+		"exactly once; every other call returns ErrConflict.", codeConsumeConcurrently},
+	{"NoAliasing", "Mutating the Scopes of a value passed to CreateCode or returned by Code does " +
+		"not change the stored code.", codeNoAliasing},
+}
+
+func codeCreateAndGet(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	want := p.code(base)
+	plain := p.code(base)
+	plain.CodeChallenge, plain.CodeChallengeMethod = "", ""
+	must(t, "CreateCode", s.CreateCode(ctx, want))
+	must(t, "CreateCode(no PKCE)", s.CreateCode(ctx, plain))
+	now := base.Add(time.Minute)
+	for _, w := range []store.AuthorizationCode{want, plain} {
+		got, err := s.Code(ctx, w.Hash, now)
+		must(t, "Code", err)
+		checkEqual(t, "Code", w, got)
+	}
+}
+
+func codeCreateDuplicate(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	want := p.code(base)
+	must(t, "CreateCode", s.CreateCode(ctx, want))
+	dup := p.code(base.Add(time.Minute))
+	dup.Hash = want.Hash
+	wantErr(t, "CreateCode(duplicate hash)", s.CreateCode(ctx, dup), store.ErrConflict)
+	got, err := s.Code(ctx, want.Hash, base.Add(time.Minute))
+	must(t, "Code", err)
+	checkEqual(t, "Code (unchanged after conflict)", want, got)
+}
+
+func codeGetMissing(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	must(t, "CreateCode", s.CreateCode(t.Context(), p.code(base)))
+	_, err := s.Code(t.Context(), newHash(), base.Add(time.Minute))
+	wantErr(t, "Code(unknown)", err, store.ErrNotFound)
+}
+
+func codeGetExpired(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	c := newParty(t, s).code(base)
+	must(t, "CreateCode", s.CreateCode(ctx, c))
+	_, err := s.Code(ctx, c.Hash, c.ExpiresAt.Add(-time.Second))
+	must(t, "Code(a second before ExpiresAt)", err)
+	_, err = s.Code(ctx, c.Hash, c.ExpiresAt)
+	wantErr(t, "Code(now = ExpiresAt)", err, store.ErrNotFound)
+	_, err = s.Code(ctx, c.Hash, c.ExpiresAt.Add(time.Hour))
+	wantErr(t, "Code(now after ExpiresAt)", err, store.ErrNotFound)
+}
+
+func codeConsumeMarks(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	c, other := p.code(base), p.code(base)
+	must(t, "CreateCode", s.CreateCode(ctx, c))
+	must(t, "CreateCode(other)", s.CreateCode(ctx, other))
+	now := base.Add(time.Minute)
+	must(t, "ConsumeCode", s.ConsumeCode(ctx, c.Hash, now))
+
+	want := c
+	want.ConsumedAt = now
+	got, err := s.Code(ctx, c.Hash, now.Add(time.Second))
+	must(t, "Code(consumed)", err)
+	checkEqual(t, "Code(consumed)", want, got)
+	if got.ConsumedAt.IsZero() {
+		t.Errorf("Code(consumed): ConsumedAt is zero")
+	}
+	got, err = s.Code(ctx, other.Hash, now)
+	must(t, "Code(other)", err)
+	checkEqual(t, "other Code (not consumed)", other, got)
+	_, err = s.Code(ctx, c.Hash, c.ExpiresAt)
+	wantErr(t, "Code(consumed, now = ExpiresAt)", err, store.ErrNotFound)
+}
+
+func codeConsumeTwice(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	c := newParty(t, s).code(base)
+	must(t, "CreateCode", s.CreateCode(ctx, c))
+	first := base.Add(time.Minute)
+	must(t, "ConsumeCode", s.ConsumeCode(ctx, c.Hash, first))
+	wantErr(t, "ConsumeCode(again)", s.ConsumeCode(ctx, c.Hash, first.Add(time.Minute)), store.ErrConflict)
+	got, err := s.Code(ctx, c.Hash, first.Add(time.Minute))
+	must(t, "Code", err)
+	want := c
+	want.ConsumedAt = first
+	checkEqual(t, "Code (first ConsumedAt kept)", want, got)
+}
+
+func codeConsumeMissing(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	must(t, "CreateCode", s.CreateCode(t.Context(), p.code(base)))
+	err := s.ConsumeCode(t.Context(), newHash(), base.Add(time.Minute))
+	wantErr(t, "ConsumeCode(unknown)", err, store.ErrNotFound)
+}
+
+func codeConsumeExpired(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	c := newParty(t, s).code(base)
+	must(t, "CreateCode", s.CreateCode(ctx, c))
+	wantErr(t, "ConsumeCode(now = ExpiresAt)", s.ConsumeCode(ctx, c.Hash, c.ExpiresAt), store.ErrNotFound)
+	wantErr(t, "ConsumeCode(now after ExpiresAt)", s.ConsumeCode(ctx, c.Hash, c.ExpiresAt.Add(time.Hour)),
+		store.ErrNotFound)
+	got, err := s.Code(ctx, c.Hash, base.Add(time.Minute))
+	must(t, "Code(before expiry)", err)
+	checkEqual(t, "Code (not marked by a failed ConsumeCode)", c, got)
+}
+
+func codeConsumeConcurrently(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	c := newParty(t, s).code(base)
+	must(t, "CreateCode", s.CreateCode(ctx, c))
+	now := base.Add(time.Minute)
+	const n = 50
+	errs := race(n, func(int) error { return s.ConsumeCode(ctx, c.Hash, now) })
+	wins := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("ConsumeCode #%d: got error %v, want nil or %v", i, err, store.ErrConflict)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d of %d concurrent ConsumeCode calls succeeded, want exactly 1", wins, n)
+	}
+	got, err := s.Code(ctx, c.Hash, now)
+	must(t, "Code", err)
+	want := c
+	want.ConsumedAt = now
+	checkEqual(t, "Code after the race", want, got)
+}
+
+func codeNoAliasing(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	in := newParty(t, s).code(base)
+	want := in
+	want.Scopes = []string{"chats--all:ro", "agents--my:rw"}
+	must(t, "CreateCode", s.CreateCode(ctx, in))
+	in.Scopes[0] = "mutated-after-create"
+
+	now := base.Add(time.Minute)
+	got, err := s.Code(ctx, in.Hash, now)
+	must(t, "Code", err)
+	checkEqual(t, "Code after mutating the value created", want, got)
+	got.Scopes[1] = "mutated-after-get"
+
+	got, err = s.Code(ctx, in.Hash, now)
+	must(t, "Code", err)
+	checkEqual(t, "Code after mutating a returned value", want, got)
+}

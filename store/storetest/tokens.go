@@ -1,0 +1,173 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+var tokenTests = []test{
+	{"IssueAndGet", "Token returns each token IssueTokens inserted, of every kind.", tokenIssueAndGet},
+	{"GetMissing", "Token of an unknown hash returns ErrNotFound.", tokenGetMissing},
+	{"GetExpired", "Token returns ErrNotFound when now is at or after ExpiresAt.", tokenGetExpired},
+	{"IssueDuplicateHash", "IssueTokens with a token whose hash exists returns ErrConflict, inserts " +
+		"none of the Issue's tokens and leaves the existing token unchanged.", tokenIssueDuplicateHash},
+	{"IssueDuplicateID", "IssueTokens with a token whose ID exists returns ErrConflict, inserts " +
+		"none of the Issue's tokens and leaves the existing token unchanged.", tokenIssueDuplicateID},
+	{"IssueDuplicateWithinIssue", "IssueTokens with two tokens sharing a hash or an ID returns " +
+		"ErrConflict and inserts neither.", tokenIssueDuplicateWithin},
+	{"IssueConflictWritesNothing", "An IssueTokens that fails with ErrConflict neither rotates " +
+		"RotateID nor evicts anything.", tokenIssueConflictWritesNothing},
+	{"NoAliasing", "Mutating the Scopes of a token passed to IssueTokens (or the Issue's Tokens " +
+		"slice) or returned by Token does not change the stored token.", tokenNoAliasing},
+}
+
+func tokenIssueAndGet(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	access, refresh := p.pair(newID(), base)
+	pat := p.token(store.KindPersonal, base)
+	pat.Name = "ci"
+	pat.Scopes = []string{"chats--all:ro"}
+	cust := newCustomer(p)
+	must(t, "CreateCustomer", s.CreateCustomer(ctx, cust))
+	ct := p.token(store.KindCustomer, base)
+	ct.CustomerID = cust.ID
+	fromRefresh := p.token(store.KindAccess, base.Add(time.Minute))
+	fromRefresh.FamilyID, fromRefresh.RefreshID, fromRefresh.FromRefresh = access.FamilyID, refresh.ID, true
+
+	issue(t, s, base, access, refresh, pat, ct)
+	issue(t, s, base.Add(time.Minute), fromRefresh)
+	now := base.Add(time.Hour)
+	for _, want := range []store.Token{access, refresh, pat, ct, fromRefresh} {
+		got, err := s.Token(ctx, want.Hash, now)
+		must(t, "Token", err)
+		checkEqual(t, "Token("+string(want.Kind)+")", want, got)
+	}
+}
+
+func tokenGetMissing(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	issue(t, s, base, p.token(store.KindAccess, base))
+	_, err := s.Token(t.Context(), newHash(), base.Add(time.Minute))
+	wantErr(t, "Token(unknown)", err, store.ErrNotFound)
+}
+
+func tokenGetExpired(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	access, refresh := p.pair(newID(), base)
+	issue(t, s, base, access, refresh)
+	for _, tok := range []store.Token{access, refresh} {
+		_, err := s.Token(ctx, tok.Hash, tok.ExpiresAt.Add(-time.Second))
+		must(t, "Token(a second before ExpiresAt)", err)
+		_, err = s.Token(ctx, tok.Hash, tok.ExpiresAt)
+		wantErr(t, "Token("+string(tok.Kind)+", now = ExpiresAt)", err, store.ErrNotFound)
+		_, err = s.Token(ctx, tok.Hash, tok.ExpiresAt.Add(time.Hour))
+		wantErr(t, "Token("+string(tok.Kind)+", now after ExpiresAt)", err, store.ErrNotFound)
+	}
+}
+
+// checkToken reports a difference between want and the stored token with want.Hash at now.
+func checkToken(t *testing.T, s store.Storage, what string, want store.Token, now time.Time) {
+	t.Helper()
+	got, err := s.Token(t.Context(), want.Hash, now)
+	if err != nil {
+		t.Errorf("%s: Token(%s %s): %v", what, want.Kind, want.ID, err)
+		return
+	}
+	checkEqual(t, what, want, got)
+}
+
+func tokenIssueDuplicateHash(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	existing := p.token(store.KindAccess, base)
+	issue(t, s, base, existing)
+
+	now := base.Add(time.Minute)
+	access, refresh := p.pair(newID(), now)
+	dup := p.token(store.KindAccess, now)
+	dup.Hash = existing.Hash
+	err := s.IssueTokens(t.Context(), now, store.Issue{Tokens: []store.Token{access, dup, refresh}})
+	wantErr(t, "IssueTokens(existing hash)", err, store.ErrConflict)
+	wantAbsent(t, s, now, "after a conflicting IssueTokens", access, refresh)
+	checkToken(t, s, "existing token after a conflicting IssueTokens", existing, now)
+}
+
+func tokenIssueDuplicateID(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	existing := p.token(store.KindRefresh, base)
+	issue(t, s, base, existing)
+
+	now := base.Add(time.Minute)
+	access, refresh := p.pair(newID(), now)
+	dup := p.token(store.KindRefresh, now)
+	dup.ID = existing.ID
+	err := s.IssueTokens(t.Context(), now, store.Issue{Tokens: []store.Token{access, refresh, dup}})
+	wantErr(t, "IssueTokens(existing ID)", err, store.ErrConflict)
+	wantAbsent(t, s, now, "after a conflicting IssueTokens", access, refresh, dup)
+	checkToken(t, s, "existing token after a conflicting IssueTokens", existing, now)
+}
+
+func tokenIssueDuplicateWithin(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	now := base
+	a, b := p.token(store.KindAccess, now), p.token(store.KindAccess, now)
+	b.Hash = a.Hash
+	err := s.IssueTokens(t.Context(), now, store.Issue{Tokens: []store.Token{a, b}})
+	wantErr(t, "IssueTokens(two tokens, one hash)", err, store.ErrConflict)
+	wantAbsent(t, s, now, "after IssueTokens(two tokens, one hash)", a)
+
+	c, d := p.token(store.KindAccess, now), p.token(store.KindAccess, now)
+	d.ID = c.ID
+	err = s.IssueTokens(t.Context(), now, store.Issue{Tokens: []store.Token{c, d}})
+	wantErr(t, "IssueTokens(two tokens, one ID)", err, store.ErrConflict)
+	wantAbsent(t, s, now, "after IssueTokens(two tokens, one ID)", c, d)
+}
+
+func tokenIssueConflictWritesNothing(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	family := newID()
+	oldAccess, oldRefresh := p.pair(family, base)
+	issue(t, s, base, oldAccess, oldRefresh)
+
+	now := base.Add(time.Hour)
+	access, refresh := p.pair(family, now)
+	access.FromRefresh = true
+	dup := p.token(store.KindPersonal, now)
+	dup.Hash = oldAccess.Hash
+	err := s.IssueTokens(t.Context(), now, store.Issue{
+		Tokens:   []store.Token{access, refresh, dup},
+		Limits:   map[store.TokenKind]int{store.KindAccess: 1, store.KindRefresh: 1},
+		RotateID: oldRefresh.ID,
+	})
+	wantErr(t, "IssueTokens(rotation, limits, existing hash)", err, store.ErrConflict)
+	wantAbsent(t, s, now, "after a conflicting IssueTokens", access, refresh)
+	checkToken(t, s, "access token after a conflicting IssueTokens (not evicted)", oldAccess, now)
+	checkToken(t, s, "refresh token after a conflicting IssueTokens (neither evicted nor rotated)",
+		oldRefresh, now)
+}
+
+func tokenNoAliasing(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	access, refresh := p.pair(newID(), base)
+	wantAccess, wantRefresh := access, refresh
+	wantAccess.Scopes = []string{"chats--all:ro", "agents--my:rw"}
+	wantRefresh.Scopes = []string{"chats--all:ro", "agents--my:rw"}
+	is := store.Issue{Tokens: []store.Token{access, refresh}}
+	must(t, "IssueTokens", s.IssueTokens(t.Context(), base, is))
+	access.Scopes[0] = "mutated-after-issue"
+	is.Tokens[1].Scopes[1] = "mutated-after-issue"
+	is.Tokens[1].ExpiresAt = base
+	is.Tokens[0] = store.Token{}
+
+	now := base.Add(time.Minute)
+	checkToken(t, s, "access Token after mutating the issued value", wantAccess, now)
+	checkToken(t, s, "refresh Token after mutating the issued value", wantRefresh, now)
+
+	got, err := s.Token(t.Context(), wantAccess.Hash, now)
+	must(t, "Token", err)
+	got.Scopes[0] = "mutated-after-get"
+	checkToken(t, s, "Token after mutating a returned value", wantAccess, now)
+}
