@@ -24,7 +24,7 @@ func Example() {
 	}
 	srv, err := flows.New(flows.Config{
 		Issuer:  "https://auth.example.com",
-		Storage: memstore.New(), // or your own store.Storage, proven by storetest.Run
+		Storage: memstore.New(),                  // or your own store.Storage, proven by storetest.Run
 		HashKey: []byte(strings.Repeat("k", 32)), // load 32+ random bytes from your secret store
 		Scopes:  catalog,
 	})

@@ -32,6 +32,8 @@ type tokenIndex struct {
 	// byRefresh maps a refresh token id to the tokens whose RefreshID names it (whether or
 	// not that refresh token is still stored).
 	byRefresh map[string]ids
+	// byAccount maps an account id to its tokens.
+	byAccount map[string]ids
 }
 
 func newTokenIndex() tokenIndex {
@@ -41,6 +43,7 @@ func newTokenIndex() tokenIndex {
 		byGroup:   make(map[group]ids),
 		byFamily:  make(map[string]ids),
 		byRefresh: make(map[string]ids),
+		byAccount: make(map[string]ids),
 	}
 }
 
@@ -77,6 +80,7 @@ func (x *tokenIndex) insert(t store.Token) {
 	if t.RefreshID != "" {
 		addTo(x.byRefresh, t.RefreshID, t.ID)
 	}
+	addTo(x.byAccount, t.AccountID, t.ID)
 }
 
 // remove deletes the token with id, if any, and only it.
@@ -92,6 +96,7 @@ func (x *tokenIndex) remove(id string) {
 	if t.RefreshID != "" {
 		removeFrom(x.byRefresh, t.RefreshID, id)
 	}
+	removeFrom(x.byAccount, t.AccountID, id)
 }
 
 // removeAll deletes the tokens with the given ids. It takes a copy, so that set may be one

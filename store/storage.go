@@ -84,6 +84,21 @@ type Tokens interface {
 	RevokeFamily(ctx context.Context, familyID string) error
 }
 
+// TokenAdmin finds and revokes tokens by something other than their secret: listing an
+// account's personal access tokens, checking a JWT's jti, signing an account out
+// everywhere.
+type TokenAdmin interface {
+	// TokenByID returns the token with id, or ErrNotFound when there is none or it has
+	// expired at now. Rotated refresh tokens are returned with RotatedAt set.
+	TokenByID(ctx context.Context, id string, now time.Time) (Token, error)
+	// AccountTokens returns the live tokens (not expired at now, not rotated) of accountID,
+	// of the given kind ("" for every kind), oldest first (by IssuedAt, then ID).
+	AccountTokens(ctx context.Context, accountID string, kind TokenKind, now time.Time) ([]Token, error)
+	// RevokeAccountTokens removes every token of accountID, of every kind, rotated and
+	// expired ones included, and returns how many it removed.
+	RevokeAccountTokens(ctx context.Context, accountID string) (int, error)
+}
+
 // Grants stores remembered consent.
 type Grants interface {
 	// Grant returns the grant of accountID to clientID, or ErrNotFound.
@@ -132,6 +147,7 @@ type Storage interface {
 	Clients
 	Codes
 	Tokens
+	TokenAdmin
 	Grants
 	Sessions
 	Customers

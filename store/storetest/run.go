@@ -30,6 +30,7 @@ func Run(t *testing.T, newStorage func(t *testing.T) store.Storage) {
 		{"Clients", clientTests},
 		{"Codes", codeTests},
 		{"Tokens", slices.Concat(tokenTests, rotationTests, revocationTests, limitTests)},
+		{"TokenAdmin", tokenAdminTests},
 		{"Grants", grantTests},
 		{"Sessions", sessionTests},
 		{"Customers", customerTests},

@@ -1,0 +1,54 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// TokenByID implements [store.TokenAdmin].
+func (s *Store) TokenByID(_ context.Context, id string, now time.Time) (store.Token, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.tokens.byID[id]
+	if !ok || !now.Before(t.ExpiresAt) {
+		return store.Token{}, notFound("no such token")
+	}
+	return cloneToken(t), nil
+}
+
+// AccountTokens implements [store.TokenAdmin].
+func (s *Store) AccountTokens(_ context.Context, accountID string, kind store.TokenKind, now time.Time) ([]store.Token, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []store.Token
+	for id := range s.tokens.byAccount[accountID] {
+		t := s.tokens.byID[id]
+		if (kind == "" || t.Kind == kind) && t.Live(now) {
+			out = append(out, cloneToken(t))
+		}
+	}
+	sortTokens(out)
+	return out, nil
+}
+
+// RevokeAccountTokens implements [store.TokenAdmin].
+func (s *Store) RevokeAccountTokens(_ context.Context, accountID string) (int, error) {
+	if accountID == "" {
+		return 0, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.tokens.byAccount[accountID])
+	s.tokens.removeAll(s.tokens.byAccount[accountID])
+	return n, nil
+}
+
+func sortTokens(ts []store.Token) {
+	slices.SortFunc(ts, func(a, b store.Token) int {
+		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), cmp.Compare(a.ID, b.ID))
+	})
+}

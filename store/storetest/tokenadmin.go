@@ -1,0 +1,131 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+var tokenAdminTests = []test{
+	{"ByID", "TokenByID returns the token with that ID, and a rotated refresh token with " +
+		"RotatedAt set.", tokenByID},
+	{"ByIDMissingOrExpired", "TokenByID of an unknown ID, or of a token expired at now, returns " +
+		"ErrNotFound.", tokenByIDMissing},
+	{"AccountTokens", "AccountTokens returns the account's live tokens of the kind asked (all " +
+		"kinds for \"\"), oldest first, without expired, rotated or other accounts' tokens.", accountTokens},
+	{"AccountTokensNoAliasing", "Mutating a token returned by AccountTokens does not change the " +
+		"stored token.", accountTokensNoAliasing},
+	{"RevokeAccountTokens", "RevokeAccountTokens removes every token of the account, rotated ones " +
+		"included, returns how many, and leaves other accounts' tokens.", revokeAccountTokens},
+}
+
+func tokenByID(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	access, refresh := p.pair(newID(), base)
+	issue(t, s, base, access, refresh)
+	got, err := s.TokenByID(ctx, access.ID, base.Add(time.Minute))
+	must(t, "TokenByID", err)
+	checkEqual(t, "TokenByID", access, got)
+
+	now := base.Add(time.Hour)
+	a1, r1 := p.rotation(refresh, now)
+	must(t, "IssueTokens(rotate)", s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{a1, r1}, RotateID: refresh.ID}))
+	got, err = s.TokenByID(ctx, refresh.ID, now.Add(time.Minute))
+	must(t, "TokenByID(rotated)", err)
+	if got.RotatedAt.IsZero() {
+		t.Errorf("TokenByID(rotated): RotatedAt is zero")
+	}
+}
+
+func tokenByIDMissing(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	tok := p.token(store.KindAccess, base)
+	issue(t, s, base, tok)
+	_, err := s.TokenByID(t.Context(), newID(), base.Add(time.Minute))
+	wantErr(t, "TokenByID(unknown)", err, store.ErrNotFound)
+	_, err = s.TokenByID(t.Context(), tok.ID, tok.ExpiresAt)
+	wantErr(t, "TokenByID(expired)", err, store.ErrNotFound)
+}
+
+func accountTokens(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	other := p.withAccount(t, s)
+	pat2 := p.token(store.KindPersonal, base.Add(2*time.Second))
+	pat1 := p.token(store.KindPersonal, base.Add(time.Second))
+	pat1.Name, pat2.Name = "first", "second"
+	expired := p.token(store.KindPersonal, base)
+	expired.ExpiresAt = base.Add(time.Minute)
+	access, refresh := p.pair(newID(), base)
+	issue(t, s, base, pat2, pat1, expired, access, refresh, other.token(store.KindPersonal, base))
+	now := base.Add(time.Hour)
+	a1, r1 := p.rotation(refresh, now)
+	must(t, "IssueTokens(rotate)", s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{a1, r1}, RotateID: refresh.ID}))
+
+	later := now.Add(time.Minute)
+	got, err := s.AccountTokens(ctx, p.account.ID, store.KindPersonal, later)
+	must(t, "AccountTokens(personal)", err)
+	checkEqual(t, "AccountTokens(personal)", []store.Token{pat1, pat2}, got)
+
+	got, err = s.AccountTokens(ctx, p.account.ID, "", later)
+	must(t, "AccountTokens(all)", err)
+	if len(got) != 5 { // pat1, pat2, access, a1, r1: not the expired PAT nor the rotated refresh
+		t.Errorf("AccountTokens(all) returned %d tokens, want 5", len(got))
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].IssuedAt.Before(got[i-1].IssuedAt) {
+			t.Errorf("AccountTokens(all) is not oldest first")
+		}
+	}
+	got, err = s.AccountTokens(ctx, newID(), "", later)
+	must(t, "AccountTokens(unknown account)", err)
+	if len(got) != 0 {
+		t.Errorf("AccountTokens(unknown account) = %d tokens, want none", len(got))
+	}
+}
+
+func accountTokensNoAliasing(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	pat := p.token(store.KindPersonal, base)
+	issue(t, s, base, pat)
+	got, err := s.AccountTokens(ctx, p.account.ID, store.KindPersonal, base.Add(time.Minute))
+	must(t, "AccountTokens", err)
+	if len(got) != 1 {
+		t.Fatalf("AccountTokens returned %d tokens, want 1", len(got))
+	}
+	got[0].Scopes[0] = "mutated"
+	got, err = s.AccountTokens(ctx, p.account.ID, store.KindPersonal, base.Add(time.Minute))
+	must(t, "AccountTokens", err)
+	checkEqual(t, "stored token after mutating a returned one", []store.Token{pat}, got)
+}
+
+func revokeAccountTokens(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	other := p.withAccount(t, s)
+	access, refresh := p.pair(newID(), base)
+	pat := p.token(store.KindPersonal, base)
+	keep := other.token(store.KindAccess, base)
+	issue(t, s, base, access, refresh, pat, keep)
+	now := base.Add(time.Hour)
+	a1, r1 := p.rotation(refresh, now)
+	must(t, "IssueTokens(rotate)", s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{a1, r1}, RotateID: refresh.ID}))
+
+	n, err := s.RevokeAccountTokens(ctx, p.account.ID)
+	must(t, "RevokeAccountTokens", err)
+	if n != 5 {
+		t.Errorf("RevokeAccountTokens = %d, want 5", n)
+	}
+	later := now.Add(time.Minute)
+	for _, tok := range []store.Token{access, refresh, pat, a1, r1} {
+		if exists(t, s, tok, later) {
+			t.Errorf("%s token %s survived RevokeAccountTokens", tok.Kind, tok.ID)
+		}
+	}
+	if !exists(t, s, keep, later) {
+		t.Errorf("another account's token was revoked")
+	}
+}
