@@ -27,6 +27,7 @@ func (s *Store) DeleteExpired(_ context.Context, now time.Time) (int, error) {
 			n++
 		}
 	}
+	s.tokens.takeRemoved() // expired tokens are not revocations: subscribers need not hear of them
 	for h, ss := range s.sessions {
 		if !now.Before(ss.ExpiresAt) {
 			delete(s.sessions, h)

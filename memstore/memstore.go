@@ -23,13 +23,15 @@ type Store struct {
 	sessions  map[store.Hash]store.Session
 	customers map[string]store.Customer
 	tokens    tokenIndex
+	subs      subscribers
 }
 
 type grantKey struct{ accountID, clientID string }
 
 var (
-	_ store.Storage        = (*Store)(nil)
-	_ store.ExpiredDeleter = (*Store)(nil)
+	_ store.Storage             = (*Store)(nil)
+	_ store.ExpiredDeleter      = (*Store)(nil)
+	_ store.RevocationPublisher = (*Store)(nil)
 )
 
 // New returns an empty store.

@@ -95,3 +95,7 @@ func TestDeleteExpired(t *testing.T) {
 		}
 	}
 }
+
+func TestRevocationPublisher(t *testing.T) {
+	storetest.RunRevocationPublisher(t, func(*testing.T) store.Storage { return memstore.New() })
+}

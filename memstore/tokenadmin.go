@@ -40,11 +40,13 @@ func (s *Store) RevokeAccountTokens(_ context.Context, accountID string) (int, e
 	if accountID == "" {
 		return 0, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := len(s.tokens.byAccount[accountID])
-	s.tokens.removeAll(s.tokens.byAccount[accountID])
-	return n, nil
+	var n int
+	err := s.changeTokens(func(x *tokenIndex) error {
+		n = len(x.byAccount[accountID])
+		x.removeAll(x.byAccount[accountID])
+		return nil
+	})
+	return n, err
 }
 
 func sortTokens(ts []store.Token) {

@@ -34,6 +34,16 @@ type tokenIndex struct {
 	byRefresh map[string]ids
 	// byAccount maps an account id to its tokens.
 	byAccount map[string]ids
+	// removed collects the ids that remove deleted since the last takeRemoved, for
+	// revocation subscribers.
+	removed []string
+}
+
+// takeRemoved returns and clears the ids removed since the last call.
+func (x *tokenIndex) takeRemoved() []string {
+	r := x.removed
+	x.removed = nil
+	return r
 }
 
 func newTokenIndex() tokenIndex {
@@ -91,6 +101,7 @@ func (x *tokenIndex) remove(id string) {
 	}
 	delete(x.byID, id)
 	delete(x.byHash, t.Hash)
+	x.removed = append(x.removed, id)
 	removeFrom(x.byGroup, groupOf(t), id)
 	removeFrom(x.byFamily, t.FamilyID, id)
 	if t.RefreshID != "" {
@@ -142,10 +153,11 @@ func (s *Store) Token(_ context.Context, hash store.Hash, now time.Time) (store.
 // to the groups (kind, client, account) of the inserted tokens; refresh tokens are evicted
 // first, and among tokens issued at the same instant older entries go before new ones.
 func (s *Store) IssueTokens(_ context.Context, now time.Time, is store.Issue) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x := &s.tokens
+	return s.changeTokens(func(x *tokenIndex) error { return x.issue(now, is) })
+}
 
+// issue does IssueTokens under the store's write lock.
+func (x *tokenIndex) issue(now time.Time, is store.Issue) error {
 	if is.RotateID != "" {
 		r, ok := x.byID[is.RotateID]
 		if !ok || r.Kind != store.KindRefresh || !now.Before(r.ExpiresAt) {
@@ -245,14 +257,14 @@ func compareBool(a, b bool) int {
 
 // RevokeToken implements [store.Tokens].
 func (s *Store) RevokeToken(_ context.Context, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tokens.byID[id]
-	if !ok {
-		return notFound("no such token")
-	}
-	s.tokens.revoke(t)
-	return nil
+	return s.changeTokens(func(x *tokenIndex) error {
+		t, ok := x.byID[id]
+		if !ok {
+			return notFound("no such token")
+		}
+		x.revoke(t)
+		return nil
+	})
 }
 
 // RevokeFamily implements [store.Tokens].
@@ -260,8 +272,8 @@ func (s *Store) RevokeFamily(_ context.Context, familyID string) error {
 	if familyID == "" {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.tokens.removeAll(s.tokens.byFamily[familyID])
-	return nil
+	return s.changeTokens(func(x *tokenIndex) error {
+		x.removeAll(x.byFamily[familyID])
+		return nil
+	})
 }

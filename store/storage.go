@@ -139,6 +139,18 @@ type ExpiredDeleter interface {
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 }
 
+// RevocationPublisher is an optional capability of a backend, discovered by type
+// assertion: it tells subscribers in this process which tokens were removed, so that caches
+// of validated tokens (package middleware) can forget them at once. fn is called after the
+// removal is done, outside any lock, with the IDs of the tokens removed by RevokeToken,
+// RevokeFamily, RevokeAccountTokens and limit evictions of IssueTokens (not with expired
+// tokens deleted by housekeeping). Revocations made by other processes are not seen; caches
+// bound those by their maximum age.
+type RevocationPublisher interface {
+	// SubscribeRevocations registers fn and returns a function that unregisters it.
+	SubscribeRevocations(fn func(tokenIDs []string)) (cancel func())
+}
+
 // Storage is everything the authorization server needs. Handlers take the narrowest of
 // the interfaces above that they use; a backend implements them all.
 type Storage interface {
