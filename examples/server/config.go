@@ -100,8 +100,51 @@ func (c *config) catalog() (*scopes.Catalog, error) {
 	return scopes.NewCatalog(defs, rules)
 }
 
-// seed writes the config's records into st, replacing records with the same ids.
+// check validates the config against the scope catalog without writing anything: redirect
+// URIs, client scopes and secret hashes.
+func (c *config) check(cat *scopes.Catalog) error {
+	_, err := c.clientRecords(cat, time.Time{})
+	return err
+}
+
+// clientRecords validates the config's clients and returns their records.
+func (c *config) clientRecords(cat *scopes.Catalog, now time.Time) ([]store.Client, error) {
+	var recs []store.Client
+	for _, cl := range c.Clients {
+		rec := store.Client{
+			ID: cl.ID, Name: cl.Name, Public: cl.Public, RedirectURIs: cl.RedirectURIs,
+			Scopes: cl.Scopes, OrganizationID: cl.Organization, AllowImplicit: cl.Implicit,
+			RequirePKCE: cl.RequirePKCE, CreatedAt: now, UpdatedAt: now,
+		}
+		for _, u := range cl.RedirectURIs {
+			if err := redirecturi.ValidateRegistered(u); err != nil {
+				return nil, fmt.Errorf("config: client %s: redirect URI %q: %w", cl.ID, u, err)
+			}
+		}
+		if unknown := cat.Unknown(scopes.New(cl.Scopes...)); len(unknown) > 0 {
+			return nil, fmt.Errorf("config: client %s: unknown scopes %v", cl.ID, unknown)
+		}
+		if !cl.Public {
+			h, err := store.ParseHash(cl.SecretHash)
+			if err != nil {
+				return nil, fmt.Errorf("config: client %s: secret_hash: %w", cl.ID, err)
+			}
+			rec.SecretHash = h
+		} else if cl.SecretHash != "" {
+			return nil, fmt.Errorf("config: client %s: a public client has no secret", cl.ID)
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+// seed writes the config's records into st, replacing records with the same ids. The
+// whole config is validated before the first write.
 func (c *config) seed(ctx context.Context, st store.Storage, cat *scopes.Catalog, now time.Time) error {
+	clients, err := c.clientRecords(cat, now)
+	if err != nil {
+		return err
+	}
 	for _, o := range c.Organizations {
 		if err := st.PutOrganization(ctx, store.Organization{ID: o.ID, Name: o.Name}); err != nil {
 			return err
@@ -116,29 +159,7 @@ func (c *config) seed(ctx context.Context, st store.Storage, cat *scopes.Catalog
 			return fmt.Errorf("config: account %s: %w", a.Login, err)
 		}
 	}
-	for _, cl := range c.Clients {
-		rec := store.Client{
-			ID: cl.ID, Name: cl.Name, Public: cl.Public, RedirectURIs: cl.RedirectURIs,
-			Scopes: cl.Scopes, OrganizationID: cl.Organization, AllowImplicit: cl.Implicit,
-			RequirePKCE: cl.RequirePKCE, CreatedAt: now, UpdatedAt: now,
-		}
-		for _, u := range cl.RedirectURIs {
-			if err := redirecturi.ValidateRegistered(u); err != nil {
-				return fmt.Errorf("config: client %s: redirect URI %q: %w", cl.ID, u, err)
-			}
-		}
-		if unknown := cat.Unknown(scopes.New(cl.Scopes...)); len(unknown) > 0 {
-			return fmt.Errorf("config: client %s: unknown scopes %v", cl.ID, unknown)
-		}
-		if !cl.Public {
-			h, err := store.ParseHash(cl.SecretHash)
-			if err != nil {
-				return fmt.Errorf("config: client %s: secret_hash: %w", cl.ID, err)
-			}
-			rec.SecretHash = h
-		} else if cl.SecretHash != "" {
-			return fmt.Errorf("config: client %s: a public client has no secret", cl.ID)
-		}
+	for _, rec := range clients {
 		if err := st.PutClient(ctx, rec); err != nil {
 			return err
 		}

@@ -25,8 +25,6 @@ import (
 	"github.com/oauthkit/oauthkit/flows"
 	"github.com/oauthkit/oauthkit/internal/password"
 	"github.com/oauthkit/oauthkit/internal/secrets"
-	"github.com/oauthkit/oauthkit/memstore"
-	"github.com/oauthkit/oauthkit/store"
 )
 
 //go:embed config.json
@@ -49,7 +47,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	issuer := fs.String("issuer", "", "issuer URL (default http://ADDR)")
 	configPath := fs.String("config", "", "JSON file with organizations, accounts, scopes and clients (default: the embedded demo config.json)")
-	db := fs.String("db", "memory", "storage: memory")
+	db := fs.String("db", defaultDB, "storage: sqlite:PATH (a file, created on first run), sqlite::memory:, postgres://USER@HOST/DB?sslmode=..., or memory")
 	demoAddr := fs.String("demo-client", "127.0.0.1:9999", "address of the built-in demo OAuth client; empty disables it")
 	errorPage := fs.Bool("error-page-mode", false, "send every authorization error to the error page, never to the client")
 	hashPassword := fs.Bool("hash-password", false, "read a password on stdin, print its argon2id hash for config.json, and exit")
@@ -113,17 +111,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	if *issuer == "" {
 		*issuer = "http://" + ln.Addr().String()
 	}
-	st, err := openStorage(*db)
-	if err != nil {
-		return err
-	}
 	cat, err := cfg.catalog()
 	if err != nil {
 		return err
 	}
-	if err := cfg.seed(ctx, st, cat, time.Now()); err != nil {
+	if err := cfg.check(cat); err != nil {
 		return err
 	}
+	st, closeStorage, err := openStorage(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer closeStorage()
+	loaded, err := seedOnce(ctx, cfg, st, cat, time.Now())
+	if err != nil {
+		return err
+	}
+	stopHousekeeping := startHousekeeping(ctx, st, housekeepingInterval)
+	defer stopHousekeeping() // runs before closeStorage
 	srv, err := flows.New(flows.Config{
 		Issuer:        *issuer,
 		Storage:       st,
@@ -137,8 +142,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	mux := http.NewServeMux()
 	srv.Mount(mux)
 
-	servers := []*http.Server{{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
-	go func() { _ = servers[0].Serve(ln) }()
+	as := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	servers := []*http.Server{as}
+	go func() { _ = as.Serve(ln) }()
 
 	// The demo app registers http://127.0.0.1:9999/callback; for a loopback IP any port
 	// matches (RFC 8252 §7.3), so the demo client may listen elsewhere.
@@ -167,6 +173,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		go func() { _ = ds.Serve(dln) }()
 	}
 	printWelcome(stdout, *issuer, demoURL, redirect, curl)
+	if loaded {
+		fmt.Fprintf(stdout, "Storage: %s (demo data loaded)\n\n", describeDB(*db))
+	} else {
+		fmt.Fprintf(stdout, "Storage: %s (existing data kept; the config is loaded only into an empty database)\n\n", describeDB(*db))
+	}
 
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -175,15 +186,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		_ = s.Shutdown(shutdown)
 	}
 	return nil
-}
-
-func openStorage(dsn string) (store.Storage, error) {
-	switch {
-	case dsn == "memory":
-		return memstore.New(), nil
-	default:
-		return nil, fmt.Errorf("-db %q: only \"memory\" is available in this version", dsn)
-	}
 }
 
 func printWelcome(w io.Writer, issuer, demoURL, redirect, curl string) {

@@ -1,0 +1,53 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+const clientColumns = `id, name, public, secret_hash, redirect_uris, scopes, organization_id,
+	allow_implicit, require_pkce, created_at, updated_at`
+
+// Client implements [store.Clients].
+func (s *Store) Client(ctx context.Context, id string) (store.Client, error) {
+	var c store.Client
+	err := s.get(ctx, "reading a client",
+		"SELECT "+clientColumns+" FROM oauthkit_clients WHERE id = $1", []any{id},
+		func(r row) error {
+			return r.Scan(&c.ID, &c.Name, &c.Public, hashDest{&c.SecretHash}, listDest{&c.RedirectURIs},
+				listDest{&c.Scopes}, &c.OrganizationID, &c.AllowImplicit, &c.RequirePKCE,
+				timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt})
+		})
+	return c, err
+}
+
+// PutClient implements [store.Clients].
+func (s *Store) PutClient(ctx context.Context, c store.Client) error {
+	_, err := s.exec(ctx, "storing a client",
+		`INSERT INTO oauthkit_clients (`+clientColumns+`)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		 ON CONFLICT (id) DO UPDATE SET name = excluded.name, public = excluded.public,
+		   secret_hash = excluded.secret_hash, redirect_uris = excluded.redirect_uris,
+		   scopes = excluded.scopes, organization_id = excluded.organization_id,
+		   allow_implicit = excluded.allow_implicit, require_pkce = excluded.require_pkce,
+		   created_at = excluded.created_at, updated_at = excluded.updated_at`,
+		c.ID, c.Name, c.Public, nullHashArg(c.SecretHash), listArg(c.RedirectURIs), listArg(c.Scopes),
+		c.OrganizationID, c.AllowImplicit, c.RequirePKCE, s.f.timeArg(c.CreatedAt), s.f.timeArg(c.UpdatedAt))
+	return err
+}
+
+// DeleteClient implements [store.Clients]. The client's tokens, codes and grants stay
+// until they expire or are revoked, as with every backend.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	res, err := s.exec(ctx, "deleting a client", "DELETE FROM oauthkit_clients WHERE id = $1", id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return s.failure("deleting a client", err)
+	} else if n == 0 {
+		return notFound("deleting a client")
+	}
+	return nil
+}

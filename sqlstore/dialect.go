@@ -1,0 +1,140 @@
+package sqlstore
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect names the SQL database a [Store] talks to. The queries are the same for both
+// (numbered $n parameters, ON CONFLICT, RETURNING); a dialect differs in its schema
+// migrations, how times are stored, how errors are classified and how rows are locked.
+type Dialect string
+
+// The supported dialects.
+const (
+	// SQLite, through the pure-Go driver modernc.org/sqlite (registered as "sqlite").
+	SQLite Dialect = "sqlite"
+	// PostgreSQL, through github.com/jackc/pgx/v5/stdlib (registered as "pgx").
+	PostgreSQL Dialect = "postgres"
+)
+
+// flavor holds what differs between dialects; queries themselves are shared.
+type flavor struct {
+	dialect Dialect
+	// migrationDir is the directory of this dialect's migrations in the embedded FS.
+	migrationDir string
+	// timeArg converts a time into the value stored in a time column.
+	timeArg func(time.Time) any
+	// locks is true when transactions must take explicit advisory locks (PostgreSQL at
+	// READ COMMITTED). SQLite runs one write transaction at a time, so it needs none.
+	locks bool
+	// skipLocked is appended to the row selection of a housekeeping batch, so that a
+	// batch never waits for rows a live transaction holds.
+	skipLocked string
+	// isUnique reports a unique or primary-key violation.
+	isUnique func(error) bool
+	// isTransient reports an error after which the whole transaction may simply be run
+	// again: a serialization failure, a deadlock, a busy database.
+	isTransient func(error) bool
+}
+
+func (d Dialect) flavor() (*flavor, error) {
+	switch d {
+	case SQLite:
+		return &sqliteFlavor, nil
+	case PostgreSQL:
+		return &postgresFlavor, nil
+	default:
+		return nil, fmt.Errorf("sqlstore: unknown dialect %q (want %q or %q)", string(d), SQLite, PostgreSQL)
+	}
+}
+
+// SQLite keeps times as INTEGER microseconds since the Unix epoch (UTC): exact, compact,
+// and compared as numbers by indexes. PostgreSQL keeps them as TIMESTAMPTZ, which has
+// microsecond precision too.
+var sqliteFlavor = flavor{
+	dialect:      SQLite,
+	migrationDir: "migrations/sqlite",
+	timeArg:      func(t time.Time) any { return t.UnixMicro() },
+	isUnique:     sqliteUnique,
+	isTransient:  sqliteTransient,
+}
+
+var postgresFlavor = flavor{
+	dialect:      PostgreSQL,
+	migrationDir: "migrations/postgres",
+	timeArg:      func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
+	locks:        true,
+	skipLocked:   " FOR UPDATE SKIP LOCKED",
+	isUnique:     func(err error) bool { return pgCode(err) == "23505" },
+	isTransient:  postgresTransient,
+}
+
+// nullTimeArg is timeArg, with the zero time stored as NULL (ConsumedAt, RotatedAt).
+func (f *flavor) nullTimeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return f.timeArg(t)
+}
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// postgresTransient: serialization_failure, deadlock_detected.
+func postgresTransient(err error) bool {
+	switch pgCode(err) {
+	case "40001", "40P01":
+		return true
+	}
+	return false
+}
+
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+func sqliteUnique(err error) bool {
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return true
+	}
+	return false
+}
+
+// sqliteTransient: SQLITE_BUSY and SQLITE_LOCKED with any extended code. A store opened
+// by [Open] has one writer connection and a busy timeout, so these come only from other
+// processes writing the same file for longer than the timeout, or from a pool given to
+// [New] that lacks those settings.
+func sqliteTransient(err error) bool {
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
+}
+
+// lockKey maps a lock name to a PostgreSQL advisory lock key. Distinct names could share
+// a key; that only makes two unrelated operations wait for each other, never breaks one.
+func lockKey(parts ...string) int64 {
+	h := fnv.New64a()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:%s;", len(p), p)
+	}
+	return int64(h.Sum64())
+}

@@ -1,0 +1,31 @@
+package sqlstore
+
+import "context"
+
+// Hooks for the tests of package sqlstore_test.
+
+// SetBatch sets the DeleteExpired batch size of s.
+func SetBatch(s *Store, n int) { s.batch = n }
+
+// MigrateTo applies the migrations up to version target, as an older release would have.
+func MigrateTo(ctx context.Context, s *Store, target int) error {
+	ms, err := s.f.migrations()
+	if err != nil {
+		return err
+	}
+	return s.migrateTo(ctx, ms, target)
+}
+
+// MigrationNames returns the file names of d's migrations, in order.
+func MigrationNames(d Dialect) ([]string, error) {
+	f, err := d.flavor()
+	if err != nil {
+		return nil, err
+	}
+	ms, err := f.migrations()
+	var names []string
+	for _, m := range ms {
+		names = append(names, m.name)
+	}
+	return names, err
+}

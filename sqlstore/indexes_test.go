@@ -1,0 +1,98 @@
+package sqlstore_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Every lookup path of the store uses an index, not a scan of its table: the queries below
+// are those of the store (with their parameters), and each must name its index in the
+// database's plan. On PostgreSQL, sequential scans are disabled for the check, since the
+// test tables are too small for the planner to prefer an index on its own.
+var lookups = []struct{ query, index string }{
+	{"SELECT id FROM oauthkit_tokens WHERE hash = $1 AND expires_at > $2", "oauthkit_tokens_hash_key|sqlite_autoindex_oauthkit_tokens_2"},
+	{"SELECT id, issued_at FROM oauthkit_tokens WHERE account_id = $1 AND client_id = $2 AND kind = $3 AND expires_at > $4 AND rotated_at IS NULL", "oauthkit_tokens_owner"},
+	{"SELECT id FROM oauthkit_tokens WHERE account_id = $1 AND ($2 = '' OR kind = $2) AND expires_at > $3 AND rotated_at IS NULL ORDER BY issued_at, id", "oauthkit_tokens_owner"},
+	{"DELETE FROM oauthkit_tokens WHERE refresh_id = $1 AND refresh_id <> '' RETURNING id", "oauthkit_tokens_refresh"},
+	{"DELETE FROM oauthkit_tokens WHERE family_id = $1 AND family_id <> '' RETURNING id", "oauthkit_tokens_family"},
+	{"DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id", "oauthkit_tokens_owner"},
+	{"SELECT id FROM oauthkit_tokens WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2", "oauthkit_tokens_expiry"},
+	{"SELECT hash FROM oauthkit_codes WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2", "oauthkit_codes_expiry"},
+	{"SELECT hash FROM oauthkit_sessions WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2", "oauthkit_sessions_expiry"},
+	{"DELETE FROM oauthkit_sessions WHERE account_id = $1", "oauthkit_sessions_account"},
+	{"SELECT id FROM oauthkit_accounts WHERE login = $1", "oauthkit_accounts_login_key|sqlite_autoindex_oauthkit_accounts_2"},
+}
+
+func indexedLookups(t *testing.T, b backend) {
+	dsn := b.dsn(t)
+	open(t, dsn).Close() // migrate
+	db, d := rawDB(t, dsn)
+	db.SetMaxOpenConns(1) // keeps the SET below on the connection that explains
+	explain := "EXPLAIN QUERY PLAN "
+	args := []any{"x", int64(1), "access", int64(1)}
+	if d == "postgres" {
+		explain = "EXPLAIN "
+		if _, err := db.Exec("SET enable_seqscan = off"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, l := range lookups {
+		n := strings.Count(l.query, "$")
+		a := args[:n]
+		if d == "postgres" { // literal values: EXPLAIN of a parameterized statement needs types
+			q := l.query
+			for i := n; i >= 1; i-- {
+				lit := "'x'"
+				switch {
+				case strings.Contains(q, "LIMIT $"+strconv.Itoa(i)):
+					lit = "10"
+				case strings.Contains(q, "expires_at > $"+strconv.Itoa(i)), strings.Contains(q, "expires_at <= $"+strconv.Itoa(i)):
+					lit = "now()"
+				case strings.Contains(q, "hash = $"+strconv.Itoa(i)):
+					lit = "'\\x00'::bytea"
+				}
+				q = strings.ReplaceAll(q, "$"+strconv.Itoa(i), lit)
+			}
+			l.query, a = q, nil
+		}
+		rows, err := db.Query(explain+l.query, a...)
+		if err != nil {
+			t.Fatalf("%s: %v", l.query, err)
+		}
+		var plan strings.Builder
+		for rows.Next() {
+			cols, _ := rows.Columns()
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			rows.Scan(ptrs...)
+			for _, v := range vals {
+				switch v := v.(type) {
+				case string:
+					plan.WriteString(v + " ")
+				case []byte:
+					plan.WriteString(string(v) + " ")
+				}
+			}
+			plan.WriteString("\n")
+		}
+		rows.Close()
+		found := false
+		for _, idx := range strings.Split(l.index, "|") {
+			found = found || strings.Contains(plan.String(), idx)
+		}
+		if !found {
+			t.Errorf("%s\ndoes not use %s:\n%s", l.query, l.index, plan.String())
+		}
+	}
+}
+
+func TestSQLiteIndexes(t *testing.T) { indexedLookups(t, sqliteBackend) }
+
+func TestPostgresIndexes(t *testing.T) {
+	postgresBase(t)
+	indexedLookups(t, postgresBackend)
+}
