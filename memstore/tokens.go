@@ -77,6 +77,7 @@ func removeFrom[K comparable](m map[K]ids, k K, id string) {
 
 func cloneToken(t store.Token) store.Token {
 	t.Scopes = slices.Clone(t.Scopes)
+	t.SealedRefresh = slices.Clone(t.SealedRefresh)
 	return t
 }
 
@@ -165,6 +166,11 @@ func (x *tokenIndex) issue(now time.Time, is store.Issue) error {
 		}
 		if !r.RotatedAt.IsZero() {
 			return conflict("refresh token already rotated")
+		}
+	}
+	if is.RequireID != "" {
+		if r, ok := x.byID[is.RequireID]; !ok || !r.Live(now) {
+			return notFound("the required token is not live")
 		}
 	}
 	hashes := make(map[store.Hash]struct{}, len(is.Tokens))

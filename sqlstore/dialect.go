@@ -37,6 +37,9 @@ type flavor struct {
 	// skipLocked is appended to the row selection of a housekeeping batch, so that a
 	// batch never waits for rows a live transaction holds.
 	skipLocked string
+	// forShare is appended to a SELECT of a row that must not be deleted before the
+	// transaction ends.
+	forShare string
 	// isUnique reports a unique or primary-key violation.
 	isUnique func(error) bool
 	// isTransient reports an error after which the whole transaction may simply be run
@@ -72,6 +75,7 @@ var postgresFlavor = flavor{
 	timeArg:      func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
 	locks:        true,
 	skipLocked:   " FOR UPDATE SKIP LOCKED",
+	forShare:     " FOR SHARE",
 	isUnique:     func(err error) bool { return pgCode(err) == "23505" },
 	isTransient:  postgresTransient,
 }

@@ -10,13 +10,13 @@ import (
 )
 
 const tokenColumns = `id, hash, kind, name, client_id, account_id, organization_id, customer_id, scopes,
-	family_id, refresh_id, from_refresh, issued_at, expires_at, rotated_at`
+	family_id, refresh_id, from_refresh, issued_at, expires_at, rotated_at, sealed_refresh`
 
 func scanToken(r row) (store.Token, error) {
 	var t store.Token
 	err := r.Scan(&t.ID, hashDest{&t.Hash}, &t.Kind, &t.Name, &t.ClientID, &t.AccountID, &t.OrganizationID,
 		&t.CustomerID, listDest{&t.Scopes}, &t.FamilyID, &t.RefreshID, &t.FromRefresh,
-		timeDest{&t.IssuedAt}, timeDest{&t.ExpiresAt}, timeDest{&t.RotatedAt})
+		timeDest{&t.IssuedAt}, timeDest{&t.ExpiresAt}, timeDest{&t.RotatedAt}, &t.SealedRefresh)
 	return t, err
 }
 
@@ -49,6 +49,11 @@ func (s *Store) IssueTokens(ctx context.Context, now time.Time, is store.Issue) 
 		}
 		if is.RotateID != "" {
 			if err := s.rotate(ctx, tx, is.RotateID, now); err != nil {
+				return err
+			}
+		}
+		if is.RequireID != "" {
+			if err := s.requireLive(ctx, tx, is.RequireID, now); err != nil {
 				return err
 			}
 		}
@@ -115,13 +120,35 @@ func (s *Store) rotate(ctx context.Context, tx *sql.Tx, id string, now time.Time
 	}
 }
 
+// requireLive checks that the token id is live at now, and keeps it so until the
+// transaction ends: on PostgreSQL the row is locked FOR SHARE, so a revocation deleting it
+// waits and then also deletes what this transaction pairs with it; SQLite has one writer.
+func (s *Store) requireLive(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
+	var one int
+	err := tx.QueryRowContext(ctx,
+		"SELECT 1 FROM oauthkit_tokens WHERE id = $1 AND expires_at > $2 AND rotated_at IS NULL"+s.f.forShare,
+		id, s.f.timeArg(now)).Scan(&one)
+	if err == sql.ErrNoRows {
+		return notFound("issuing tokens: the required token is not live")
+	}
+	return err
+}
+
+// sealedArg stores an absent sealed value as NULL.
+func sealedArg(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
 func (s *Store) insertToken(ctx context.Context, tx *sql.Tx, t store.Token) error {
 	_, err := tx.ExecContext(ctx,
 		`INSERT INTO oauthkit_tokens (`+tokenColumns+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		t.ID, hashArg(t.Hash), string(t.Kind), t.Name, t.ClientID, t.AccountID, t.OrganizationID,
 		t.CustomerID, listArg(t.Scopes), t.FamilyID, t.RefreshID, t.FromRefresh,
-		s.f.timeArg(t.IssuedAt), s.f.timeArg(t.ExpiresAt), s.f.nullTimeArg(t.RotatedAt))
+		s.f.timeArg(t.IssuedAt), s.f.timeArg(t.ExpiresAt), s.f.nullTimeArg(t.RotatedAt), sealedArg(t.SealedRefresh))
 	return err
 }
 

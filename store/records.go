@@ -125,8 +125,13 @@ type Token struct {
 	RefreshID string
 	// FromRefresh marks an access token issued by the refresh_token grant.
 	FromRefresh bool
-	IssuedAt    time.Time
-	ExpiresAt   time.Time
+	// SealedRefresh holds, on an access token issued by the refresh_token grant, its paired
+	// refresh token encrypted under a key derived from the access token itself and the
+	// server's key, so that the info endpoint can show it to the access token's holder
+	// (R-INFO-1) while storage alone reveals nothing. Opaque to backends.
+	SealedRefresh []byte
+	IssuedAt      time.Time
+	ExpiresAt     time.Time
 	// RotatedAt is set on a refresh token that has been exchanged under rotation. The
 	// record is kept until it expires, so that its reuse can be detected.
 	RotatedAt time.Time

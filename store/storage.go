@@ -62,6 +62,12 @@ type Issue struct {
 	// rotated in the same operation. If it has already been rotated, the issuance fails
 	// with ErrConflict and nothing is written; if it is missing or expired, ErrNotFound.
 	RotateID string
+	// RequireID, when set, names a token that must exist and be live at now (not expired,
+	// not rotated) for the issuance to happen; otherwise it fails with ErrNotFound and
+	// nothing is written. The check and the insert are one atomic step, so a token issued
+	// on the strength of another (an access token from a refresh token that is not rotated)
+	// cannot escape a revocation of that other token racing with it.
+	RequireID string
 }
 
 // Tokens stores issued tokens.

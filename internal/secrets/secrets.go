@@ -40,6 +40,7 @@ func ID() string { return uuid.NewString() }
 // held outside storage, makes a stolen database useless for lookups. Human passwords use
 // package password instead. A Hasher is safe for concurrent use.
 type Hasher struct {
+	key  []byte
 	pool sync.Pool
 }
 
@@ -49,7 +50,7 @@ func NewHasher(key []byte) (*Hasher, error) {
 		return nil, errors.New("secrets: the hashing key must be at least 32 bytes")
 	}
 	k := append([]byte(nil), key...)
-	h := &Hasher{}
+	h := &Hasher{key: k}
 	h.pool.New = func() any { return hmac.New(sha256.New, k) }
 	return h, nil
 }

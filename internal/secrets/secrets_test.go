@@ -71,3 +71,26 @@ func TestNewHasherRefusesShortKey(t *testing.T) {
 		t.Fatal("a 31-byte key was accepted")
 	}
 }
+
+func TestSealOpen(t *testing.T) {
+	h, _ := NewHasher(make([]byte, 32))
+	sealed := h.Seal("oak:at_x", []byte("oak:rt_y"))
+	got, err := h.Open("oak:at_x", sealed)
+	if err != nil || string(got) != "oak:rt_y" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	if _, err := h.Open("oak:at_z", sealed); err == nil {
+		t.Fatal("another secret opened the sealed value")
+	}
+	other, _ := NewHasher([]byte(strings.Repeat("x", 32)))
+	if _, err := other.Open("oak:at_x", sealed); err == nil {
+		t.Fatal("another server key opened the sealed value")
+	}
+	sealed[len(sealed)-1] ^= 1
+	if _, err := h.Open("oak:at_x", sealed); err == nil {
+		t.Fatal("a tampered value opened")
+	}
+	if _, err := h.Open("oak:at_x", sealed[:5]); err == nil {
+		t.Fatal("a truncated value opened")
+	}
+}

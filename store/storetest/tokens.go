@@ -19,6 +19,8 @@ var tokenTests = []test{
 		"ErrConflict and inserts neither.", tokenIssueDuplicateWithin},
 	{"IssueConflictWritesNothing", "An IssueTokens that fails with ErrConflict neither rotates " +
 		"RotateID nor evicts anything.", tokenIssueConflictWritesNothing},
+	{"RequireLive", "IssueTokens with RequireID issues only while that token is live at now: " +
+		"a missing, expired or rotated one gives ErrNotFound and nothing is written.", tokenRequireLive},
 	{"NoAliasing", "Mutating the Scopes of a token passed to IssueTokens (or the Issue's Tokens " +
 		"slice) or returned by Token does not change the stored token.", tokenNoAliasing},
 }
@@ -36,6 +38,7 @@ func tokenIssueAndGet(t *testing.T, s store.Storage) {
 	ct.CustomerID = cust.ID
 	fromRefresh := p.token(store.KindAccess, base.Add(time.Minute))
 	fromRefresh.FamilyID, fromRefresh.RefreshID, fromRefresh.FromRefresh = access.FamilyID, refresh.ID, true
+	fromRefresh.SealedRefresh = []byte{0, 1, 2, 0xfe, 0xff}
 
 	issue(t, s, base, access, refresh, pat, ct)
 	issue(t, s, base.Add(time.Minute), fromRefresh)
@@ -170,4 +173,39 @@ func tokenNoAliasing(t *testing.T, s store.Storage) {
 	must(t, "Token", err)
 	got.Scopes[0] = "mutated-after-get"
 	checkToken(t, s, "Token after mutating a returned value", wantAccess, now)
+}
+
+func tokenRequireLive(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	access, refresh := p.pair(newID(), base)
+	issue(t, s, base, access, refresh)
+	now := base.Add(time.Hour)
+
+	next := p.token(store.KindAccess, now)
+	next.RefreshID, next.FromRefresh = refresh.ID, true
+	must(t, "IssueTokens(RequireID live)", s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{next}, RequireID: refresh.ID}))
+	checkToken(t, s, "token issued while the required token is live", next, now)
+
+	for _, tc := range []struct {
+		what string
+		id   string
+		now  time.Time
+	}{
+		{"missing", newID(), now},
+		{"expired", refresh.ID, refresh.ExpiresAt},
+	} {
+		tok := p.token(store.KindAccess, tc.now.Add(-time.Minute))
+		err := s.IssueTokens(ctx, tc.now, store.Issue{Tokens: []store.Token{tok}, RequireID: tc.id})
+		wantErr(t, "IssueTokens(RequireID "+tc.what+")", err, store.ErrNotFound)
+		if exists(t, s, tok, tc.now.Add(-time.Second)) {
+			t.Errorf("IssueTokens(RequireID %s) inserted its token", tc.what)
+		}
+	}
+
+	a1, r1 := p.rotation(refresh, now)
+	must(t, "IssueTokens(rotate)", s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{a1, r1}, RotateID: refresh.ID}))
+	late := p.token(store.KindAccess, now)
+	err := s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{late}, RequireID: refresh.ID})
+	wantErr(t, "IssueTokens(RequireID rotated)", err, store.ErrNotFound)
 }
