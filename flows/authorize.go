@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/oauthkit/oauthkit/internal/secrets"
@@ -25,6 +26,7 @@ type authzRequest struct {
 	challenge    string
 	method       string
 	forceConsent bool
+	promptNone   bool // OpenID Connect prompt=none: answer without any page
 }
 
 // AuthorizeHandler returns the authorization endpoint (RFC 6749 §3.1, R-AUTHZ). GET
@@ -33,13 +35,13 @@ type authzRequest struct {
 func (s *Server) AuthorizeHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
-		case http.MethodGet, http.MethodHead:
+		case http.MethodGet:
 			s.authorize(w, r, r.URL.RawQuery, "")
 		case http.MethodPost:
 			s.postConsent(w, r)
 		default:
-			w.Header().Set("Allow", "GET, HEAD, POST")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			// Not even HEAD: an authorization request has effects (codes, tokens).
+			methodNotAllowed(w, "GET, POST")
 		}
 	})
 }
@@ -62,8 +64,18 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision
 		return
 	}
 	if !ok {
+		if req.promptNone {
+			s.authzError(w, r, req, oauthErr("login_required", http.StatusBadRequest, "prompt=none was sent but nobody is signed in"))
+			return
+		}
 		// R-AUTHZ-5: sign in, then come back to this very request.
 		s.auth.SignIn(w, r, s.cfg.Paths.Authorize+"?"+raw)
+		return
+	}
+	// R-AUTHZ-10: a client sending the same person here again and again is looping.
+	if decision == "" && !s.redirects.allow(req.client.ID+"\x00"+acct.ID, s.now()) {
+		s.toErrorPage(w, r, &Error{Code: ErrAccessDenied, Detail: DetailTooManyRedirects, Status: http.StatusTooManyRequests,
+			Description: "too many authorization requests from this app in a short time"})
 		return
 	}
 	if req.client.OrganizationID != "" && req.client.OrganizationID != acct.OrganizationID {
@@ -90,10 +102,18 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision
 			s.authzError(w, r, req, unavailable(err))
 			return
 		}
+		if need && req.promptNone {
+			s.authzError(w, r, req, oauthErr(ErrMissingGrant, http.StatusBadRequest, "the app needs consent that was never given, was refused or has changed"))
+			return
+		}
 		if need {
 			s.showConsent(w, r, acct, req)
 			return
 		}
+	}
+	if req.responseType == "token" {
+		s.issueImplicit(w, r, acct, req)
+		return
 	}
 	s.issueCode(w, r, acct, req)
 }
@@ -125,18 +145,30 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 	}
 
 	req := &authzRequest{raw: raw, client: client, redirectURI: redirect}
+	// RFC 6749 §4.1.2.1: an error response carries the request's state, even when another
+	// parameter is repeated; a repeated state has no value to echo.
+	if st := vs["state"]; len(st) == 1 {
+		req.state = st[0]
+	}
+	if rt := vs["response_type"]; len(rt) == 1 {
+		req.responseType = rt[0] // so that even early errors use the right response mode
+	}
 	p, err := parseQuery(raw)
 	if err != nil {
 		return req, invalidRequest("%s", paramErrorText(err))
 	}
-	req.state = p["state"]
 	req.responseType = p["response_type"]
 	switch req.responseType {
 	case "code":
+	case "token":
+		// R-AUTHZ-1: the implicit grant (removed in OAuth 2.1) only for clients that enable it.
+		if !client.AllowImplicit {
+			return req, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "the client may not use response_type=token")
+		}
 	case "":
 		return req, invalidRequest("response_type is missing")
 	default:
-		return req, oauthErr(ErrUnsupportedResponseType, http.StatusBadRequest, "response_type must be code")
+		return req, oauthErr(ErrUnsupportedResponseType, http.StatusBadRequest, "response_type must be code or token")
 	}
 
 	// R-AUTHZ-7: the request may narrow the client's scopes, never widen them; no scope
@@ -166,7 +198,7 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 		return req, invalidRequest("code_challenge_method must be S256 or plain")
 	case req.challenge == "" && p["code_challenge_method"] != "":
 		return req, invalidRequest("code_challenge_method was sent without code_challenge")
-	case req.challenge == "" && (client.Public || client.RequirePKCE):
+	case req.challenge == "" && req.responseType == "code" && (client.Public || client.RequirePKCE):
 		return req, invalidRequest("this client must use PKCE: code_challenge is missing")
 	case req.challenge != "" && !validPKCEString(req.challenge):
 		return req, invalidRequest("code_challenge must be 43 to 128 characters from [A-Za-z0-9-._~]")
@@ -176,7 +208,12 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 	if req.challenge != "" {
 		req.method = method
 	}
-	req.forceConsent = slices.Contains(strings.Fields(p["prompt"]), "consent")
+	prompt := strings.Fields(p["prompt"])
+	req.forceConsent = slices.Contains(prompt, "consent")
+	req.promptNone = slices.Contains(prompt, "none")
+	if req.promptNone && len(prompt) > 1 {
+		return req, invalidRequest("prompt=none cannot be combined with other values")
+	}
 	return req, nil
 }
 
@@ -202,7 +239,18 @@ func (s *Server) authzError(w http.ResponseWriter, r *http.Request, req *authzRe
 	if req.state != "" {
 		q.Set("state", req.state)
 	}
-	http.Redirect(w, r, req.redirectURI+"?"+q.Encode(), redirectStatus(r))
+	s.toClient(w, r, req, q)
+}
+
+// toClient redirects to the client's redirect URI with q: in the query for the code flow,
+// in the fragment for the implicit flow (RFC 6749 §4.2.2), so a token never reaches a
+// server's logs.
+func (s *Server) toClient(w http.ResponseWriter, r *http.Request, req *authzRequest, q url.Values) {
+	sep := "?"
+	if req.responseType == "token" {
+		sep = "#"
+	}
+	http.Redirect(w, r, req.redirectURI+sep+q.Encode(), redirectStatus(r))
 }
 
 // issueCode stores a new authorization code for the request and redirects to the client
@@ -231,5 +279,32 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, acct store.Ac
 	if req.state != "" {
 		q.Set("state", req.state)
 	}
-	http.Redirect(w, r, req.redirectURI+"?"+q.Encode(), redirectStatus(r))
+	s.toClient(w, r, req, q)
+}
+
+// issueImplicit issues an access token straight from the authorization endpoint and sends
+// it in the fragment with token_type, expires_in, scope, state and iss (R-AUTHZ-9). There
+// is no refresh token.
+func (s *Server) issueImplicit(w http.ResponseWriter, r *http.Request, acct store.Account, req *authzRequest) {
+	now := s.now()
+	access, at := s.newToken(store.KindAccess, store.Token{
+		ClientID: req.client.ID, AccountID: acct.ID, OrganizationID: acct.OrganizationID,
+		Scopes: req.scopes.Names(), FamilyID: secrets.ID(),
+	}, now)
+	if err := s.store.IssueTokens(r.Context(), now, store.Issue{Tokens: []store.Token{at}, Limits: s.limits()}); err != nil {
+		s.authzError(w, r, req, unavailable(err))
+		return
+	}
+	resp := s.tokenResponse(access, at, "", now)
+	q := url.Values{
+		"access_token": {resp.AccessToken},
+		"token_type":   {resp.TokenType},
+		"expires_in":   {strconv.FormatInt(resp.ExpiresIn, 10)},
+		"scope":        {resp.Scope},
+		"iss":          {s.cfg.Issuer},
+	}
+	if req.state != "" {
+		q.Set("state", req.state)
+	}
+	s.toClient(w, r, req, q)
 }

@@ -59,16 +59,12 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 		s.revokeFamily(ctx, c.FamilyID, "authorization code replayed")
 		return nil, invalidGrant("the authorization code has already been used")
 	}
-	switch err := s.store.ConsumeCode(ctx, h, req.Now); {
-	case errors.Is(err, store.ErrConflict):
-		s.revokeFamily(ctx, c.FamilyID, "authorization code replayed")
-		return nil, invalidGrant("the authorization code has already been used")
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the authorization code is invalid or expired")
-	case err != nil:
-		return nil, unavailable(err)
-	}
 
+	// Issue first, consume second. A concurrent redemption that loses the consume race
+	// then revokes a family that already holds the winner's tokens (RFC 9700 §4.5); were
+	// the code consumed first, a replay arriving before the winner's tokens exist would
+	// revoke nothing. It also means a storage failure never burns the code: until the
+	// code is consumed, the client may retry (R-STORE-4).
 	base := store.Token{
 		ClientID:       c.ClientID,
 		AccountID:      c.AccountID,
@@ -82,5 +78,18 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 	if err := s.store.IssueTokens(ctx, req.Now, store.Issue{Tokens: []store.Token{at, rt}, Limits: s.limits()}); err != nil {
 		return nil, unavailable(err)
 	}
-	return s.tokenResponse(access, at, refresh, req.Now), nil
+	switch err := s.store.ConsumeCode(ctx, h, req.Now); {
+	case err == nil:
+		return s.tokenResponse(access, at, refresh, req.Now), nil
+	case errors.Is(err, store.ErrConflict):
+		s.revokeFamily(ctx, c.FamilyID, "authorization code replayed")
+		return nil, invalidGrant("the authorization code has already been used")
+	case errors.Is(err, store.ErrNotFound):
+		s.revokeFamily(ctx, c.FamilyID, "authorization code expired during the exchange")
+		return nil, invalidGrant("the authorization code is invalid or expired")
+	default:
+		// Unknown whether the code was consumed: the tokens just issued must not stay.
+		s.revokeFamily(ctx, c.FamilyID, "consuming the authorization code failed")
+		return nil, unavailable(err)
+	}
 }

@@ -50,6 +50,10 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		if err != nil {
 			return nil, invalidScope("the scope parameter is malformed")
 		}
+		if want.IsEmpty() {
+			// Only separators: RFC 6749 §3.3 requires at least one scope-token.
+			return nil, invalidScope("the scope parameter names no scope")
+		}
 		if !want.IsSubsetOf(granted) {
 			return nil, oauthErr(ErrAccessDenied, http.StatusBadRequest, "the requested scopes include a scope that was not originally granted")
 		}
@@ -58,17 +62,23 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	base := old
 	base.Scopes = want.Names()
 	access, at := s.newToken(store.KindAccess, base, req.Now)
-	at.FromRefresh = true
+	at.FromRefresh, at.RefreshID = true, old.ID
 	is := store.Issue{Limits: s.limits()}
 	respRefresh := refresh
+	var rotated []store.Token
 	if req.Client.Public {
+		// Rotation is conditional on the old token being live, in the same atomic step.
 		next, rt := s.newToken(store.KindRefresh, old, req.Now)
-		at.RefreshID = rt.ID
-		is.Tokens, is.RotateID, respRefresh = []store.Token{at, rt}, old.ID, next
+		at.RefreshID, is.RotateID, respRefresh = rt.ID, old.ID, next
+		rotated = append(rotated, rt)
 	} else {
-		at.RefreshID = old.ID
-		is.Tokens = []store.Token{at}
+		// Without rotation the new access token is issued only while the refresh token is
+		// still live, atomically: it cannot escape a revocation racing with this request.
+		is.RequireID = old.ID
 	}
+	// The info endpoint shows this access token's refresh token to its holder (R-INFO-1).
+	at.SealedRefresh = s.hasher.Seal(access, []byte(respRefresh))
+	is.Tokens = append([]store.Token{at}, rotated...)
 	switch err := s.store.IssueTokens(ctx, req.Now, is); {
 	case errors.Is(err, store.ErrConflict) && is.RotateID != "":
 		// Another request rotated this token first: one of the two is not the client.

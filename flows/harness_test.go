@@ -133,6 +133,9 @@ func newEnv(t *testing.T, mutate ...func(*flows.Config)) *env {
 		Scopes:  cat,
 		Now:     clk.Now,
 		Logger:  discardLogger(),
+		// Tests authorize many times per client and account at one instant; the redirect
+		// limit (R-AUTHZ-10) has its own tests with the limit on.
+		RedirectLimit: -1,
 	}
 	for _, m := range mutate {
 		m(&cfg)

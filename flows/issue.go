@@ -37,7 +37,7 @@ func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time)
 	t.Hash, t.ID, t.Kind = h, secrets.ID(), kind
 	t.IssuedAt, t.ExpiresAt = now, now.Add(ttl)
 	t.RotatedAt = time.Time{}
-	t.RefreshID, t.FromRefresh = "", false
+	t.RefreshID, t.FromRefresh, t.SealedRefresh = "", false, nil
 	return secret, t
 }
 

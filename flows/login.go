@@ -38,14 +38,20 @@ type loginPageData struct {
 }
 
 // LoginHandler returns /login, where sign-in starts. Without a federated provider it
-// forwards, query and all, to the password sign-in page.
+// forwards, query and all, to the password sign-in page; a POST is forwarded with 303, so
+// its body is never re-posted (R-SEC-4).
 func (s *Server) LoginHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		target := s.cfg.Paths.PasswordLogin
-		if r.URL.RawQuery != "" {
-			target += "?" + r.URL.RawQuery
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodPost:
+			target := s.cfg.Paths.PasswordLogin
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+		default:
+			methodNotAllowed(w, "GET, HEAD, POST")
 		}
-		http.Redirect(w, r, target, http.StatusSeeOther)
 	})
 }
 
@@ -60,8 +66,7 @@ func (s *Server) PasswordLoginHandler() http.Handler {
 		case http.MethodPost:
 			s.postLogin(w, r)
 		default:
-			w.Header().Set("Allow", "GET, HEAD, POST")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			methodNotAllowed(w, "GET, HEAD, POST")
 		}
 	})
 }
@@ -137,6 +142,10 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.loginFailed(w, r, IdentityCredentialsLoginDisabled, email, returnTo)
 		return
 	}
+	if !s.maySignIn(acct) {
+		s.loginFailed(w, r, IdentityAccessDenied, email, returnTo)
+		return
+	}
 	if err := s.startSession(ctx, w, r, acct); err != nil {
 		s.log.ErrorContext(ctx, "oauthkit: starting a session failed", "err", err)
 		s.loginFailed(w, r, IdentityServerError, email, returnTo)
@@ -146,6 +155,19 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		returnTo = s.cfg.Paths.PasswordLogin
 	}
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
+}
+
+// maySignIn reports whether acct holds a role that may sign in (Config.SignInRoles).
+func (s *Server) maySignIn(acct store.Account) bool {
+	if len(s.cfg.SignInRoles) == 0 {
+		return true
+	}
+	for _, r := range s.cfg.SignInRoles {
+		if acct.HasRole(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // loginFailed sends the person back to the sign-in page with identity_exception (R-ERR-3).
@@ -186,8 +208,7 @@ func (s *Server) LogoutHandler() http.Handler {
 			}
 			http.Redirect(w, r, s.cfg.Paths.Login, http.StatusSeeOther)
 		default:
-			w.Header().Set("Allow", "GET, HEAD, POST")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			methodNotAllowed(w, "GET, HEAD, POST")
 		}
 	})
 }

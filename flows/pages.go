@@ -42,3 +42,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }
+
+// methodNotAllowed answers a request whose method the handler does not serve: 405 with the
+// methods it does (RFC 9110 §15.5.6). The handlers check methods themselves because each
+// may be mounted alone, without a method-matching pattern.
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/oauthkit/oauthkit/internal/secrets"
@@ -57,6 +58,10 @@ type Config struct {
 	RefreshTokenLifetime time.Duration
 	// SessionLifetime is how long a sign-in lasts. Default 12 hours.
 	SessionLifetime time.Duration
+	// PersonalTokenLifetime is how long a personal access token is valid. Default 365 days.
+	PersonalTokenLifetime time.Duration
+	// CustomerTokenLifetime is how long a customer access token is valid. Default 8 hours.
+	CustomerTokenLifetime time.Duration
 	// TokenPrefix starts every token and code, like the seed's "dal:" region prefix, so
 	// that leaked tokens are recognisable. Default "oak:".
 	TokenPrefix string
@@ -66,12 +71,28 @@ type Config struct {
 	TokenLimit int
 	// RequireS256 refuses PKCE method "plain" for every client (R-AUTHZ-4).
 	RequireS256 bool
+	// CustomerScope is the scope an access token needs at the customer endpoint (R-CUST-1).
+	// Default "customers:own".
+	CustomerScope string
+	// ClientCredentials enables the client_credentials grant (R-TOKEN-6) in the token
+	// endpoint that Mount registers. Off by default, as in the seed.
+	ClientCredentials bool
 	// ErrorPageMode sends every authorization error to the error page, never back to the
 	// client (the seed's behaviour, R-ERR-2).
 	ErrorPageMode bool
+	// SignInRoles, when set, are the roles that may sign in: an account holding none of them
+	// is refused with identity_exception=access_denied after its password checks out
+	// (R-ERR-3). Nil lets every account sign in.
+	SignInRoles []string
 	// AdminRole is the role that may hold administrator-only scopes. Default
 	// "administrator".
 	AdminRole string
+	// RedirectLimit is how many authorization requests one client may send one person
+	// within RedirectWindow before the error page answers too_many_redirects (R-AUTHZ-10).
+	// Zero means 3; negative disables the limit. RedirectWindow defaults to 30 seconds. The
+	// count is per process.
+	RedirectLimit  int
+	RedirectWindow time.Duration
 	// ClientAuthMaxFailures and ClientAuthFailureWindow refuse a client's authentication
 	// with 429 after that many failures within the window (R-SEC-3). Defaults: 10 per 5
 	// minutes. The count is per process.
@@ -98,33 +119,53 @@ type Paths struct {
 	Logout string
 	// ErrorPage explains authorization errors to a person. Default "/ooops".
 	ErrorPage string
+	// Revoke is the RFC 7009 revocation endpoint. Default "/revoke".
+	Revoke string
+	// Introspect is the RFC 7662 introspection endpoint. Default "/introspect".
+	Introspect string
+	// Info is the seed's token info endpoint. Default "/v2/info" (Mount also serves "/info").
+	Info string
+	// PersonalTokens is the personal access token API. Default "/v2/personal_access_tokens".
+	PersonalTokens string
+	// Customer creates customers and their tokens. Default "/customer/".
+	Customer string
+	// Metadata is the RFC 8414 metadata document. Default
+	// "/.well-known/oauth-authorization-server".
+	Metadata string
 }
 
 // DefaultPaths are the seed's paths.
 var DefaultPaths = Paths{
-	Authorize:     "/",
-	Token:         "/v2/token",
-	Login:         "/login",
-	PasswordLogin: "/old-login",
-	Logout:        "/logout",
-	ErrorPage:     "/ooops",
+	Authorize:      "/",
+	Token:          "/v2/token",
+	Login:          "/login",
+	PasswordLogin:  "/old-login",
+	Logout:         "/logout",
+	ErrorPage:      "/ooops",
+	Revoke:         "/revoke",
+	Introspect:     "/introspect",
+	Info:           "/v2/info",
+	PersonalTokens: "/v2/personal_access_tokens",
+	Customer:       "/customer/",
+	Metadata:       "/.well-known/oauth-authorization-server",
 }
 
 // Server is an OAuth 2.1 authorization server. Its methods return http.Handlers; it is safe
 // for concurrent use.
 type Server struct {
-	cfg     Config
-	store   store.Storage
-	hasher  *secrets.Hasher
-	catalog *scopes.Catalog
-	auth    Authenticator
-	pages   *template.Template
-	log     *slog.Logger
-	now     func() time.Time
-	secure  bool // issuer is https: Secure cookies
-	limiter *failureLimiter
-	logins  *failureLimiter
-	cop     *http.CrossOriginProtection
+	cfg       Config
+	store     store.Storage
+	hasher    *secrets.Hasher
+	catalog   *scopes.Catalog
+	auth      Authenticator
+	pages     *template.Template
+	log       *slog.Logger
+	now       func() time.Time
+	secure    bool // issuer is https: Secure cookies
+	limiter   *failureLimiter
+	logins    *failureLimiter
+	redirects *redirectLimiter
+	cop       *http.CrossOriginProtection
 }
 
 // New validates cfg and returns a Server. Bad configuration fails here, not per request.
@@ -148,17 +189,28 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.AccessTokenLifetime, 8*time.Hour)
 	setDefault(&cfg.RefreshTokenLifetime, 30*24*time.Hour)
 	setDefault(&cfg.SessionLifetime, 12*time.Hour)
+	setDefault(&cfg.PersonalTokenLifetime, 365*24*time.Hour)
+	setDefault(&cfg.CustomerTokenLifetime, 8*time.Hour)
 	setDefault(&cfg.ClientAuthFailureWindow, 5*time.Minute)
 	setDefault(&cfg.TokenPrefix, "oak:")
 	setDefault(&cfg.AdminRole, "administrator")
+	setDefault(&cfg.CustomerScope, "customers:own")
 	setDefault(&cfg.ClientAuthMaxFailures, 10)
 	setDefault(&cfg.TokenLimit, 25)
+	setDefault(&cfg.RedirectLimit, 3)
+	setDefault(&cfg.RedirectWindow, 30*time.Second)
 	setDefault(&cfg.Paths.Authorize, DefaultPaths.Authorize)
 	setDefault(&cfg.Paths.Token, DefaultPaths.Token)
 	setDefault(&cfg.Paths.Login, DefaultPaths.Login)
 	setDefault(&cfg.Paths.PasswordLogin, DefaultPaths.PasswordLogin)
 	setDefault(&cfg.Paths.Logout, DefaultPaths.Logout)
 	setDefault(&cfg.Paths.ErrorPage, DefaultPaths.ErrorPage)
+	setDefault(&cfg.Paths.Revoke, DefaultPaths.Revoke)
+	setDefault(&cfg.Paths.Introspect, DefaultPaths.Introspect)
+	setDefault(&cfg.Paths.Info, DefaultPaths.Info)
+	setDefault(&cfg.Paths.PersonalTokens, DefaultPaths.PersonalTokens)
+	setDefault(&cfg.Paths.Customer, DefaultPaths.Customer)
+	setDefault(&cfg.Paths.Metadata, DefaultPaths.Metadata)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -175,17 +227,18 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s := &Server{
-		cfg:     cfg,
-		store:   cfg.Storage,
-		hasher:  hasher,
-		catalog: cfg.Scopes,
-		pages:   pages,
-		log:     cfg.Logger,
-		now:     cfg.Now,
-		secure:  iss.Scheme == "https",
-		limiter: newFailureLimiter(cfg.ClientAuthMaxFailures, cfg.ClientAuthFailureWindow),
-		logins:  newFailureLimiter(cfg.ClientAuthMaxFailures, cfg.ClientAuthFailureWindow),
-		cop:     http.NewCrossOriginProtection(),
+		cfg:       cfg,
+		store:     cfg.Storage,
+		hasher:    hasher,
+		catalog:   cfg.Scopes,
+		pages:     pages,
+		log:       cfg.Logger,
+		now:       cfg.Now,
+		secure:    iss.Scheme == "https",
+		limiter:   newFailureLimiter(cfg.ClientAuthMaxFailures, cfg.ClientAuthFailureWindow),
+		logins:    newFailureLimiter(cfg.ClientAuthMaxFailures, cfg.ClientAuthFailureWindow),
+		cop:       http.NewCrossOriginProtection(),
+		redirects: newRedirectLimiter(cfg.RedirectLimit, cfg.RedirectWindow),
 	}
 	s.auth = cfg.Authenticator
 	if s.auth == nil {
@@ -202,25 +255,50 @@ func setDefault[T comparable](v *T, def T) {
 }
 
 // Mount registers every handler of the server on mux at the configured paths, plus the
-// seed's aliases: the authorization endpoint also at "/authorize" and the token endpoint
-// also at "/token" when they are at their defaults. The token endpoint accepts the
-// authorization_code and refresh_token grants.
+// seed's aliases when the paths are the defaults: the authorization endpoint also at
+// "/authorize", the token endpoint also at "/token", the info endpoint also at "/info". The
+// token endpoint accepts authorization_code and refresh_token, and client_credentials when
+// Config.ClientCredentials is set; DELETE on it revokes (R-REVOKE-1).
 func (s *Server) Mount(mux *http.ServeMux) {
 	p := s.cfg.Paths
-	authorize := s.AuthorizeHandler()
-	token := s.TokenHandler()
-	mux.Handle(exact(p.Authorize), authorize)
-	mux.Handle(exact(p.Token), token)
+	grants := []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
+	if s.cfg.ClientCredentials {
+		grants = append(grants, s.ClientCredentialsGrant())
+	}
+	authorize, token, del, info := s.AuthorizeHandler(), s.TokenHandler(grants...), s.DeleteTokenHandler(), s.InfoHandler()
+	paths := map[string]http.Handler{
+		exact(p.Authorize):     authorize,
+		exact(p.Token):         token,
+		"DELETE " + p.Token:    del,
+		exact(p.Login):         s.LoginHandler(),
+		exact(p.PasswordLogin): s.PasswordLoginHandler(),
+		exact(p.Logout):        s.LogoutHandler(),
+		exact(p.ErrorPage):     s.ErrorPageHandler(),
+		exact(p.Revoke):        s.RevokeHandler(),
+		exact(p.Introspect):    s.IntrospectHandler(),
+		exact(p.Info):          info,
+		exact(p.Customer):      s.CustomerHandler(),
+		exact(p.Metadata):      s.MetadataHandler(),
+	}
+	pats := s.PersonalTokensHandler()
+	paths[strings.TrimSuffix(p.PersonalTokens, "/")] = pats
+	paths[strings.TrimSuffix(p.PersonalTokens, "/")+"/"] = pats
 	if p.Authorize == DefaultPaths.Authorize {
-		mux.Handle("/authorize", authorize)
+		paths["/authorize"] = authorize
 	}
 	if p.Token == DefaultPaths.Token {
-		mux.Handle("/token", token)
+		paths["/token"] = token
+		paths["DELETE /token"] = del
 	}
-	mux.Handle(exact(p.Login), s.LoginHandler())
-	mux.Handle(exact(p.PasswordLogin), s.PasswordLoginHandler())
-	mux.Handle(exact(p.Logout), s.LogoutHandler())
-	mux.Handle(exact(p.ErrorPage), s.ErrorPageHandler())
+	if c := strings.TrimSuffix(p.Customer, "/"); c != p.Customer && c != "" {
+		paths[c] = paths[exact(p.Customer)]
+	}
+	if p.Info == DefaultPaths.Info {
+		paths["/info"] = info
+	}
+	for pattern, h := range paths {
+		mux.Handle(pattern, h)
+	}
 }
 
 // exact turns a path into a ServeMux pattern that matches only that path: "/" would match

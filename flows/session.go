@@ -32,9 +32,16 @@ func (a *sessionAuthenticator) Account(r *http.Request) (store.Account, bool, er
 	return a.s.currentAccount(r)
 }
 
+// SignIn sends the person to sign in. A session cookie that reached here names a session
+// that has ended (logout elsewhere, password reset, expiry): the sign-in page says so with
+// identity_lost (R-ERR-3), and the dead cookie is cleared.
 func (a *sessionAuthenticator) SignIn(w http.ResponseWriter, r *http.Request, returnTo string) {
-	target := a.s.cfg.Paths.Login + "?" + url.Values{"return_to": {returnTo}}.Encode()
-	http.Redirect(w, r, target, redirectStatus(r))
+	q := url.Values{"return_to": {returnTo}}
+	if c, err := r.Cookie(a.s.sessionCookie()); err == nil && c.Value != "" {
+		q.Set("identity_exception", IdentityLost)
+		a.s.clearSessionCookie(w)
+	}
+	http.Redirect(w, r, a.s.cfg.Paths.Login+"?"+q.Encode(), redirectStatus(r))
 }
 
 // currentAccount resolves the session cookie of r to its account.
@@ -101,11 +108,16 @@ func (s *Server) endSession(ctx context.Context, w http.ResponseWriter, r *http.
 			return err
 		}
 	}
+	s.clearSessionCookie(w)
+	return nil
+}
+
+// clearSessionCookie tells the browser to drop its session cookie.
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{
 		Name: s.sessionCookie(), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
 	})
-	return nil
 }
 
 // redirectStatus is 303 after a form POST, so the browser follows with GET and never

@@ -1,0 +1,121 @@
+package flows
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/oauthkit/oauthkit/internal/secrets"
+	"github.com/oauthkit/oauthkit/redirecturi"
+	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// markCustomer marks customer access tokens.
+const markCustomer = "ct_"
+
+// CustomerResponse is the answer of the customer endpoint (R-CUST-1).
+type CustomerResponse struct {
+	AccessToken string `json:"access_token"`
+	ClientID    string `json:"client_id"`
+	// EntityID is the customer's id.
+	EntityID  string `json:"entity_id"`
+	ExpiresIn int64  `json:"expires_in"`
+}
+
+// CustomerHandler returns the customer endpoint (R-CUST-1, the seed's POST /customer/). An
+// agent's app, holding a Bearer access token with the customer scope (Config.CustomerScope,
+// default "customers:own"), posts client_id, response_type=token and redirect_uri (JSON or
+// form), and gets a customer access token: for a new customer, or, with entity_id, for an
+// existing customer of the same organization. Customer tokens are a kind of their own
+// (R-CUST-2): they are refused wherever agent tokens are expected, and the reverse.
+func (s *Server) CustomerHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, e := s.customer(w, r)
+		if e != nil {
+			s.writeJSONError(w, r, e)
+			return
+		}
+		writeNoStore(w)
+		writeJSON(w, http.StatusOK, resp)
+	})
+}
+
+func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResponse, *Error) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		e := invalidRequest("the customer endpoint accepts only POST")
+		e.Status = http.StatusMethodNotAllowed
+		return nil, e
+	}
+	caller, _, e := s.requireBearer(r, store.KindAccess)
+	if e != nil {
+		return nil, e
+	}
+	if caller.OrganizationID == "" {
+		// A client_credentials token of a marketplace client: its customers would belong to
+		// no organization, and so to every other such token.
+		return nil, bearerError(http.StatusForbidden, "insufficient_scope", "the token does not belong to an organization")
+	}
+	if !s.catalog.Satisfies(scopes.New(caller.Scopes...), s.cfg.CustomerScope) {
+		e := bearerError(http.StatusForbidden, "insufficient_scope", "the access token lacks the scope "+s.cfg.CustomerScope)
+		e.challenge += `, scope="` + s.cfg.CustomerScope + `"`
+		return nil, e
+	}
+	p, e := readBodyParams(w, r)
+	if e != nil {
+		return nil, e
+	}
+	ctx := r.Context()
+	switch {
+	case p["client_id"] == "":
+		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "client_id is missing")
+	case p["response_type"] != "token":
+		return nil, oauthErr(ErrUnsupportedResponseType, http.StatusBadRequest, "response_type must be token")
+	}
+	client, err := s.store.Client(ctx, p["client_id"])
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "the client is not known")
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if client.OrganizationID != "" && client.OrganizationID != caller.OrganizationID {
+		return nil, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "the app is private to another organization")
+	}
+	if p["redirect_uri"] == "" || redirecturi.Match(client.RedirectURIs, p["redirect_uri"]) != nil {
+		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
+	}
+
+	now := s.now()
+	cust := store.Customer{ID: p["entity_id"]}
+	if cust.ID != "" {
+		cust, err = s.store.Customer(ctx, cust.ID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && cust.OrganizationID != caller.OrganizationID) {
+			return nil, invalidRequest("entity_id does not name a customer of your organization")
+		}
+		if err != nil {
+			return nil, unavailable(err)
+		}
+	} else {
+		cust = store.Customer{ID: secrets.ID(), OrganizationID: caller.OrganizationID, ClientID: client.ID, CreatedAt: now}
+		if err := s.store.CreateCustomer(ctx, cust); err != nil {
+			return nil, unavailable(err)
+		}
+	}
+	secret, h := s.mint(markCustomer)
+	t := store.Token{
+		Hash: h, ID: secrets.ID(), Kind: store.KindCustomer, ClientID: client.ID,
+		OrganizationID: cust.OrganizationID, CustomerID: cust.ID,
+		IssuedAt: now, ExpiresAt: now.Add(s.cfg.CustomerTokenLifetime),
+	}
+	if err := s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}}); err != nil {
+		return nil, unavailable(err)
+	}
+	return &CustomerResponse{
+		AccessToken: secret,
+		ClientID:    client.ID,
+		EntityID:    cust.ID,
+		ExpiresIn:   int64(s.cfg.CustomerTokenLifetime / time.Second),
+	}, nil
+}

@@ -1,0 +1,65 @@
+package flows
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// InfoResponse is the answer of the info endpoint (R-INFO-1, the seed's /v2/info).
+type InfoResponse struct {
+	AccessToken    string `json:"access_token"`
+	AccountID      string `json:"account_id,omitempty"`
+	ClientID       string `json:"client_id"`
+	ExpiresIn      int64  `json:"expires_in"`
+	OrganizationID string `json:"organization_id,omitempty"`
+	// Scope is comma-separated, as in the seed.
+	Scope     string `json:"scope"`
+	TokenType string `json:"token_type"`
+	// RefreshToken is present only for an access token issued by the refresh_token grant.
+	RefreshToken string `json:"refresh_token,omitempty"`
+}
+
+// InfoHandler returns the info endpoint (R-INFO-1): GET with "Authorization: Bearer
+// <access token>" describes that token. Refresh, personal and customer tokens are not
+// accepted here; an invalid, expired or revoked token gets 401 with an RFC 6750
+// WWW-Authenticate challenge.
+//
+// As the seed specifies, an access token issued by the refresh_token grant also shows its
+// refresh token. The server stores no token secrets, so that refresh token is kept sealed
+// (AES-GCM) under a key derived from the access token and the server key: only the access
+// token's holder can get it back.
+func (s *Server) InfoHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			e := invalidRequest("the info endpoint accepts only GET")
+			e.Status = http.StatusMethodNotAllowed
+			s.writeJSONError(w, r, e)
+			return
+		}
+		t, secret, e := s.requireBearer(r, store.KindAccess)
+		if e != nil {
+			s.writeJSONError(w, r, e)
+			return
+		}
+		resp := InfoResponse{
+			AccessToken:    secret,
+			AccountID:      t.AccountID,
+			ClientID:       t.ClientID,
+			ExpiresIn:      int64(t.ExpiresAt.Sub(s.now()) / time.Second),
+			OrganizationID: t.OrganizationID,
+			Scope:          scopes.New(t.Scopes...).String(),
+			TokenType:      "Bearer",
+		}
+		if t.FromRefresh && len(t.SealedRefresh) > 0 {
+			if rt, err := s.hasher.Open(secret, t.SealedRefresh); err == nil {
+				resp.RefreshToken = string(rt)
+			}
+		}
+		writeNoStore(w)
+		writeJSON(w, http.StatusOK, resp)
+	})
+}

@@ -1,0 +1,119 @@
+package flows
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// IntrospectionResponse is an RFC 7662 §2.2 answer (R-INFO-2). For anything that is not an
+// active token the caller may know about, it is exactly {"active":false}.
+type IntrospectionResponse struct {
+	Active bool `json:"active"`
+	// Scope is space-separated, as RFC 7662 specifies.
+	Scope     string `json:"scope,omitempty"`
+	ClientID  string `json:"client_id,omitempty"`
+	Subject   string `json:"sub,omitempty"`
+	ExpiresAt int64  `json:"exp,omitempty"`
+	IssuedAt  int64  `json:"iat,omitempty"`
+	// TokenType is "Bearer" for access, personal and customer tokens and "refresh_token"
+	// for refresh tokens; Kind names the kind exactly.
+	TokenType      string          `json:"token_type,omitempty"`
+	Kind           store.TokenKind `json:"kind,omitempty"`
+	ID             string          `json:"jti,omitempty"`
+	Issuer         string          `json:"iss,omitempty"`
+	AccountID      string          `json:"account_id,omitempty"`
+	OrganizationID string          `json:"organization_id,omitempty"`
+	CustomerID     string          `json:"customer_id,omitempty"`
+}
+
+// IntrospectHandler returns the RFC 7662 introspection endpoint (R-INFO-2), for resource
+// servers in other processes. The caller authenticates as a client (RFC 7662 §2.1), as at
+// the token endpoint; a public client cannot introspect. Access, personal and customer
+// tokens are described to any authenticated confidential client; a refresh token only to
+// the client it was issued to. Everything else — unknown, expired, revoked, rotated — is
+// exactly {"active":false}.
+func (s *Server) IntrospectHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, e := s.introspect(w, r)
+		if e != nil {
+			s.writeJSONError(w, r, e)
+			return
+		}
+		writeNoStore(w)
+		writeJSON(w, http.StatusOK, resp)
+	})
+}
+
+func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (IntrospectionResponse, *Error) {
+	inactive := IntrospectionResponse{}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		e := invalidRequest("the introspection endpoint accepts only POST")
+		e.Status = http.StatusMethodNotAllowed
+		return inactive, e
+	}
+	p, e := readBodyParams(w, r)
+	if e != nil {
+		return inactive, e
+	}
+	client, e := s.authenticateClient(r.Context(), r, p)
+	if e != nil {
+		return inactive, e
+	}
+	if client.Public {
+		// RFC 6749 §5.2: a client that tried Basic gets a Basic challenge. Any Authorization
+		// header that got this far was valid Basic.
+		basic := r.Header.Get("Authorization") != ""
+		return inactive, clientErr(ErrInvalidClient, "a public client cannot introspect tokens", basic)
+	}
+	token := p["token"]
+	if token == "" {
+		return inactive, invalidRequest("token is missing")
+	}
+	now := s.now()
+	t, err := s.store.Token(r.Context(), s.hasher.Hash(token), now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return inactive, nil
+	case err != nil:
+		return inactive, unavailable(err)
+	case !t.Live(now):
+		return inactive, nil
+	case t.Kind == store.KindRefresh && t.ClientID != client.ID:
+		return inactive, nil
+	}
+	resp := IntrospectionResponse{
+		Active:         true,
+		Scope:          strings.Join(t.Scopes, " "),
+		ClientID:       t.ClientID,
+		Subject:        subject(t),
+		ExpiresAt:      t.ExpiresAt.Unix(),
+		IssuedAt:       t.IssuedAt.Unix(),
+		TokenType:      "Bearer",
+		Kind:           t.Kind,
+		ID:             t.ID,
+		Issuer:         s.cfg.Issuer,
+		AccountID:      t.AccountID,
+		OrganizationID: t.OrganizationID,
+		CustomerID:     t.CustomerID,
+	}
+	if t.Kind == store.KindRefresh {
+		resp.TokenType = "refresh_token"
+	}
+	return resp, nil
+}
+
+// subject is the token's sub: the account, else the customer, else (client credentials)
+// the client.
+func subject(t store.Token) string {
+	switch {
+	case t.AccountID != "":
+		return t.AccountID
+	case t.CustomerID != "":
+		return t.CustomerID
+	}
+	return t.ClientID
+}

@@ -1,0 +1,79 @@
+package flows
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// Metadata is the RFC 8414 authorization server metadata (R-META).
+type Metadata struct {
+	Issuer                                     string   `json:"issuer"`
+	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
+	TokenEndpoint                              string   `json:"token_endpoint"`
+	RevocationEndpoint                         string   `json:"revocation_endpoint,omitempty"`
+	IntrospectionEndpoint                      string   `json:"introspection_endpoint,omitempty"`
+	JWKSURI                                    string   `json:"jwks_uri,omitempty"`
+	ScopesSupported                            []string `json:"scopes_supported"`
+	ResponseTypesSupported                     []string `json:"response_types_supported"`
+	ResponseModesSupported                     []string `json:"response_modes_supported"`
+	GrantTypesSupported                        []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
+	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
+	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
+	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+}
+
+// Metadata returns the server's RFC 8414 metadata, with endpoint URLs built from the issuer
+// and the configured paths.
+func (s *Server) Metadata() Metadata {
+	p := s.cfg.Paths
+	// Paths start with "/": an issuer written with a trailing slash must not double it.
+	base := strings.TrimSuffix(s.cfg.Issuer, "/")
+	url := func(path string) string { return base + path }
+	names := make([]string, 0)
+	for _, sc := range s.catalog.Scopes() {
+		names = append(names, sc.Name)
+	}
+	pkce := []string{PKCEMethodS256, PKCEMethodPlain}
+	if s.cfg.RequireS256 {
+		pkce = []string{PKCEMethodS256}
+	}
+	grants := []string{"authorization_code", "refresh_token"}
+	if s.cfg.ClientCredentials {
+		grants = append(grants, "client_credentials")
+	}
+	clientAuth := []string{"client_secret_basic", "client_secret_post"}
+	m := Metadata{
+		Issuer:                                     s.cfg.Issuer,
+		AuthorizationEndpoint:                      url(p.Authorize),
+		TokenEndpoint:                              url(p.Token),
+		RevocationEndpoint:                         url(p.Revoke),
+		IntrospectionEndpoint:                      url(p.Introspect),
+		ScopesSupported:                            names,
+		ResponseTypesSupported:                     []string{"code", "token"},
+		ResponseModesSupported:                     []string{"query", "fragment"},
+		GrantTypesSupported:                        grants,
+		TokenEndpointAuthMethodsSupported:          append(slices.Clone(clientAuth), "none"),
+		RevocationEndpointAuthMethodsSupported:     append(slices.Clone(clientAuth), "none"),
+		IntrospectionEndpointAuthMethodsSupported:  clientAuth,
+		CodeChallengeMethodsSupported:              pkce,
+		AuthorizationResponseIssParameterSupported: true,
+	}
+	return m
+}
+
+// MetadataHandler returns the RFC 8414 metadata document, served at
+// /.well-known/oauth-authorization-server.
+func (s *Server) MetadataHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		writeJSON(w, http.StatusOK, s.Metadata())
+	})
+}

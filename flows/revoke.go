@@ -1,0 +1,120 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// RevokeHandler returns the RFC 7009 revocation endpoint (R-REVOKE-3): POST with token (and
+// an optional token_type_hint, which is not needed: every kind is found by its hash) and
+// client authentication as at the token endpoint. A client can revoke only tokens issued to
+// it; an unknown, already revoked or foreign token still gets 200, so the endpoint reveals
+// nothing (RFC 7009 §2.2). Revoking either token of an access/refresh pair revokes both
+// (R-REVOKE-2).
+func (s *Server) RevokeHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e := s.revokeRFC7009(w, r); e != nil {
+			s.writeJSONError(w, r, e)
+			return
+		}
+		writeNoStore(w)
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+func (s *Server) revokeRFC7009(w http.ResponseWriter, r *http.Request) *Error {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		e := invalidRequest("the revocation endpoint accepts only POST")
+		e.Status = http.StatusMethodNotAllowed
+		return e
+	}
+	p, e := readBodyParams(w, r)
+	if e != nil {
+		return e
+	}
+	client, e := s.authenticateClient(r.Context(), r, p)
+	if e != nil {
+		return e
+	}
+	if p["token"] == "" {
+		return invalidRequest("token is missing")
+	}
+	return s.revokeSecret(r.Context(), p["token"], client.ID)
+}
+
+// DeleteTokenHandler returns the seed's revocation endpoint (R-REVOKE-1): DELETE /v2/token
+// with "Authorization: Bearer <access or refresh token>", or with the token in a code
+// parameter (query or form body). Holding the token is the authorization. It answers
+// 200 {} whether or not the token was live.
+func (s *Server) DeleteTokenHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e := s.deleteToken(w, r); e != nil {
+			s.writeJSONError(w, r, e)
+			return
+		}
+		writeNoStore(w)
+		writeJSON(w, http.StatusOK, struct{}{})
+	})
+}
+
+func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) *Error {
+	if r.Method != http.MethodDelete {
+		w.Header().Set("Allow", http.MethodDelete)
+		e := invalidRequest("use DELETE to revoke a token")
+		e.Status = http.StatusMethodNotAllowed
+		return e
+	}
+	secret, hasBearer, malformed := bearerToken(r)
+	if malformed {
+		return bearerError(http.StatusBadRequest, ErrInvalidRequest, "the Authorization header is malformed")
+	}
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		return invalidRequest("%s", paramErrorText(err))
+	}
+	code := q["code"]
+	if r.ContentLength != 0 && r.Header.Get("Content-Type") != "" {
+		p, e := readBodyParams(w, r)
+		if e != nil {
+			return e
+		}
+		if p["code"] != "" {
+			if code != "" {
+				return invalidRequest("a parameter is included more than once")
+			}
+			code = p["code"]
+		}
+	}
+	switch {
+	case hasBearer && code != "" && code != secret:
+		return invalidRequest("the Bearer token and the code parameter differ")
+	case hasBearer:
+		code = secret
+	case code == "":
+		return invalidRequest("send the token as a Bearer token or in the code parameter")
+	}
+	return s.revokeSecret(r.Context(), code, "")
+}
+
+// revokeSecret revokes the token whose secret is given, with its pair. When clientID is set
+// the token must have been issued to that client, or nothing happens. Unknown tokens are not
+// an error.
+func (s *Server) revokeSecret(ctx context.Context, secret, clientID string) *Error {
+	t, err := s.store.Token(ctx, s.hasher.Hash(secret), s.now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		return unavailable(err)
+	case clientID != "" && t.ClientID != clientID:
+		return nil
+	}
+	if err := s.store.RevokeToken(ctx, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return unavailable(err)
+	}
+	return nil
+}
