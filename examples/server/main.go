@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/hex"
@@ -50,6 +51,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	db := fs.String("db", defaultDB, "storage: sqlite:PATH (a file, created on first run), sqlite::memory:, postgres://USER@HOST/DB?sslmode=..., or memory")
 	demoAddr := fs.String("demo-client", "127.0.0.1:9999", "address of the built-in demo OAuth client; empty disables it")
 	errorPage := fs.Bool("error-page-mode", false, "send every authorization error to the error page, never to the client")
+	redirectLimit := fs.Int("redirect-limit", 3, "authorization requests one app may send one person per -redirect-window before too_many_redirects; 0 disables")
+	redirectWindow := fs.Duration("redirect-window", 30*time.Second, "the window of -redirect-limit")
+	clientCredentials := fs.Bool("client-credentials", false, "enable the client_credentials grant (off by default, as in the seed)")
 	hashPassword := fs.Bool("hash-password", false, "read a password on stdin, print its argon2id hash for config.json, and exit")
 	hashSecret := fs.Bool("hash-secret", false, "read a client secret on stdin, print its keyed hash for config.json, and exit")
 	if err := fs.Parse(args); err != nil {
@@ -135,6 +139,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		HashKey:       key,
 		Scopes:        cat,
 		ErrorPageMode: *errorPage,
+		// 0 disables the limit here; flows reads 0 as "the default" and negative as "off".
+		RedirectLimit:     cmp.Or(*redirectLimit, -1),
+		RedirectWindow:    *redirectWindow,
+		ClientCredentials: *clientCredentials,
 	})
 	if err != nil {
 		return err
