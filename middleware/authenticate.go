@@ -1,0 +1,246 @@
+package middleware
+
+import (
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// Options configures [Authenticate]. The zero value means the documented defaults.
+type Options struct {
+	// Realm is the realm of the WWW-Authenticate challenge. Default "oauthkit". It must be
+	// printable ASCII without '"' or '\'.
+	Realm string
+	// Kinds are the token kinds accepted. Default: access tokens and personal access
+	// tokens (an agent API). A customer API sets []store.TokenKind{store.KindCustomer}; a
+	// router serving both sets all three and puts [AgentOnly] or [CustomerOnly] on each
+	// route (R-CUST-2). Refresh tokens are never accepted.
+	Kinds []store.TokenKind
+	// DisableBasic refuses HTTP Basic personal access tokens (R-PAT-2), which are accepted
+	// by default; Basic is then treated like any scheme we do not take (401 without error).
+	DisableBasic bool
+	// AllowQueryToken accepts an access_token query parameter (RFC 6750 §2.3). Off by
+	// default: URLs end up in logs and Referer headers. When off, a request carrying one
+	// is refused with 400 invalid_request rather than silently treated as unauthenticated.
+	AllowQueryToken bool
+	// AllowFormToken accepts an access_token form parameter in an
+	// application/x-www-form-urlencoded body of a non-GET request (RFC 6750 §2.2). Off by
+	// default. When on, the body (at most 1 MiB) is parsed before the handler runs; the
+	// handler finds it in r.PostForm.
+	AllowFormToken bool
+	// Now is the clock, for the last expiry check. Default time.Now.
+	Now func() time.Time
+	// Logger receives validator failures (never token values). Default slog.Default().
+	Logger *slog.Logger
+}
+
+// maxFormBytes bounds the body parsed when AllowFormToken is on.
+const maxFormBytes = 1 << 20
+
+// Authenticate returns middleware that authenticates every request with v (R-MW-1) and
+// passes it on with the token's [Info] in its context ([TokenFromContext]).
+//
+// The credential is the Authorization header: "Bearer <token>" (RFC 6750 §2.1), or
+// "Basic base64(user:PAT)" with a personal access token whose account the user name names
+// (R-PAT-2). Refusals follow RFC 6750 §3, each with a JSON body {"error",
+// "error_description"} and Cache-Control: no-store:
+//
+//   - no credential (or a scheme other than Bearer/Basic): 401, WWW-Authenticate: Bearer
+//     realm="…" without an error code;
+//   - a malformed header, several Authorization headers, a token in the query string (or
+//     form) when not allowed, or a token sent more than one way: 400 invalid_request;
+//   - an unknown, expired or revoked token, a refresh token, a non-personal token sent as
+//     Basic, or a kind not in Options.Kinds: 401 invalid_token;
+//   - a validator that cannot decide: 503 temporarily_unavailable. The request never
+//     reaches next (fail closed); the cause is logged.
+//
+// Authenticate panics if v is nil or the options are invalid.
+func Authenticate(v Validator, opts Options) func(http.Handler) http.Handler {
+	if v == nil {
+		panic("middleware: Authenticate needs a Validator")
+	}
+	a := newAuthenticator(v, opts)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a.serve(w, r, next)
+		})
+	}
+}
+
+type authenticator struct {
+	v     Validator
+	cache *Cache // v, when it is a *Cache
+	opts  Options
+	realm string
+	kinds []store.TokenKind
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+func newAuthenticator(v Validator, opts Options) *authenticator {
+	a := &authenticator{v: v, opts: opts, realm: opts.Realm, now: opts.Now, log: opts.Logger}
+	a.cache, _ = v.(*Cache)
+	if a.realm == "" {
+		a.realm = "oauthkit"
+	}
+	if !validRealm(a.realm) {
+		panic("middleware: Options.Realm must be printable ASCII without '\"' or '\\'")
+	}
+	a.kinds = slices.Clone(opts.Kinds)
+	if len(a.kinds) == 0 {
+		a.kinds = []store.TokenKind{store.KindAccess, store.KindPersonal}
+	}
+	for _, k := range a.kinds {
+		switch k {
+		case store.KindAccess, store.KindPersonal, store.KindCustomer:
+		default:
+			panic("middleware: Options.Kinds may hold access, personal and customer only, not " + string(k))
+		}
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	return a
+}
+
+func (a *authenticator) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	cred, r2, p, ok := a.credential(w, r)
+	if !ok {
+		p.write(w, a.realm)
+		return
+	}
+	ctx := r.Context()
+	var info *Info
+	var err error
+	if a.cache != nil {
+		// A Cache hit shares its immutable entry: no copy, no allocation; the Cache has
+		// checked the expiry with its own clock.
+		info, err = a.cache.validatePtr(ctx, cred)
+	} else {
+		var v Info
+		v, err = a.v.Validate(ctx, cred)
+		info = &v
+	}
+	switch {
+	case errors.Is(err, ErrInvalidToken):
+		errInvalid.write(w, a.realm)
+		return
+	case err != nil:
+		a.log.ErrorContext(ctx, "oauthkit: token validation failed; refusing the request", "err", err)
+		errUnavailable.write(w, a.realm)
+		return
+	}
+	if info.Kind == store.KindRefresh || (cred.Basic && info.Kind != store.KindPersonal) ||
+		(a.cache == nil && !info.ExpiresAt.IsZero() && !a.now().Before(info.ExpiresAt)) {
+		errInvalid.write(w, a.realm)
+		return
+	}
+	if !slices.Contains(a.kinds, info.Kind) {
+		errWrongKind.write(w, a.realm)
+		return
+	}
+	if r2 == nil {
+		r2 = r
+	}
+	var tc *tokenCtx
+	if a.cache != nil {
+		tc = &tokenCtx{Context: ctx, info: info, realm: a.realm}
+	} else {
+		tc = newOwnedTokenCtx(ctx, *info, a.realm)
+	}
+	next.ServeHTTP(w, r2.WithContext(tc))
+}
+
+// credential finds the one credential of r: the Authorization header, or, when allowed,
+// an access_token query or form parameter (RFC 6750 §2). It returns a derived request
+// when it parsed a form body, and the refusal when there is no usable credential.
+func (a *authenticator) credential(w http.ResponseWriter, r *http.Request) (Credential, *http.Request, problem, bool) {
+	var cred Credential
+	var state authHeader
+	var desc string
+	switch hs := r.Header["Authorization"]; len(hs) {
+	case 0:
+	case 1:
+		cred, state, desc = parseAuthorization(hs[0], !a.opts.DisableBasic)
+	default:
+		return cred, nil, badRequest("send one Authorization header"), false
+	}
+	if state == authMalformed {
+		return cred, nil, badRequest(desc), false
+	}
+	var r2 *http.Request
+	if tok, has, p, ok := a.queryToken(r); !ok {
+		return cred, nil, p, false
+	} else if has {
+		if state != authNone {
+			return cred, nil, badRequest("send the access token one way only"), false
+		}
+		// RFC 6750 §2.3: a response to a URI-carried token should not be cached publicly.
+		w.Header().Set("Cache-Control", "private")
+		cred, state = Credential{Token: tok}, authOK
+	}
+	if a.opts.AllowFormToken && r.Method != http.MethodGet && isForm(r) {
+		r2 = r.WithContext(r.Context())
+		r2.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r2.ParseForm(); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return cred, nil, problem{http.StatusRequestEntityTooLarge, codeInvalidRequest, "the request body is too large", ""}, false
+			}
+			return cred, nil, badRequest("the form body is malformed"), false
+		}
+		switch vs := r2.PostForm["access_token"]; {
+		case len(vs) > 1:
+			return cred, nil, badRequest("send one access_token"), false
+		case len(vs) == 1 && state != authNone:
+			return cred, nil, badRequest("send the access token one way only"), false
+		case len(vs) == 1:
+			if !validToken(vs[0]) {
+				return cred, nil, badRequest("the access token is malformed"), false
+			}
+			cred, state = Credential{Token: vs[0]}, authOK
+		}
+	}
+	if state != authOK {
+		return cred, nil, errMissing, false
+	}
+	return cred, r2, problem{}, true
+}
+
+// queryToken returns the access_token query parameter when AllowQueryToken is on, and
+// refuses a request carrying one when it is off.
+func (a *authenticator) queryToken(r *http.Request) (tok string, has bool, p problem, ok bool) {
+	if !strings.Contains(r.URL.RawQuery, "access_token") {
+		return "", false, problem{}, true
+	}
+	vs := r.URL.Query()["access_token"]
+	switch {
+	case len(vs) == 0:
+		return "", false, problem{}, true
+	case !a.opts.AllowQueryToken:
+		return "", false, badRequest("access tokens are not accepted in the query string"), false
+	case len(vs) > 1:
+		return "", false, badRequest("send one access_token"), false
+	case !validToken(vs[0]):
+		return "", false, badRequest("the access token is malformed"), false
+	}
+	return vs[0], true, problem{}, true
+}
+
+func isForm(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+func badRequest(desc string) problem {
+	return problem{http.StatusBadRequest, codeInvalidRequest, desc, ""}
+}

@@ -1,0 +1,419 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// countingValidator counts backend calls; tokens "valid-*" are valid until expires (by
+// the clock), "down" is unavailable, anything else invalid. A non-nil gate blocks every
+// call until it is closed.
+type countingValidator struct {
+	calls   atomic.Int64
+	clock   *fakeClock
+	expires time.Time
+	gate    chan struct{}
+}
+
+func (v *countingValidator) Validate(ctx context.Context, c Credential) (Info, error) {
+	v.calls.Add(1)
+	if v.gate != nil {
+		<-v.gate
+	}
+	switch {
+	case c.Token == "down":
+		return Info{}, ErrUnavailable
+	case len(c.Token) > 6 && c.Token[:6] == "valid-" && v.clock.Now().Before(v.expires):
+		return Info{ID: "id-" + c.Token, Kind: store.KindAccess, Scopes: scopes.New("a:ro"), ExpiresAt: v.expires}, nil
+	}
+	return Info{}, ErrInvalidToken
+}
+
+func newCounting(clock *fakeClock, ttl time.Duration) *countingValidator {
+	return &countingValidator{clock: clock, expires: clock.Now().Add(ttl)}
+}
+
+func validate(t testing.TB, c Validator, tok string) error {
+	t.Helper()
+	_, err := c.Validate(context.Background(), Credential{Token: tok})
+	return err
+}
+
+func TestCacheEntryNeverOutlivesExpiry(t *testing.T) {
+	// R-MW-3: a hit is served only before the token's expiry, by the injected clock.
+	clock := newClock()
+	back := newCounting(clock, 30*time.Second)
+	c := Cached(back, CacheOptions{MaxAge: time.Hour, Now: clock.Now})
+	defer c.Close()
+	for range 3 {
+		if err := validate(t, c, "valid-1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(29 * time.Second)
+	if err := validate(t, c, "valid-1"); err != nil || back.calls.Load() != 1 {
+		t.Fatalf("before expiry: err %v, calls %d (want 1)", err, back.calls.Load())
+	}
+	clock.Advance(time.Second)
+	if err := validate(t, c, "valid-1"); !errors.Is(err, ErrInvalidToken) || back.calls.Load() != 2 {
+		t.Fatalf("at expiry: err %v, calls %d (want invalid, 2)", err, back.calls.Load())
+	}
+}
+
+func TestCacheMaxAge(t *testing.T) {
+	// R-MW-3: an entry is re-validated after MaxAge even when the token lives longer: the
+	// bound on revocations made in other processes.
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	c := Cached(back, CacheOptions{MaxAge: time.Minute, Now: clock.Now})
+	defer c.Close()
+	_ = validate(t, c, "valid-1")
+	clock.Advance(59 * time.Second)
+	_ = validate(t, c, "valid-1")
+	if n := back.calls.Load(); n != 1 {
+		t.Fatalf("calls %d, want 1", n)
+	}
+	clock.Advance(time.Second)
+	_ = validate(t, c, "valid-1")
+	if n := back.calls.Load(); n != 2 {
+		t.Fatalf("calls %d after MaxAge, want 2", n)
+	}
+}
+
+func TestCacheRefusesExpiredAnswer(t *testing.T) {
+	// A backend answer that has already expired is not served and not stored.
+	clock := newClock()
+	v := ValidatorFunc(func(context.Context, Credential) (Info, error) {
+		return Info{ID: "x", Kind: store.KindAccess, ExpiresAt: clock.Now()}, nil
+	})
+	c := Cached(v, CacheOptions{Now: clock.Now})
+	defer c.Close()
+	if err := validate(t, c, "t"); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestCacheNegative(t *testing.T) {
+	// R-MW-3: invalid credentials are remembered for NegativeTTL, so a flood of one
+	// garbage token reaches the backend once.
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	c := Cached(back, CacheOptions{NegativeTTL: 5 * time.Second, Now: clock.Now})
+	defer c.Close()
+	for range 100 {
+		if err := validate(t, c, "garbage"); !errors.Is(err, ErrInvalidToken) {
+			t.Fatal(err)
+		}
+	}
+	if n := back.calls.Load(); n != 1 {
+		t.Fatalf("calls %d, want 1", n)
+	}
+	clock.Advance(5 * time.Second)
+	_ = validate(t, c, "garbage")
+	if n := back.calls.Load(); n != 2 {
+		t.Fatalf("calls %d after NegativeTTL, want 2", n)
+	}
+}
+
+func TestCacheNegativeBoundAndDisable(t *testing.T) {
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	c := Cached(back, CacheOptions{NegativeSize: 2, Now: clock.Now})
+	defer c.Close()
+	for _, tok := range []string{"g1", "g2", "g3", "g1"} {
+		_ = validate(t, c, tok)
+	}
+	if n := back.calls.Load(); n != 4 {
+		t.Errorf("calls %d, want 4 (g1 evicted by the bound)", n)
+	}
+
+	back2 := newCounting(clock, time.Hour)
+	off := Cached(back2, CacheOptions{NegativeTTL: -1, Now: clock.Now})
+	defer off.Close()
+	for range 3 {
+		_ = validate(t, off, "garbage")
+	}
+	if n := back2.calls.Load(); n != 3 {
+		t.Errorf("calls %d with the negative cache off, want 3", n)
+	}
+}
+
+func TestCacheUnavailableNotCached(t *testing.T) {
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	c := Cached(back, CacheOptions{Now: clock.Now})
+	defer c.Close()
+	for range 3 {
+		if err := validate(t, c, "down"); !errors.Is(err, ErrUnavailable) {
+			t.Fatal(err)
+		}
+	}
+	if n := back.calls.Load(); n != 3 {
+		t.Errorf("calls %d, want 3", n)
+	}
+}
+
+func TestCacheSizeBound(t *testing.T) {
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	c := Cached(back, CacheOptions{Size: 2, Now: clock.Now})
+	defer c.Close()
+	for _, tok := range []string{"valid-1", "valid-2", "valid-3", "valid-1"} {
+		_ = validate(t, c, tok)
+	}
+	if n := back.calls.Load(); n != 4 {
+		t.Errorf("calls %d, want 4 (valid-1 evicted)", n)
+	}
+	c.idxMu.Lock()
+	n := len(c.byID)
+	c.idxMu.Unlock()
+	if n != 2 {
+		t.Errorf("ID index holds %d entries, want 2 (evictions must clean it)", n)
+	}
+}
+
+func TestCacheBasicKeyedByUser(t *testing.T) {
+	// The key covers the Basic user name: a wrong user's refusal does not hide the right
+	// user's success, nor the other way round.
+	clock := newClock()
+	v := ValidatorFunc(func(_ context.Context, c Credential) (Info, error) {
+		if c.Username == "right" {
+			return Info{ID: "p", Kind: store.KindPersonal}, nil
+		}
+		return Info{}, ErrInvalidToken
+	})
+	c := Cached(v, CacheOptions{Now: clock.Now})
+	defer c.Close()
+	ctx := context.Background()
+	for range 2 {
+		if _, err := c.Validate(ctx, Credential{Token: "pat", Username: "wrong", Basic: true}); !errors.Is(err, ErrInvalidToken) {
+			t.Fatal(err)
+		}
+		if _, err := c.Validate(ctx, Credential{Token: "pat", Username: "right", Basic: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Validate(ctx, Credential{Token: "pat"}); !errors.Is(err, ErrInvalidToken) {
+			t.Fatal("bearer shares the Basic entry")
+		}
+	}
+}
+
+// TestCacheCoalescing: N concurrent misses for one token make one backend call (R-MW-3).
+func TestCacheCoalescing(t *testing.T) {
+	for _, tok := range []string{"valid-1", "garbage", "down"} {
+		t.Run(tok, func(t *testing.T) {
+			const n = 64
+			clock := newClock()
+			back := newCounting(clock, time.Hour)
+			back.gate = make(chan struct{})
+			c := Cached(back, CacheOptions{Now: clock.Now})
+			defer c.Close()
+			var joined atomic.Int64
+			allJoined := make(chan struct{})
+			c.onJoin = func() {
+				if joined.Add(1) == n {
+					close(allJoined)
+				}
+			}
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() { errs[i] = validate(t, c, tok) })
+			}
+			<-allJoined
+			close(back.gate)
+			wg.Wait()
+			if got := back.calls.Load(); got != 1 {
+				t.Errorf("backend calls = %d, want 1", got)
+			}
+			for _, err := range errs {
+				if (tok == "valid-1") != (err == nil) {
+					t.Fatalf("err = %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestCacheCallerCancel(t *testing.T) {
+	// A caller whose context ends stops waiting (fail closed) while the shared call
+	// completes and is cached for the others.
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	back.gate = make(chan struct{})
+	c := Cached(back, CacheOptions{Now: clock.Now})
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	joined := make(chan struct{})
+	c.onJoin = func() { close(joined) }
+	done := make(chan error)
+	go func() {
+		_, err := c.Validate(ctx, Credential{Token: "valid-1"})
+		done <- err
+	}()
+	<-joined
+	cancel()
+	if err := <-done; !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	c.onJoin = nil
+	close(back.gate)
+	for back.calls.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	// The shared call finishes in the background and stores its answer.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		k := keyOf(Credential{Token: "valid-1"})
+		if _, ok := c.shards[k[0]&c.mask].pos.Peek(k); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the shared call's answer was not cached")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := validate(t, c, "valid-1"); err != nil || back.calls.Load() != 1 {
+		t.Fatalf("err %v, calls %d", err, back.calls.Load())
+	}
+}
+
+// TestCacheRevocationInProcess: a revocation through this process's storage is seen at
+// once (R-MW-3), for each way a store removes tokens.
+func TestCacheRevocationInProcess(t *testing.T) {
+	ctx := context.Background()
+	revocations := map[string]func(f *fixture) error{
+		"RevokeToken":         func(f *fixture) error { return f.st.RevokeToken(ctx, "at-1") },
+		"RevokeFamily":        func(f *fixture) error { return f.st.RevokeFamily(ctx, "fam-1") },
+		"RevokeAccountTokens": func(f *fixture) error { _, err := f.st.RevokeAccountTokens(ctx, testAccount); return err },
+		"limit eviction": func(f *fixture) error {
+			now := f.clock.Now().Add(time.Second)
+			return f.st.IssueTokens(ctx, now, store.Issue{
+				Tokens: []store.Token{{Hash: f.hasher.Hash("new"), ID: "at-2", Kind: store.KindAccess,
+					ClientID: testClient, AccountID: testAccount, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}},
+				Limits: map[store.TokenKind]int{store.KindAccess: 1},
+			})
+		},
+	}
+	for name, revoke := range revocations {
+		t.Run("R-MW-3 "+name, func(t *testing.T) {
+			f := newFixture(t)
+			tok := f.issue(t, store.Token{ID: "at-1", FamilyID: "fam-1", Kind: store.KindAccess, Scopes: []string{"a:ro"}})
+			c := Cached(f.local(t, LocalOptions{}), CacheOptions{MaxAge: time.Hour, Now: f.clock.Now})
+			defer c.Close()
+			c.SubscribeTo(f.st)
+			h := Authenticate(c, Options{Now: f.clock.Now})(RequireScopes(nil, "a:ro")(okHandler))
+			for range 2 {
+				if code := serve(h, "Bearer "+tok); code != 200 {
+					t.Fatalf("status %d", code)
+				}
+			}
+			if err := revoke(f); err != nil {
+				t.Fatal(err)
+			}
+			if code := serve(h, "Bearer "+tok); code != 401 {
+				t.Fatalf("status %d right after revocation, want 401", code)
+			}
+		})
+	}
+}
+
+func TestCacheForgetDuringMiss(t *testing.T) {
+	// A Forget while the backend is answering: the (possibly stale) answer is not kept.
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	back.gate = make(chan struct{})
+	c := Cached(back, CacheOptions{Now: clock.Now})
+	defer c.Close()
+	joined := make(chan struct{})
+	c.onJoin = func() { close(joined) }
+	done := make(chan error)
+	go func() { done <- validate(t, c, "valid-1") }()
+	<-joined
+	c.onJoin = nil
+	c.Forget("id-valid-1")
+	close(back.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	_ = validate(t, c, "valid-1")
+	if n := back.calls.Load(); n != 2 {
+		t.Errorf("calls %d, want 2: an answer fetched across a Forget was kept", n)
+	}
+}
+
+func TestCacheForget(t *testing.T) {
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	c := Cached(back, CacheOptions{Now: clock.Now})
+	defer c.Close()
+	_ = validate(t, c, "valid-1")
+	_ = validate(t, c, "valid-2")
+	c.Forget("id-valid-1", "unknown")
+	_ = validate(t, c, "valid-1")
+	_ = validate(t, c, "valid-2")
+	if n := back.calls.Load(); n != 3 {
+		t.Errorf("calls %d, want 3", n)
+	}
+}
+
+func TestCacheClose(t *testing.T) {
+	// Close ends the subscription; afterwards the cache passes through, since it would
+	// no longer hear revocations.
+	f := newFixture(t)
+	tok := f.issue(t, store.Token{ID: "at-1", Kind: store.KindAccess})
+	var calls atomic.Int64
+	l := f.local(t, LocalOptions{})
+	v := ValidatorFunc(func(ctx context.Context, c Credential) (Info, error) {
+		calls.Add(1)
+		return l.Validate(ctx, c)
+	})
+	c := Cached(v, CacheOptions{Now: f.clock.Now})
+	c.SubscribeTo(f.st)
+	_ = validate(t, c, tok)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_ = validate(t, c, tok)
+	_ = validate(t, c, tok)
+	if n := calls.Load(); n != 3 {
+		t.Errorf("calls %d after Close, want 3", n)
+	}
+	if err := f.st.RevokeToken(context.Background(), "at-1"); err != nil { // no subscriber left to call
+		t.Fatal(err)
+	}
+	if err := validate(t, c, tok); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestCacheSharded(t *testing.T) {
+	// Large caches are sharded; every token still round-trips.
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	c := Cached(back, CacheOptions{Size: 4096, Now: clock.Now})
+	defer c.Close()
+	if len(c.shards) != 16 {
+		t.Fatalf("shards = %d", len(c.shards))
+	}
+	for i := range 200 {
+		_ = validate(t, c, fmt.Sprintf("valid-%d", i))
+	}
+	for i := range 200 {
+		_ = validate(t, c, fmt.Sprintf("valid-%d", i))
+	}
+	if n := back.calls.Load(); n != 200 {
+		t.Errorf("calls %d, want 200", n)
+	}
+}

@@ -1,0 +1,81 @@
+package middleware_test
+
+import (
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/oauthkit/oauthkit/memstore"
+	"github.com/oauthkit/oauthkit/middleware"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// An API in the same process as the authorization server: the local validator reads the
+// server's storage, a cache sits in front, and revocations reach the cache at once.
+func Example() {
+	st := memstore.New()                                  // the flows.Server's Storage
+	hashKey := []byte("0123456789abcdef0123456789abcdef") // the flows.Config.HashKey
+
+	local, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cache := middleware.Cached(local, middleware.CacheOptions{MaxAge: time.Minute})
+	defer cache.Close()
+	cache.SubscribeTo(st) // revocations through this process are seen immediately
+
+	authn := middleware.Authenticate(cache, middleware.Options{
+		Realm: "chat-api",
+		Kinds: []store.TokenKind{store.KindAccess, store.KindPersonal, store.KindCustomer},
+	})
+	chats := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := middleware.TokenFromContext(r.Context())
+		fmt.Fprintf(w, "chats of account %s in organization %s\n", tok.AccountID, tok.OrganizationID)
+	})
+	me := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := middleware.TokenFromContext(r.Context())
+		fmt.Fprintf(w, "customer %s\n", tok.CustomerID)
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /v3/agent/chats",
+		authn(middleware.AgentOnly(middleware.RequireScopes(nil, "chats--my:ro")(chats))))
+	mux.Handle("GET /v3/customer/me", authn(middleware.CustomerOnly(me)))
+
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/v3/agent/chats", nil))
+	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
+	// Output: 401 Bearer realm="chat-api"
+}
+
+// A resource server in another process asks the authorization server (RFC 7662).
+func ExampleNewIntrospection() {
+	in, err := middleware.NewIntrospection("https://auth.example.com/introspect", middleware.IntrospectionOptions{
+		ClientID:     "chat-api",
+		ClientSecret: "secret from the environment",
+		Timeout:      2 * time.Second,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cache := middleware.Cached(in, middleware.CacheOptions{MaxAge: 30 * time.Second})
+	defer cache.Close()
+	_ = middleware.Authenticate(cache, middleware.Options{Realm: "chat-api"})
+}
+
+// A resource server verifies RFC 9068 JWT access tokens with the issuer's JWKS.
+func ExampleNewJWT() {
+	j, err := middleware.NewJWT(middleware.JWTOptions{
+		Issuer:   "https://auth.example.com",
+		Audience: "https://api.example.com",
+		JWKSURL:  "https://auth.example.com/.well-known/jwks.json",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cache := middleware.Cached(j, middleware.CacheOptions{})
+	defer cache.Close()
+	_ = middleware.Authenticate(cache, middleware.Options{Realm: "chat-api"})
+}

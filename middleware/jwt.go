@@ -1,0 +1,177 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	gojose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	ojose "github.com/oauthkit/oauthkit/internal/jose"
+	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// JWTOptions configures [NewJWT]. Issuer, Audience and one of JWKSURL or JWKS are
+// required; every other zero field means the documented default.
+type JWTOptions struct {
+	// Issuer is the authorization server's issuer identifier; the "iss" claim must equal it.
+	Issuer string
+	// Audience identifies this resource server; the "aud" claim must contain it
+	// (RFC 9068 §4).
+	Audience string
+	// JWKSURL is where the issuer publishes its keys (…/.well-known/jwks.json). Keys are
+	// fetched on first use, cached for KeysMaxAge, and refetched at once when a token names
+	// an unknown kid, at most once per MinRefetchInterval.
+	JWKSURL string
+	// JWKS is a fixed JWK Set document, used instead of JWKSURL (tests, pinned keys).
+	JWKS []byte
+	// Algorithms is the allow-list of "alg" values. Default ES256, EdDSA, RS256; only
+	// asymmetric algorithms (ES256/384/512, EdDSA, RS256/384/512, PS256/384/512) may be
+	// listed. "none" and HMAC are never accepted.
+	Algorithms []string
+	// Leeway is the clock skew tolerated on exp, nbf and iat. Default 30 s; at most 5 min.
+	Leeway time.Duration
+	// HTTPClient fetches the JWKS. Default: a client with a 5 s timeout.
+	HTTPClient *http.Client
+	// KeysMaxAge is how long fetched keys are used before being refetched. Default 10 min.
+	// When a refetch fails, the old keys stay in use (and the failure is retried after
+	// MinRefetchInterval), so that an authorization-server outage does not take the API
+	// down.
+	KeysMaxAge time.Duration
+	// MinRefetchInterval rate-limits fetches caused by unknown kids. Default 10 s.
+	MinRefetchInterval time.Duration
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// JWT validates RFC 9068 JWT access tokens locally (R-MW-2, R-JWT): signature by a key of
+// the issuer's JWKS with an allowed algorithm, header typ "at+jwt", iss, aud, exp, nbf and
+// iat with a small leeway, and the required claims sub, client_id and jti. It does not see
+// revocations: a JWT stays valid until it expires unless the resource server also checks
+// its jti ([LocalOptions.JWT]) or uses [Introspection]. It is safe for concurrent use and
+// starts no goroutine.
+type JWT struct {
+	opts JWTOptions
+	algs []gojose.SignatureAlgorithm
+	keys *keySource
+	now  func() time.Time
+}
+
+var asymmetricAlgs = []gojose.SignatureAlgorithm{
+	gojose.ES256, gojose.ES384, gojose.ES512, gojose.EdDSA,
+	gojose.RS256, gojose.RS384, gojose.RS512, gojose.PS256, gojose.PS384, gojose.PS512,
+}
+
+// NewJWT checks opts and returns a validator. With a static JWKS, a document without a
+// usable key is an error.
+func NewJWT(opts JWTOptions) (*JWT, error) {
+	if opts.Issuer == "" || opts.Audience == "" {
+		return nil, errors.New("middleware: JWTOptions.Issuer and Audience are required")
+	}
+	if (opts.JWKSURL == "") == (opts.JWKS == nil) {
+		return nil, errors.New("middleware: set exactly one of JWTOptions.JWKSURL and JWKS")
+	}
+	j := &JWT{opts: opts, now: opts.Now}
+	if j.now == nil {
+		j.now = time.Now
+	}
+	if len(opts.Algorithms) == 0 {
+		opts.Algorithms = []string{string(gojose.ES256), string(gojose.EdDSA), string(gojose.RS256)}
+	}
+	for _, a := range opts.Algorithms {
+		if !slices.Contains(asymmetricAlgs, gojose.SignatureAlgorithm(a)) {
+			return nil, fmt.Errorf("middleware: JWT algorithm %q is not allowed", a)
+		}
+		j.algs = append(j.algs, gojose.SignatureAlgorithm(a))
+	}
+	switch {
+	case opts.Leeway == 0:
+		j.opts.Leeway = 30 * time.Second
+	case opts.Leeway < 0 || opts.Leeway > 5*time.Minute:
+		return nil, errors.New("middleware: JWTOptions.Leeway must be between 0 and 5 minutes")
+	}
+	ks, err := newKeySource(opts, j.now)
+	if err != nil {
+		return nil, err
+	}
+	j.keys = ks
+	return j, nil
+}
+
+// Validate implements [Validator]. Basic credentials are never JWTs.
+func (j *JWT) Validate(ctx context.Context, cred Credential) (Info, error) {
+	if cred.Basic {
+		return Info{}, ErrInvalidToken
+	}
+	tok, err := jwt.ParseSigned(cred.Token, j.algs)
+	if err != nil || len(tok.Headers) != 1 {
+		return Info{}, ErrInvalidToken
+	}
+	h := tok.Headers[0]
+	typ, _ := h.ExtraHeaders[gojose.HeaderType].(string)
+	if !strings.EqualFold(typ, ojose.TokenType) && !strings.EqualFold(typ, "application/"+ojose.TokenType) {
+		return Info{}, ErrInvalidToken // RFC 9068 §4: typ must be at+jwt
+	}
+	if h.KeyID == "" {
+		return Info{}, ErrInvalidToken
+	}
+	key, err := j.keys.key(ctx, h.KeyID)
+	if err != nil {
+		return Info{}, err
+	}
+	if key.Algorithm != "" && key.Algorithm != h.Algorithm {
+		return Info{}, ErrInvalidToken
+	}
+	var c ojose.AccessClaims
+	if err := tok.Claims(key.Key, &c); err != nil {
+		return Info{}, ErrInvalidToken
+	}
+	return j.check(c)
+}
+
+// check applies RFC 9068 §4 to verified claims and builds the Info.
+func (j *JWT) check(c ojose.AccessClaims) (Info, error) {
+	now, leeway := j.now(), j.opts.Leeway
+	switch {
+	case c.Issuer != j.opts.Issuer,
+		!slices.Contains(c.Audience, j.opts.Audience),
+		c.ExpiresAt.IsZero() || !now.Add(-leeway).Before(c.ExpiresAt),
+		!c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore),
+		c.IssuedAt.IsZero() || now.Add(leeway).Before(c.IssuedAt),
+		c.Subject == "", c.ClientID == "", c.ID == "":
+		return Info{}, ErrInvalidToken
+	}
+	set, err := scopes.Parse(strings.Join(c.Scopes, " "))
+	if err != nil {
+		return Info{}, ErrInvalidToken
+	}
+	info := Info{
+		ID: c.ID, Kind: store.TokenKind(c.Kind), ClientID: c.ClientID,
+		AccountID: c.AccountID, OrganizationID: c.OrganizationID, CustomerID: c.CustomerID,
+		Scopes: set, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt.Add(leeway),
+	}
+	switch info.Kind {
+	case "", store.KindAccess:
+		info.Kind = store.KindAccess
+		if info.AccountID == "" {
+			info.AccountID = c.Subject
+		}
+	case store.KindPersonal:
+		if info.AccountID == "" {
+			info.AccountID = c.Subject
+		}
+	case store.KindCustomer:
+		if info.CustomerID == "" {
+			info.CustomerID = c.Subject
+		}
+	default:
+		return Info{}, ErrInvalidToken
+	}
+	return info, nil
+}
