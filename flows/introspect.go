@@ -27,6 +27,9 @@ type IntrospectionResponse struct {
 	AccountID      string          `json:"account_id,omitempty"`
 	OrganizationID string          `json:"organization_id,omitempty"`
 	CustomerID     string          `json:"customer_id,omitempty"`
+	// Username is the account's login, for personal access tokens: the legacy v2 APIs name
+	// the account by login in HTTP Basic (R-PAT-2).
+	Username string `json:"username,omitempty"`
 }
 
 // IntrospectHandler returns the RFC 7662 introspection endpoint (R-INFO-2), for resource
@@ -100,8 +103,18 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 		OrganizationID: t.OrganizationID,
 		CustomerID:     t.CustomerID,
 	}
-	if t.Kind == store.KindRefresh {
+	switch t.Kind {
+	case store.KindRefresh:
 		resp.TokenType = "refresh_token"
+	case store.KindPersonal:
+		acct, err := s.store.Account(r.Context(), t.AccountID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return inactive, nil // the account is gone: so is its token
+		case err != nil:
+			return inactive, unavailable(err)
+		}
+		resp.Username = acct.Login
 	}
 	return resp, nil
 }

@@ -98,6 +98,7 @@ func TestIntrospectPersonalAndCustomer(t *testing.T) {
 		"scope": "chats--all:ro chats--my:ro", "sub": aliceID,
 		"exp": unix(now.Add(365 * 24 * time.Hour)), "iat": unix(now),
 		"token_type": "Bearer", "kind": "personal", "account_id": aliceID, "organization_id": orgA,
+		"username": "alice@example.com",
 	})
 	ct, entity := e.newCustomerToken(e.aliceTokens(agentScopes).access)
 	e.wantActive(e.introspectAs(privID, privSecret, ct), map[string]any{

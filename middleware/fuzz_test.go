@@ -47,7 +47,7 @@ func FuzzParseAuthorization(f *testing.F) {
 func FuzzParseIntrospection(f *testing.F) {
 	for _, s := range []string{
 		`{"active":true,"scope":"a:ro b:rw","client_id":"c","sub":"s","exp":1900000000,"iat":1.5e9,"token_type":"Bearer"}`,
-		`{"active":false}`, `{"active":true,"token_kind":"customer","customer_id":"x"}`,
+		`{"active":false}`, `{"active":true,"kind":"customer","customer_id":"x"}`,
 		`{"active":true,"token_type":"refresh_token"}`, `{"active":"yes"}`, `[]`, `null`, `{"active":true,"exp":-1}`,
 		`{"active":true,"exp":1e300}`, `{"active":true,"scope":"a,,b  c"}`,
 	} {

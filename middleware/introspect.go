@@ -138,13 +138,13 @@ type introspectionResponse struct {
 	AccountID      string      `json:"account_id"`
 	OrganizationID string      `json:"organization_id"`
 	CustomerID     string      `json:"customer_id"`
-	TokenKind      string      `json:"token_kind"`
+	TokenKind      string      `json:"kind"`
 }
 
 // parseIntrospection maps an introspection response to an Info. "active": false (or
 // absent) is ErrInvalidToken; a body that is not an RFC 7662 object is ErrUnavailable.
 //
-// The token's kind comes from "token_kind" (oauthkit's member) when present, otherwise
+// The token's kind comes from "kind" (oauthkit's member) when present, otherwise
 // from "token_type" when it names a kind (access, personal, customer, refresh); a
 // "token_type" of Bearer, access_token or none means an access token, unless "customer_id"
 // is set, which means a customer token. Refresh tokens are invalid here. "scope" may be

@@ -72,7 +72,7 @@ func TestIntrospection(t *testing.T) {
 		"at": `{"active":true,"scope":"chats--my:ro chats--all:rw","client_id":"c1","sub":"acc-1","exp":` + num(exp) +
 			`,"iat":` + num(iat) + `,"token_type":"Bearer","account_id":"acc-1","organization_id":"org-1","jti":"at-1"}`,
 		"comma":    `{"active":true,"scope":"a:ro,b:ro","client_id":"c1","sub":"acc-1","exp":` + num(exp) + `}`,
-		"pat":      `{"active":true,"token_kind":"personal","scope":"a:ro","client_id":"c1","sub":"acc-1","username":"Agent@Example.com","exp":` + num(exp) + `,"jti":"p-1"}`,
+		"pat":      `{"active":true,"kind":"personal","scope":"a:ro","client_id":"c1","sub":"acc-1","username":"Agent@Example.com","exp":` + num(exp) + `,"jti":"p-1"}`,
 		"cust":     `{"active":true,"token_type":"customer","client_id":"c1","sub":"cust-1","organization_id":"org-1","exp":` + num(exp) + `}`,
 		"cust2":    `{"active":true,"token_type":"Bearer","customer_id":"cust-2","client_id":"c1","exp":` + num(exp) + `}`,
 		"refresh":  `{"active":true,"token_type":"refresh_token","client_id":"c1","exp":` + num(exp) + `}`,
