@@ -287,10 +287,14 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, acct store.Ac
 // is no refresh token.
 func (s *Server) issueImplicit(w http.ResponseWriter, r *http.Request, acct store.Account, req *authzRequest) {
 	now := s.now()
-	access, at := s.newToken(store.KindAccess, store.Token{
+	access, at, err := s.newToken(store.KindAccess, store.Token{
 		ClientID: req.client.ID, AccountID: acct.ID, OrganizationID: acct.OrganizationID,
 		Scopes: req.scopes.Names(), FamilyID: secrets.ID(),
 	}, now)
+	if err != nil {
+		s.authzError(w, r, req, internal(err))
+		return
+	}
 	if err := s.store.IssueTokens(r.Context(), now, store.Issue{Tokens: []store.Token{at}, Limits: s.limits()}); err != nil {
 		s.authzError(w, r, req, unavailable(err))
 		return

@@ -43,9 +43,12 @@ func (g clientCredentialsGrant) Exchange(ctx context.Context, req *TokenRequest)
 			return nil, invalidScope("the scopes %s need an administrator", strings.Join(admin, ","))
 		}
 	}
-	access, at := s.newToken(store.KindAccess, store.Token{
+	access, at, err := s.newToken(store.KindAccess, store.Token{
 		ClientID: c.ID, OrganizationID: c.OrganizationID, Scopes: want.Names(),
 	}, req.Now)
+	if err != nil {
+		return nil, internal(err)
+	}
 	if err := s.store.IssueTokens(ctx, req.Now, store.Issue{Tokens: []store.Token{at}, Limits: s.limits()}); err != nil {
 		return nil, unavailable(err)
 	}

@@ -72,8 +72,14 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 		Scopes:         c.Scopes,
 		FamilyID:       c.FamilyID,
 	}
-	refresh, rt := s.newToken(store.KindRefresh, base, req.Now)
-	access, at := s.newToken(store.KindAccess, base, req.Now)
+	refresh, rt, err := s.newToken(store.KindRefresh, base, req.Now)
+	if err != nil {
+		return nil, internal(err)
+	}
+	access, at, err := s.newToken(store.KindAccess, base, req.Now)
+	if err != nil {
+		return nil, internal(err)
+	}
 	at.RefreshID = rt.ID
 	if err := s.store.IssueTokens(ctx, req.Now, store.Issue{Tokens: []store.Token{at, rt}, Limits: s.limits()}); err != nil {
 		return nil, unavailable(err)

@@ -61,14 +61,20 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 
 	base := old
 	base.Scopes = want.Names()
-	access, at := s.newToken(store.KindAccess, base, req.Now)
+	access, at, err := s.newToken(store.KindAccess, base, req.Now)
+	if err != nil {
+		return nil, internal(err)
+	}
 	at.FromRefresh, at.RefreshID = true, old.ID
 	is := store.Issue{Limits: s.limits()}
 	respRefresh := refresh
 	var rotated []store.Token
 	if req.Client.Public {
 		// Rotation is conditional on the old token being live, in the same atomic step.
-		next, rt := s.newToken(store.KindRefresh, old, req.Now)
+		next, rt, err := s.newToken(store.KindRefresh, old, req.Now)
+		if err != nil {
+			return nil, internal(err)
+		}
 		at.RefreshID, is.RotateID, respRefresh = rt.ID, old.ID, next
 		rotated = append(rotated, rt)
 	} else {

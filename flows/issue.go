@@ -27,7 +27,7 @@ func (s *Server) mint(mark string) (string, store.Hash) {
 
 // newToken returns a token string and its record, copied from base with identity, hash and
 // times filled in.
-func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time) (string, store.Token) {
+func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time) (string, store.Token, error) {
 	mark, ttl := markAccess, s.cfg.AccessTokenLifetime
 	if kind == store.KindRefresh {
 		mark, ttl = markRefresh, s.cfg.RefreshTokenLifetime
@@ -38,7 +38,16 @@ func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time)
 	t.IssuedAt, t.ExpiresAt = now, now.Add(ttl)
 	t.RotatedAt = time.Time{}
 	t.RefreshID, t.FromRefresh, t.SealedRefresh = "", false, nil
-	return secret, t
+	if kind == store.KindAccess && s.keys != nil {
+		// R-JWT: the token is a signed JWT whose jti is the record's ID; the record is kept
+		// under the JWT's keyed hash like any other token.
+		jwt, err := s.signAccess(t)
+		if err != nil {
+			return "", t, err
+		}
+		secret, t.Hash = jwt, s.hasher.Hash(jwt)
+	}
+	return secret, t, nil
 }
 
 // limits returns the per-(client, account) caps for IssueTokens (R-TOKEN-7).

@@ -61,6 +61,9 @@ func (s *Server) Metadata() Metadata {
 		CodeChallengeMethodsSupported:              pkce,
 		AuthorizationResponseIssParameterSupported: true,
 	}
+	if s.keys != nil {
+		m.JWKSURI = url(p.JWKS)
+	}
 	return m
 }
 

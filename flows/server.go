@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthkit/oauthkit/internal/jose"
 	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
@@ -65,6 +66,9 @@ type Config struct {
 	// TokenPrefix starts every token and code, like the seed's "dal:" region prefix, so
 	// that leaked tokens are recognisable. Default "oak:".
 	TokenPrefix string
+	// JWT, when set, makes access tokens RFC 9068 JWTs signed with its key and published at
+	// Paths.JWKS (R-JWT). Nil means opaque access tokens.
+	JWT *JWTAccessTokens
 	// TokenLimit caps live access tokens and live refresh tokens per (client, account);
 	// issuing one more revokes the oldest (R-TOKEN-7). Zero means 25; negative means no
 	// limit.
@@ -132,6 +136,9 @@ type Paths struct {
 	// Metadata is the RFC 8414 metadata document. Default
 	// "/.well-known/oauth-authorization-server".
 	Metadata string
+	// JWKS publishes the keys of JWT access tokens. Default "/.well-known/jwks.json";
+	// Mount registers it only with Config.JWT.
+	JWKS string
 }
 
 // DefaultPaths are the seed's paths.
@@ -148,6 +155,7 @@ var DefaultPaths = Paths{
 	PersonalTokens: "/v2/personal_access_tokens",
 	Customer:       "/customer/",
 	Metadata:       "/.well-known/oauth-authorization-server",
+	JWKS:           "/.well-known/jwks.json",
 }
 
 // Server is an OAuth 2.1 authorization server. Its methods return http.Handlers; it is safe
@@ -166,6 +174,8 @@ type Server struct {
 	logins    *failureLimiter
 	redirects *redirectLimiter
 	cop       *http.CrossOriginProtection
+	keys      *jose.KeySet // JWT access tokens; nil for opaque ones
+	audience  []string
 }
 
 // New validates cfg and returns a Server. Bad configuration fails here, not per request.
@@ -211,6 +221,7 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.Paths.PersonalTokens, DefaultPaths.PersonalTokens)
 	setDefault(&cfg.Paths.Customer, DefaultPaths.Customer)
 	setDefault(&cfg.Paths.Metadata, DefaultPaths.Metadata)
+	setDefault(&cfg.Paths.JWKS, DefaultPaths.JWKS)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -243,6 +254,15 @@ func New(cfg Config) (*Server, error) {
 	s.auth = cfg.Authenticator
 	if s.auth == nil {
 		s.auth = &sessionAuthenticator{s: s}
+	}
+	if cfg.JWT != nil {
+		if s.keys, err = newKeySet(cfg.JWT, cfg.Now()); err != nil {
+			return nil, err
+		}
+		s.audience = cfg.JWT.Audience
+		if len(s.audience) == 0 {
+			s.audience = []string{cfg.Issuer}
+		}
 	}
 	return s, nil
 }
@@ -295,6 +315,9 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	if p.Info == DefaultPaths.Info {
 		paths["/info"] = info
+	}
+	if s.keys != nil {
+		paths[exact(p.JWKS)] = s.JWKSHandler()
 	}
 	for pattern, h := range paths {
 		mux.Handle(pattern, h)
