@@ -23,6 +23,10 @@ var detailText = map[string]string{
 	DetailRedirectURINotSet:  "The app has no redirect URI configured, so there is nowhere safe to send you back to.",
 	DetailInvalidRedirectURI: "The app asked to send you back to an address it has not registered, so you were not sent there.",
 	DetailTooManyRedirects:   "The app redirected here too many times in a short time; it may be stuck in a loop.",
+	// Federated sign-in (R-LOGIN-2, federation_login.go).
+	DetailOrganizationNotFound: "Your organization has not been set up here yet. Ask your administrator to connect it.",
+	DetailNotAuthorised:        "Your account has no role that may sign in here. Ask your administrator to give you one.",
+	DetailOAuthConfiguration:   "The connection to the sign-in provider is misconfigured or the provider is unreachable. Please try again later; if it keeps happening, tell your administrator.",
 }
 
 // errorPageData is what the "error" template receives.

@@ -35,15 +35,22 @@ type loginPageData struct {
 	Action, LogoutPath, CSRF, ReturnTo, Email string
 	Error, ErrorCode                          string
 	Account                                   string // the signed-in login, if any
+	// FederatedURL, with federated sign-in, starts it; FederatedName names the upstream.
+	FederatedURL, FederatedName string
 }
 
-// LoginHandler returns /login, where sign-in starts. Without a federated provider it
-// forwards, query and all, to the password sign-in page; a POST is forwarded with 303, so
-// its body is never re-posted (R-SEC-4).
+// LoginHandler returns /login, where sign-in starts. With Config.Federation it sends the
+// person to the upstream provider (R-LOGIN-2, federation_login.go). Without, it forwards,
+// query and all, to the password sign-in page; a POST is forwarded with 303, so its body is
+// never re-posted (R-SEC-4).
 func (s *Server) LoginHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodPost:
+			if s.fed != nil {
+				s.startFederated(w, r)
+				return
+			}
 			target := s.cfg.Paths.PasswordLogin
 			if r.URL.RawQuery != "" {
 				target += "?" + r.URL.RawQuery
@@ -87,6 +94,9 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
 		if acct, ok, _ := s.currentAccount(r); ok {
 			d.Account = acct.Login
 		}
+	}
+	if s.fed != nil {
+		d.FederatedURL, d.FederatedName = s.federatedLoginURL(d.ReturnTo), s.fed.cfg.Name
 	}
 	s.render(w, r, http.StatusOK, "login", d)
 }

@@ -103,6 +103,17 @@ type Config struct {
 	ClientAuthMaxFailures   int
 	ClientAuthFailureWindow time.Duration
 
+	// Federated sign-in and session administration (issue 6; federation.go,
+	// sessions_admin.go).
+
+	// Federation, when set, makes /login sign people in through an upstream OpenID Connect
+	// provider (R-LOGIN-2); /old-login keeps password sign-in for accounts never migrated.
+	// Nil means password sign-in only.
+	Federation *Federation
+	// RevokeTokensOnPasswordReset makes [Server.SetPassword] revoke every token of the
+	// account, besides ending its sessions (R-LOGIN-4).
+	RevokeTokensOnPasswordReset bool
+
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives internal errors and security events. Default slog.Default().
@@ -117,6 +128,9 @@ type Paths struct {
 	Token string
 	// Login starts sign-in. Default "/login".
 	Login string
+	// LoginCallback is where the upstream provider of federated sign-in sends the person
+	// back. Default "/login/callback". Mount registers it only with Config.Federation.
+	LoginCallback string
 	// PasswordLogin is the password sign-in page. Default "/old-login".
 	PasswordLogin string
 	// Logout ends the session. Default "/logout".
@@ -146,6 +160,7 @@ var DefaultPaths = Paths{
 	Authorize:      "/",
 	Token:          "/v2/token",
 	Login:          "/login",
+	LoginCallback:  "/login/callback",
 	PasswordLogin:  "/old-login",
 	Logout:         "/logout",
 	ErrorPage:      "/ooops",
@@ -176,6 +191,7 @@ type Server struct {
 	cop       *http.CrossOriginProtection
 	keys      *jose.KeySet // JWT access tokens; nil for opaque ones
 	audience  []string
+	fed       *federator // federated sign-in; nil without Config.Federation
 }
 
 // New validates cfg and returns a Server. Bad configuration fails here, not per request.
@@ -212,6 +228,7 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.Paths.Authorize, DefaultPaths.Authorize)
 	setDefault(&cfg.Paths.Token, DefaultPaths.Token)
 	setDefault(&cfg.Paths.Login, DefaultPaths.Login)
+	setDefault(&cfg.Paths.LoginCallback, DefaultPaths.LoginCallback)
 	setDefault(&cfg.Paths.PasswordLogin, DefaultPaths.PasswordLogin)
 	setDefault(&cfg.Paths.Logout, DefaultPaths.Logout)
 	setDefault(&cfg.Paths.ErrorPage, DefaultPaths.ErrorPage)
@@ -263,6 +280,9 @@ func New(cfg Config) (*Server, error) {
 		if len(s.audience) == 0 {
 			s.audience = []string{cfg.Issuer}
 		}
+	}
+	if err := s.initFederation(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -318,6 +338,9 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	if s.keys != nil {
 		paths[exact(p.JWKS)] = s.JWKSHandler()
+	}
+	if s.fed != nil {
+		paths[exact(p.LoginCallback)] = s.LoginCallbackHandler()
 	}
 	for pattern, h := range paths {
 		mux.Handle(pattern, h)

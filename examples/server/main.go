@@ -56,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	clientCredentials := fs.Bool("client-credentials", false, "enable the client_credentials grant (off by default, as in the seed)")
 	hashPassword := fs.Bool("hash-password", false, "read a password on stdin, print its argon2id hash for config.json, and exit")
 	hashSecret := fs.Bool("hash-secret", false, "read a client secret on stdin, print its keyed hash for config.json, and exit")
+	var upstream upstreamFlags // -upstream-*: federated sign-in (upstream.go)
+	upstream.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -105,6 +107,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return nil
 	}
 
+	federation, err := upstream.federation()
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ln, err := net.Listen("tcp", *addr)
@@ -143,6 +149,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		RedirectLimit:     cmp.Or(*redirectLimit, -1),
 		RedirectWindow:    *redirectWindow,
 		ClientCredentials: *clientCredentials,
+		Federation:        federation,
 	})
 	if err != nil {
 		return err
@@ -181,6 +188,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		go func() { _ = ds.Serve(dln) }()
 	}
 	printWelcome(stdout, *issuer, demoURL, redirect, curl)
+	if federation != nil {
+		base := strings.TrimSuffix(*issuer, "/")
+		fmt.Fprintf(stdout, "Sign-in: /login goes to the upstream provider %s (register the callback %s/login/callback there);\n  password sign-in for accounts that never signed in there: %s/old-login\n\n",
+			federation.Issuer, base, base)
+	}
 	if loaded {
 		fmt.Fprintf(stdout, "Storage: %s (demo data loaded)\n\n", describeDB(*db))
 	} else {

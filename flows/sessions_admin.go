@@ -1,0 +1,75 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/oauthkit/oauthkit/internal/password"
+)
+
+// Session administration (R-LOGIN-4): what an application calls when an administrator signs
+// an account out everywhere, or when a person resets their password. Sessions are stored
+// server-side, so ending them takes effect on the account's next request in every browser:
+// the authorization endpoint sends it to sign in with identity_exception=identity_lost.
+
+// ErrPasswordLoginDisabled is returned by [Server.SetPassword] for an account that signs in
+// through the federated provider only (R-LOGIN-3): its credentials change there.
+var ErrPasswordLoginDisabled = errors.New("flows: password sign-in is disabled for this account")
+
+// ErrInvalidPassword is returned by [Server.SetPassword] for an empty password or one
+// longer than 1024 bytes (the longest the sign-in form accepts). Strength rules are the
+// application's to enforce before calling.
+var ErrInvalidPassword = errors.New("flows: a password must be 1 to 1024 bytes")
+
+// EndSessions ends every session of accountID ("log out everywhere"); with revokeTokens it
+// also revokes every token of the account: access, refresh, personal and customer tokens.
+// It is idempotent: calling it again after a failure finishes the job.
+func (s *Server) EndSessions(ctx context.Context, accountID string, revokeTokens bool) error {
+	if accountID == "" {
+		return errors.New("flows: EndSessions needs an account id")
+	}
+	if err := s.store.DeleteAccountSessions(ctx, accountID); err != nil {
+		return fmt.Errorf("flows: ending the sessions of %s: %w", accountID, err)
+	}
+	if !revokeTokens {
+		return nil
+	}
+	n, err := s.store.RevokeAccountTokens(ctx, accountID)
+	if err != nil {
+		return fmt.Errorf("flows: revoking the tokens of %s: %w", accountID, err)
+	}
+	s.log.InfoContext(ctx, "oauthkit: account signed out everywhere", "account_id", accountID, "tokens_revoked", n)
+	return nil
+}
+
+// SetPassword sets the password of accountID (a password reset, R-LOGIN-4): it stores the
+// argon2id hash of newPassword, then ends every session of the account, and revokes its
+// tokens when Config.RevokeTokensOnPasswordReset is set. An account migrated to federated
+// sign-in gets ErrPasswordLoginDisabled and is left unchanged; an unknown account,
+// store.ErrNotFound. If ending the sessions fails after the password changed, the error
+// says so and [Server.EndSessions] can finish the job.
+func (s *Server) SetPassword(ctx context.Context, accountID, newPassword string) error {
+	if newPassword == "" || len(newPassword) > 1024 {
+		return ErrInvalidPassword
+	}
+	acct, err := s.store.Account(ctx, accountID)
+	if err != nil {
+		return fmt.Errorf("flows: reading account %s: %w", accountID, err)
+	}
+	if acct.PasswordLoginDisabled {
+		return ErrPasswordLoginDisabled
+	}
+	h, err := password.Hash(newPassword, password.Default)
+	if err != nil {
+		return err
+	}
+	acct.PasswordHash = h
+	if err := s.store.PutAccount(ctx, acct); err != nil {
+		return fmt.Errorf("flows: storing the password of %s: %w", accountID, err)
+	}
+	if err := s.EndSessions(ctx, accountID, s.cfg.RevokeTokensOnPasswordReset); err != nil {
+		return fmt.Errorf("flows: the password of %s changed but its sessions did not end: %w", accountID, err)
+	}
+	return nil
+}
