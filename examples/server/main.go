@@ -54,6 +54,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	redirectLimit := fs.Int("redirect-limit", 3, "authorization requests one app may send one person per -redirect-window before too_many_redirects; 0 disables")
 	redirectWindow := fs.Duration("redirect-window", 30*time.Second, "the window of -redirect-limit")
 	clientCredentials := fs.Bool("client-credentials", false, "enable the client_credentials grant (off by default, as in the seed)")
+	jwtKey := fs.String("jwt-key", "", "issue JWT access tokens signed with the private JWK in this file (created, ES256, if missing)")
+	jwtAudience := fs.String("jwt-audience", "", "comma-separated aud of JWT access tokens (default: the issuer)")
 	hashPassword := fs.Bool("hash-password", false, "read a password on stdin, print its argon2id hash for config.json, and exit")
 	hashSecret := fs.Bool("hash-secret", false, "read a client secret on stdin, print its keyed hash for config.json, and exit")
 	var upstream upstreamFlags // -upstream-*: federated sign-in (upstream.go)
@@ -139,6 +141,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	}
 	stopHousekeeping := startHousekeeping(ctx, st, housekeepingInterval)
 	defer stopHousekeeping() // runs before closeStorage
+	var jwt *flows.JWTAccessTokens
+	if *jwtKey != "" {
+		if jwt, err = jwtConfig(*jwtKey, *jwtAudience); err != nil {
+			return err
+		}
+	}
 	srv, err := flows.New(flows.Config{
 		Issuer:        *issuer,
 		Storage:       st,
@@ -150,12 +158,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		RedirectWindow:    *redirectWindow,
 		ClientCredentials: *clientCredentials,
 		Federation:        federation,
+		JWT:               jwt,
 	})
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	srv.Mount(mux)
+	stopAPI, err := mountAPI(mux, st, key, cat)
+	if err != nil {
+		return err
+	}
+	defer stopAPI()
 
 	as := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	servers := []*http.Server{as}
@@ -223,6 +237,7 @@ func printWelcome(w io.Writer, issuer, demoURL, redirect, curl string) {
 	}
 	fmt.Fprintf(w, "Or start an authorization request by hand:\n  %s\n", authURL)
 	fmt.Fprintf(w, "and exchange the code it returns:\n  %s \\\n  -d code=CODE\n\n", curl)
+	fmt.Fprintf(w, "Then call the demo API with the access token:\n  curl -s %s/v3/agent/chats -H \"Authorization: Bearer ACCESS_TOKEN\"\n\n", issuer)
 }
 
 func readLine(r io.Reader) (string, error) {

@@ -23,42 +23,8 @@ import (
 // server, open the printed demo URL, sign in, approve the app, and see the real OAuth
 // client (golang.org/x/oauth2) receive tokens.
 func TestNewcomerWalkthrough(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-demo-client", "127.0.0.1:0"}, strings.NewReader(""), pw)
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	})
-
-	lines := bufio.NewScanner(pr)
-	var issuer, demo, authURL string
-	for lines.Scan() {
-		l := strings.TrimSpace(lines.Text())
-		switch {
-		case strings.HasPrefix(l, "oauthkit authorization server listening on "):
-			issuer = strings.TrimPrefix(l, "oauthkit authorization server listening on ")
-		case strings.HasPrefix(l, "Open the demo app"):
-			lines.Scan()
-			demo = strings.TrimSpace(lines.Text())
-		case strings.HasPrefix(l, "Or start an authorization request by hand"):
-			lines.Scan()
-			authURL = strings.TrimSpace(lines.Text())
-		}
-		if strings.HasPrefix(l, "-d code=CODE") {
-			break
-		}
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	if issuer == "" || demo == "" || !strings.HasPrefix(authURL, issuer+"/?") {
-		t.Fatalf("welcome text incomplete: issuer %q, demo %q, auth URL %q", issuer, demo, authURL)
-	}
+	w := startServer(t, "-addr", "127.0.0.1:0", "-demo-client", "127.0.0.1:0")
+	issuer, demo, authURL := w.issuer, w.demo, w.authURL
 
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
@@ -97,6 +63,22 @@ func TestNewcomerWalkthrough(t *testing.T) {
 	var tok map[string]any
 	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok["access_token"] == nil {
 		t.Fatalf("curl exchange: %d %v %v\n%s", resp.StatusCode, tok, err, p)
+	}
+
+	// The demo API on the same origin accepts the token, and stops accepting it as soon as
+	// it is revoked (the validation cache hears this process's revocations).
+	at, _ := tok["access_token"].(string)
+	if status := apiCall(t, issuer, http.MethodGet, "/v3/agent/chats", at); status != http.StatusOK {
+		t.Fatalf("GET /v3/agent/chats: %d", status)
+	}
+	if status := apiCall(t, issuer, http.MethodGet, "/v3/customer/me", at); status != http.StatusUnauthorized {
+		t.Fatalf("an agent token on the customer route: %d, want 401", status)
+	}
+	if status := apiCall(t, issuer, http.MethodDelete, "/v2/token", at); status != http.StatusOK {
+		t.Fatalf("DELETE /v2/token: %d", status)
+	}
+	if status := apiCall(t, issuer, http.MethodGet, "/v3/agent/chats", at); status != http.StatusUnauthorized {
+		t.Fatalf("GET /v3/agent/chats after revocation: %d, want 401", status)
 	}
 }
 
@@ -213,3 +195,62 @@ func TestBadConfig(t *testing.T) {
 }
 
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o600) }
+
+// apiCall sends method path with a Bearer token and returns the status.
+func apiCall(t *testing.T, base, method, path, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// welcome is what the server printed on start.
+type welcome struct{ issuer, demo, authURL string }
+
+// startServer runs the example server with args until the test ends and returns what it
+// printed.
+func startServer(t *testing.T, args ...string) welcome {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, strings.NewReader(""), pw)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+
+	lines := bufio.NewScanner(pr)
+	var issuer, demo, authURL string
+	for lines.Scan() {
+		l := strings.TrimSpace(lines.Text())
+		switch {
+		case strings.HasPrefix(l, "oauthkit authorization server listening on "):
+			issuer = strings.TrimPrefix(l, "oauthkit authorization server listening on ")
+		case strings.HasPrefix(l, "Open the demo app"):
+			lines.Scan()
+			demo = strings.TrimSpace(lines.Text())
+		case strings.HasPrefix(l, "Or start an authorization request by hand"):
+			lines.Scan()
+			authURL = strings.TrimSpace(lines.Text())
+		}
+		if strings.HasPrefix(l, "-d code=CODE") {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if issuer == "" || demo == "" || !strings.HasPrefix(authURL, issuer+"/?") {
+		t.Fatalf("welcome text incomplete: issuer %q, demo %q, auth URL %q", issuer, demo, authURL)
+	}
+	return welcome{issuer, demo, authURL}
+}
