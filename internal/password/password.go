@@ -12,8 +12,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -45,6 +47,22 @@ const (
 // ErrMalformed means a stored hash is not an argon2id PHC string this package can verify.
 var ErrMalformed = errors.New("password: malformed argon2id hash")
 
+// slots bounds how many argon2id computations run at once. Each one holds its Memory
+// parameter (64 MiB by default) until it ends; without a bound, a burst of sign-in
+// attempts, which anyone can send, would exhaust the server's memory. Further callers wait
+// for a slot, costing only a parked goroutine.
+var slots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// waiting counts callers waiting for a slot (observed by tests).
+var waiting atomic.Int32
+
+func acquire() func() {
+	waiting.Add(1)
+	slots <- struct{}{}
+	waiting.Add(-1)
+	return func() { <-slots }
+}
+
 // Hash returns the PHC string of password under p with a fresh random salt.
 func Hash(password string, p Params) (string, error) {
 	if p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory || p.Time < 1 || p.Time > maxTime || p.Threads < 1 || p.Threads > maxThreads {
@@ -52,6 +70,7 @@ func Hash(password string, p Params) (string, error) {
 	}
 	salt := make([]byte, saltLen)
 	_, _ = rand.Read(salt)
+	defer acquire()()
 	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
@@ -65,6 +84,7 @@ func Verify(password, encoded string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	defer acquire()()
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }

@@ -2,8 +2,10 @@ package password
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // cheap keeps the tests fast; the format and the comparison are what they check.
@@ -90,4 +92,41 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("decode accepted unbounded parameters %+v", p)
 		}
 	})
+}
+
+// TestConcurrencyBounded: however many verifications are asked for at once, at most
+// cap(slots) argon2id computations (each holding its memory cost) run together.
+func TestConcurrencyBounded(t *testing.T) {
+	h, err := Hash("pw", cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Hold every slot: a verification must wait until one is released.
+	for range cap(slots) {
+		slots <- struct{}{}
+	}
+	done := make(chan bool, 1)
+	go func() {
+		ok, _ := Verify("pw", h)
+		done <- ok
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for waiting.Load() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("Verify never waited for a slot")
+		}
+		runtime.Gosched()
+	}
+	select {
+	case <-done:
+		t.Fatal("Verify finished while every slot was taken")
+	default:
+	}
+	<-slots // release one
+	if !<-done {
+		t.Fatal("Verify failed once a slot was free")
+	}
+	for range cap(slots) - 1 {
+		<-slots
+	}
 }
