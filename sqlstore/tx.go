@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oauthkit/oauthkit/store"
 )
@@ -120,8 +122,24 @@ func (s *Store) exec(ctx context.Context, op, query string, args ...any) (sql.Re
 // get runs one single-row read on the read pool and scans it with scan, retrying
 // transient failures. No row is [store.ErrNotFound].
 func (s *Store) get(ctx context.Context, op, query string, args []any, scan func(row) error) error {
+	if !textArgs(args) {
+		// No stored key is such a string, and PostgreSQL would refuse the query with an
+		// encoding error: a lookup of bytes from a request is simply not found.
+		return notFound(op)
+	}
 	err := s.retry(ctx, func() error {
 		return scan(s.rd.QueryRowContext(ctx, query, args...))
 	})
 	return s.failure(op, err)
+}
+
+// textArgs reports whether every string argument is valid UTF-8 without NUL, which
+// PostgreSQL's text type requires.
+func textArgs(args []any) bool {
+	for _, a := range args {
+		if str, ok := a.(string); ok && (!utf8.ValidString(str) || strings.IndexByte(str, 0) >= 0) {
+			return false
+		}
+	}
+	return true
 }

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStorage func(t *testing.T) store.Storage) {
 		{"Grants", grantTests},
 		{"Sessions", sessionTests},
 		{"Customers", customerTests},
+		{"Lookups", hostileTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,36 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/oauthkit/oauthkit/store"
+)
+
+var hostileTests = []test{
+	{"HostileKeys", "Lookups by identifiers taken from requests — invalid UTF-8, NUL bytes, " +
+		"very long strings — answer ErrNotFound, never a backend error (which the server would " +
+		"report as temporarily_unavailable).", hostileKeys},
+}
+
+func hostileKeys(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	newParty(t, s)
+	long := string(make([]byte, 10000))
+	for _, key := range []string{"\xff\xfe", "a\x00b", "\x00", "caf\xc3", long} {
+		_, err := s.Organization(ctx, key)
+		wantErr(t, "Organization(hostile)", err, store.ErrNotFound)
+		_, err = s.Account(ctx, key)
+		wantErr(t, "Account(hostile)", err, store.ErrNotFound)
+		_, err = s.AccountByLogin(ctx, key)
+		wantErr(t, "AccountByLogin(hostile)", err, store.ErrNotFound)
+		_, err = s.Client(ctx, key)
+		wantErr(t, "Client(hostile)", err, store.ErrNotFound)
+		_, err = s.TokenByID(ctx, key, base.Add(time.Minute))
+		wantErr(t, "TokenByID(hostile)", err, store.ErrNotFound)
+		_, err = s.Customer(ctx, key)
+		wantErr(t, "Customer(hostile)", err, store.ErrNotFound)
+		_, err = s.Grant(ctx, key, key)
+		wantErr(t, "Grant(hostile)", err, store.ErrNotFound)
+	}
+}
