@@ -120,7 +120,8 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	if blocked, _ := s.logins.blocked(email, now); blocked {
+	key := throttleKey(email, r)
+	if blocked, _ := s.logins.blocked(key, now); blocked {
 		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
 		return
 	}
@@ -128,7 +129,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		password.Waste(pw)
-		s.logins.fail(email, now)
+		s.logins.fail(key, now)
 		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
 		return
 	case err != nil:
@@ -143,7 +144,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.log.ErrorContext(ctx, "oauthkit: stored password hash is malformed", "account_id", acct.ID, "err", err)
 	}
 	if !ok {
-		s.logins.fail(email, now)
+		s.logins.fail(key, now)
 		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
 		return
 	}

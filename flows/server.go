@@ -98,8 +98,9 @@ type Config struct {
 	RedirectLimit  int
 	RedirectWindow time.Duration
 	// ClientAuthMaxFailures and ClientAuthFailureWindow refuse a client's authentication
-	// with 429 after that many failures within the window (R-SEC-3). Defaults: 10 per 5
-	// minutes. The count is per process.
+	// with 429 after that many failures within the window (R-SEC-3), and likewise password
+	// sign-in for one email. Failures are counted per identity and remote address, so a
+	// guesser locks out only itself. Defaults: 10 per 5 minutes. The count is per process.
 	ClientAuthMaxFailures   int
 	ClientAuthFailureWindow time.Duration
 
