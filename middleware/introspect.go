@@ -181,8 +181,8 @@ func parseIntrospection(body []byte, now time.Time) (introspected, error) {
 	switch {
 	case kind == store.KindCustomer && info.CustomerID == "":
 		info.CustomerID = r.Sub
-	case kind != store.KindCustomer && info.AccountID == "":
-		info.AccountID = r.Sub
+	case kind != store.KindCustomer:
+		info.AccountID = accountFromSubject(info.AccountID, r.Sub, r.ClientID)
 	}
 	return introspected{Info: info, username: r.Username}, nil
 }

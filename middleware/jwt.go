@@ -159,13 +159,9 @@ func (j *JWT) check(c ojose.AccessClaims) (Info, error) {
 	switch info.Kind {
 	case "", store.KindAccess:
 		info.Kind = store.KindAccess
-		if info.AccountID == "" {
-			info.AccountID = c.Subject
-		}
+		info.AccountID = accountFromSubject(info.AccountID, c.Subject, c.ClientID)
 	case store.KindPersonal:
-		if info.AccountID == "" {
-			info.AccountID = c.Subject
-		}
+		info.AccountID = accountFromSubject(info.AccountID, c.Subject, c.ClientID)
 	case store.KindCustomer:
 		if info.CustomerID == "" {
 			info.CustomerID = c.Subject
@@ -174,4 +170,14 @@ func (j *JWT) check(c ojose.AccessClaims) (Info, error) {
 		return Info{}, ErrInvalidToken
 	}
 	return info, nil
+}
+
+// accountFromSubject returns the account a token acts for: its account_id, or else its sub —
+// unless sub is the client itself, which is how RFC 9068 §2.2 marks a token with no
+// resource owner (client credentials): such a token has no account.
+func accountFromSubject(accountID, sub, clientID string) string {
+	if accountID != "" || sub == clientID {
+		return accountID
+	}
+	return sub
 }
