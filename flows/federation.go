@@ -62,9 +62,10 @@ type Federation struct {
 	// administrator.
 	SignInRoles []string
 	AdminRoles  []string
-	// RequireVerifiedEmail refuses an upstream person whose ID token has no email_verified
-	// claim. One whose email_verified is false is always refused: an unverified email never
-	// creates or links an account.
+	// RequireVerifiedEmail refuses an upstream person whose claims have no email_verified
+	// claim. One whose email_verified is false is always refused, and an existing local
+	// account is matched only when email_verified is true: an unverified email never links
+	// an account.
 	RequireVerifiedEmail bool
 	// HTTPClient makes the requests to the upstream (discovery, JWKS, token, UserInfo).
 	// Default: a client with a 10-second timeout.

@@ -14,8 +14,11 @@ import (
 // upstreamPerson is what sign-in takes from the upstream's claims.
 type upstreamPerson struct {
 	sub, email string
-	org        string
-	roles      []string
+	// verified: the upstream asserted email_verified true. Only then may the person be
+	// matched to an existing local account by email.
+	verified bool
+	org      string
+	roles    []string
 }
 
 // person reads the configured claims. It decides only what the claims alone decide: an
@@ -28,7 +31,9 @@ func (f *federator) person(claims map[string]any) (upstreamPerson, *fedError) {
 	if p.email == "" || len(p.email) > 320 || !strings.Contains(p.email, "@") {
 		return p, fedFail(fedConfig, "the upstream sent no usable %q claim (is the email scope requested?)", f.cfg.EmailClaim)
 	}
-	switch verified, ok := claims["email_verified"].(bool); {
+	verified, ok := claims["email_verified"].(bool)
+	p.verified = ok && verified
+	switch {
 	case ok && !verified:
 		return p, fedFail(fedNotAuthorised, "the upstream email %s of sub %s is not verified", p.email, p.sub)
 	case !ok && f.cfg.RequireVerifiedEmail:
@@ -105,6 +110,13 @@ func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.
 			return acct, nil
 		case err != nil:
 			return store.Account{}, &fedError{outcome: fedServerError, err: err}
+		}
+		if !p.verified {
+			// The email is the only link between the upstream person and this account:
+			// without the upstream vouching for it, anyone who can set that email upstream
+			// would take the account over.
+			return store.Account{}, fedFail(fedNotAuthorised,
+				"the upstream did not assert email_verified for %s, which matches the existing account %s", p.email, acct.ID)
 		}
 		if acct.OrganizationID != org {
 			return store.Account{}, fedFail(fedNotAuthorised,

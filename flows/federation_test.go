@@ -123,6 +123,8 @@ func TestFederatedOutcomes(t *testing.T) {
 	unverified["email_verified"] = false
 	noOrg := person("x@upstream.test", "", "agent")
 	delete(noOrg, "org_id")
+	unasserted := person("alice@example.com", "up-1", "agent")
+	delete(unasserted, "email_verified")
 	for _, tt := range []struct {
 		name   string
 		claims map[string]any
@@ -139,6 +141,7 @@ func TestFederatedOutcomes(t *testing.T) {
 		{"no roles at all", person("x@upstream.test", "up-1"), 403, flows.DetailNotAuthorised, textNotAuthorised, "none that may sign in"},
 		{"no organization claim", noOrg, 403, flows.DetailNotAuthorised, textNotAuthorised, "org_id"},
 		{"email not verified", unverified, 403, flows.DetailNotAuthorised, textNotAuthorised, "not verified"},
+		{"existing account, email_verified not asserted", unasserted, 403, flows.DetailNotAuthorised, textNotAuthorised, "did not assert email_verified"},
 		{"account of another organization", person("bob@example.com", "up-1", "agent"), 403, flows.DetailNotAuthorised, textNotAuthorised, "belongs to organization"},
 		{"mapped to a missing local organization", person("x@upstream.test", "up-ghost", "agent"), 502, flows.DetailOAuthConfiguration, textOAuthConfig, "org-ghost"},
 		{"no email claim", map[string]any{"sub": "s", "org_id": "up-1", "roles": []any{"agent"}}, 502, flows.DetailOAuthConfiguration, textOAuthConfig, "email"},
