@@ -95,15 +95,9 @@ func readBodyParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
 	if err != nil || (mt != "application/x-www-form-urlencoded" && mt != "application/json") {
 		return nil, invalidRequest("the body must be application/x-www-form-urlencoded or application/json")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			e := invalidRequest("the request body is too large")
-			e.Status = http.StatusRequestEntityTooLarge
-			return nil, e
-		}
-		return nil, invalidRequest("the request body could not be read")
+	body, e := readBody(w, r)
+	if e != nil {
+		return nil, e
 	}
 	var p params
 	if mt == "application/json" {
@@ -122,4 +116,45 @@ func paramErrorText(err error) string {
 		return "a parameter is included more than once"
 	}
 	return "the request parameters are malformed"
+}
+
+// readBody reads a request body of at most maxBodyBytes; a larger one is 413.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			e := invalidRequest("the request body is too large")
+			e.Status = http.StatusRequestEntityTooLarge
+			return nil, e
+		}
+		return nil, invalidRequest("the request body could not be read")
+	}
+	return body, nil
+}
+
+// repeatedKey reports whether the JSON object b names a member twice at its top level
+// (after unescaping), which encoding/json would silently resolve to the last one.
+func repeatedKey(b []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		key, ok := tok.(string)
+		if err != nil || !ok {
+			return false
+		}
+		if seen[key] {
+			return true
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
 }

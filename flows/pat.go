@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -221,7 +222,14 @@ func readPersonalTokenRequest(w http.ResponseWriter, r *http.Request) (personalT
 		Name   string          `json:"name"`
 		Scopes json.RawMessage `json:"scopes"`
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, e := readBody(w, r)
+	if e != nil {
+		return personalTokenRequest{}, e
+	}
+	if repeatedKey(body) {
+		return personalTokenRequest{}, invalidRequest("a member of the body is included more than once")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
 		return personalTokenRequest{}, invalidRequest("the body must be a JSON object with name and scopes")
