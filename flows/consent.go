@@ -77,10 +77,13 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, acct store.
 	if d.ClientName == "" {
 		d.ClientName = req.client.ID
 	}
-	for _, name := range req.scopes.Names() {
-		sc, _ := s.catalog.Lookup(name)
+	// In the catalog's declaration order, which the application chose for reading.
+	for _, sc := range s.catalog.Scopes() {
+		if !req.scopes.Has(sc.Name) {
+			continue
+		}
 		if sc.Description == "" {
-			sc.Description = name
+			sc.Description = sc.Name
 		}
 		d.Scopes = append(d.Scopes, sc)
 	}

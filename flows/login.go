@@ -214,6 +214,15 @@ func (s *Server) LogoutHandler() http.Handler {
 				http.Redirect(w, r, s.cfg.Paths.Logout, http.StatusSeeOther)
 				return
 			}
+			if s.cfg.RevokeTokensOnLogout {
+				// R-LOGIN-4: the application asked that signing out also end what the
+				// account's apps hold.
+				if acct, ok, _ := s.currentAccount(r); ok {
+					if _, err := s.store.RevokeAccountTokens(r.Context(), acct.ID); err != nil {
+						s.log.ErrorContext(r.Context(), "oauthkit: revoking tokens at logout failed", "account_id", acct.ID, "err", err)
+					}
+				}
+			}
 			if err := s.endSession(r.Context(), w, r); err != nil {
 				s.log.ErrorContext(r.Context(), "oauthkit: ending a session failed", "err", err)
 			}

@@ -23,6 +23,12 @@ type Metadata struct {
 	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+
+	// oauthkit's endpoints beyond RFC 8414 (the seed's token info, personal access tokens
+	// and customer tokens).
+	InfoEndpoint           string `json:"info_endpoint,omitempty"`
+	PersonalTokensEndpoint string `json:"personal_access_tokens_endpoint,omitempty"`
+	CustomerEndpoint       string `json:"customer_endpoint,omitempty"`
 }
 
 // Metadata returns the server's RFC 8414 metadata, with endpoint URLs built from the issuer
@@ -40,7 +46,7 @@ func (s *Server) Metadata() Metadata {
 	if s.cfg.RequireS256 {
 		pkce = []string{PKCEMethodS256}
 	}
-	grants := []string{"authorization_code", "refresh_token"}
+	grants := []string{"authorization_code", "refresh_token", "implicit"}
 	if s.cfg.ClientCredentials {
 		grants = append(grants, "client_credentials")
 	}
@@ -60,6 +66,9 @@ func (s *Server) Metadata() Metadata {
 		IntrospectionEndpointAuthMethodsSupported:  clientAuth,
 		CodeChallengeMethodsSupported:              pkce,
 		AuthorizationResponseIssParameterSupported: true,
+		InfoEndpoint:                               url(p.Info),
+		PersonalTokensEndpoint:                     url(p.PersonalTokens),
+		CustomerEndpoint:                           url(p.Customer),
 	}
 	if s.keys != nil {
 		m.JWKSURI = url(p.JWKS)

@@ -98,7 +98,7 @@ func TestMetadata(t *testing.T) {
 	if !cmp.Equal(scopes, want) {
 		t.Errorf("scopes_supported = %v, want the catalog %v", scopes, want)
 	}
-	if got := strs(md["grant_types_supported"]); !cmp.Equal(got, []string{"authorization_code", "refresh_token"}) {
+	if got := strs(md["grant_types_supported"]); !cmp.Equal(got, []string{"authorization_code", "refresh_token", "implicit"}) {
 		t.Errorf("grant_types_supported = %v", got)
 	}
 	if got := strs(md["response_types_supported"]); !slices.Contains(got, "code") {
@@ -141,9 +141,9 @@ func TestMetadataOptions(t *testing.T) {
 		grants []string
 		pkce   []string
 	}{
-		{"defaults", func(*flows.Config) {}, []string{"authorization_code", "refresh_token"}, []string{"S256", "plain"}},
-		{"client credentials", withClientCredentials, []string{"authorization_code", "refresh_token", "client_credentials"}, []string{"S256", "plain"}},
-		{"RequireS256", func(c *flows.Config) { c.RequireS256 = true }, []string{"authorization_code", "refresh_token"}, []string{"S256"}},
+		{"defaults", func(*flows.Config) {}, []string{"authorization_code", "refresh_token", "implicit"}, []string{"S256", "plain"}},
+		{"client credentials", withClientCredentials, []string{"authorization_code", "refresh_token", "implicit", "client_credentials"}, []string{"S256", "plain"}},
+		{"RequireS256", func(c *flows.Config) { c.RequireS256 = true }, []string{"authorization_code", "refresh_token", "implicit"}, []string{"S256"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.mutate)

@@ -111,6 +111,9 @@ type Config struct {
 	// provider (R-LOGIN-2); /old-login keeps password sign-in for accounts never migrated.
 	// Nil means password sign-in only.
 	Federation *Federation
+	// RevokeTokensOnLogout makes signing out at Paths.Logout also revoke every token of the
+	// account (R-LOGIN-4), in every app; by default sign-out ends only the browser session.
+	RevokeTokensOnLogout bool
 	// RevokeTokensOnPasswordReset makes [Server.SetPassword] revoke every token of the
 	// account, besides ending its sessions (R-LOGIN-4).
 	RevokeTokensOnPasswordReset bool
