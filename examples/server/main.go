@@ -58,6 +58,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	jwtAudience := fs.String("jwt-audience", "", "comma-separated aud of JWT access tokens (default: the issuer)")
 	hashPassword := fs.Bool("hash-password", false, "read a password on stdin, print its argon2id hash for config.json, and exit")
 	hashSecret := fs.Bool("hash-secret", false, "read a client secret on stdin, print its keyed hash for config.json, and exit")
+	newSecret := fs.Bool("new-client-secret", false, "print a new random client secret (256 bits) and its keyed hash for config.json, and exit")
 	var upstream upstreamFlags // -upstream-*: federated sign-in (upstream.go)
 	upstream.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -96,6 +97,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		}
 		fmt.Fprintln(stdout, h)
 		return nil
+	case *newSecret:
+		h, err := secrets.NewHasher(key)
+		if err != nil {
+			return err
+		}
+		sec := secrets.New("")
+		fmt.Fprintf(stdout, "secret:      %s\nsecret_hash: %s\n", sec, h.Hash(sec))
+		return nil
 	case *hashSecret:
 		sec, err := readLine(stdin)
 		if err != nil {
@@ -122,6 +131,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	defer ln.Close()
 	if *issuer == "" {
 		*issuer = "http://" + ln.Addr().String()
+	}
+	if *configPath == "" && os.Getenv("OAUTHKIT_HASH_KEY") == "" && !loopbackIssuer(*issuer) {
+		// The demo key is public (it is in this repository): anyone could compute the
+		// stored hash of any secret. Fine on loopback, not on a network.
+		fmt.Fprintf(stdout, "WARNING: %s is not a loopback address, but the server uses the public demo hash_key;\n  set OAUTHKIT_HASH_KEY (hex, 32+ random bytes) and -config with your own data.\n\n", *issuer)
 	}
 	cat, err := cfg.catalog()
 	if err != nil {
@@ -250,4 +264,17 @@ func readLine(r io.Reader) (string, error) {
 		return "", errors.New("nothing on stdin")
 	}
 	return s, nil
+}
+
+// loopbackIssuer reports whether the issuer's host is a loopback address or localhost.
+func loopbackIssuer(issuer string) bool {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
 }

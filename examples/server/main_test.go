@@ -254,3 +254,34 @@ func startServer(t *testing.T, args ...string) welcome {
 	}
 	return welcome{issuer, demo, authURL}
 }
+
+// TestNewClientSecret: -new-client-secret prints a 256-bit secret and the hash that
+// config.json needs for it.
+func TestNewClientSecret(t *testing.T) {
+	var out strings.Builder
+	if err := run(context.Background(), []string{"-new-client-secret"}, strings.NewReader(""), &out); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`secret:\s+(\S+)\nsecret_hash: ([0-9a-f]{64})\n`).FindStringSubmatch(out.String())
+	if m == nil || len(m[1]) != 43 {
+		t.Fatalf("output %q", out.String())
+	}
+	var hashed strings.Builder
+	if err := run(context.Background(), []string{"-hash-secret"}, strings.NewReader(m[1]), &hashed); err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(hashed.String()) != m[2] {
+		t.Fatalf("-hash-secret of the new secret = %q, want %q", hashed.String(), m[2])
+	}
+}
+
+func TestLoopbackIssuer(t *testing.T) {
+	for issuer, want := range map[string]bool{
+		"http://127.0.0.1:8080": true, "http://[::1]:8080": true, "http://localhost:8080": true,
+		"https://auth.example.com": false, "http://10.0.0.5:8080": false,
+	} {
+		if got := loopbackIssuer(issuer); got != want {
+			t.Errorf("loopbackIssuer(%q) = %v, want %v", issuer, got, want)
+		}
+	}
+}
