@@ -30,6 +30,7 @@ import (
 	"github.com/oauthkit/oauthkit/examples/resource/api"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/middleware"
+	"github.com/oauthkit/oauthkit/sqlstore"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -60,7 +61,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.secret, "client-secret", "", "client secret for introspection (default $OAUTHKIT_RESOURCE_CLIENT_SECRET)")
 	fs.StringVar(&c.jwksURL, "jwks-url", "", "JWKS of the issuer (default ISSUER/.well-known/jwks.json)")
 	fs.StringVar(&c.audience, "audience", "", "this API's identifier, the aud of its JWTs (default http://ADDR)")
-	fs.StringVar(&c.db, "db", "memory", "storage for -validator local: memory")
+	fs.StringVar(&c.db, "db", "memory", "storage for -validator local: memory (seeded demo tokens), or the server's database: sqlite:PATH or postgres://…")
 	fs.StringVar(&c.hashKeyHex, "hash-key", "", "hex hash key of the server's storage (default $OAUTHKIT_HASH_KEY; random for memory)")
 	fs.DurationVar(&c.cacheMaxAge, "cache-max-age", 30*time.Second, "longest a validated token is cached (bounds unseen revocations)")
 	if err := fs.Parse(args); err != nil {
@@ -96,11 +97,9 @@ func newHandler(ctx context.Context, c config) (http.Handler, []demoToken, func(
 	var v middleware.Validator
 	var demo []demoToken
 	var pub store.RevocationPublisher
+	var closers []func()
 	switch c.validator {
 	case "local":
-		if c.db != "memory" {
-			return nil, nil, nil, fmt.Errorf("-db %q is not supported yet; use memory", c.db)
-		}
 		key := make([]byte, 32)
 		if c.hashKeyHex != "" {
 			k, err := hex.DecodeString(c.hashKeyHex)
@@ -108,19 +107,38 @@ func newHandler(ctx context.Context, c config) (http.Handler, []demoToken, func(
 				return nil, nil, nil, errors.New("the hash key must be hex")
 			}
 			key = k
+		} else if c.db != "memory" {
+			return nil, nil, nil, errors.New("-validator local with a shared -db needs the server's hash key (-hash-key or OAUTHKIT_HASH_KEY)")
 		} else {
 			_, _ = rand.Read(key) // a fresh store: any key works
 		}
-		st := memstore.New()
-		toks, err := seed(ctx, st, key)
-		if err != nil {
-			return nil, nil, nil, err
+		var st store.Storage
+		if c.db == "memory" {
+			ms := memstore.New()
+			toks, err := seed(ctx, ms, key)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			st, demo = ms, toks
+		} else {
+			// The authorization server's own database (sqlite:PATH or postgres://…): the
+			// server's tokens validate here directly.
+			ss, err := sqlstore.Open(ctx, c.db)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			closers = append(closers, func() { _ = ss.Close() })
+			st = ss
 		}
 		l, err := middleware.NewLocal(st, key, middleware.LocalOptions{Accounts: st})
 		if err != nil {
+			for _, c := range closers {
+				c()
+			}
 			return nil, nil, nil, err
 		}
-		v, demo, pub = l, toks, st
+		v = l
+		pub, _ = st.(store.RevocationPublisher)
 	case "introspect":
 		if c.secret == "" {
 			return nil, nil, nil, errors.New("-validator introspect needs -client-secret or OAUTHKIT_RESOURCE_CLIENT_SECRET")
@@ -149,7 +167,12 @@ func newHandler(ctx context.Context, c config) (http.Handler, []demoToken, func(
 		Realm: "oauthkit-demo-api",
 		Kinds: []store.TokenKind{store.KindAccess, store.KindPersonal, store.KindCustomer},
 	})
-	return api.New(authn, api.Catalog()), demo, func() { _ = cache.Close() }, nil
+	return api.New(authn, api.Catalog()), demo, func() {
+		_ = cache.Close()
+		for _, c := range closers {
+			c()
+		}
+	}, nil
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"io"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/oauthkit/oauthkit/sqlstore"
 )
 
 func TestFlagErrors(t *testing.T) {
@@ -73,5 +78,45 @@ func TestLocalMemoryDemoTokens(t *testing.T) {
 		if rec.Code != 200 {
 			t.Errorf("%s: status %d %s", d.what, rec.Code, rec.Body)
 		}
+	}
+}
+
+// TestLocalSharedDatabase: -validator local with the authorization server's database and
+// hash key validates the tokens stored there.
+func TestLocalSharedDatabase(t *testing.T) {
+	ctx := context.Background()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "auth.db")
+	key := bytes.Repeat([]byte{7}, 32)
+	st, err := sqlstore.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks, err := seed(ctx, st, key) // as the server would have stored them
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := parseFlags([]string{"-db", dsn, "-hash-key", hex.EncodeToString(key)}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _, cleanup, err := newHandler(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	req := httptest.NewRequest("GET", "/v3/agent/chats", nil)
+	name, value, _ := strings.Cut(toks[0].header, ": ")
+	req.Header.Set(name, value)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("GET /v3/agent/chats with a token from the shared database: %d %s", rec.Code, rec.Body)
+	}
+	req.Header.Set("Authorization", "Bearer oak:at_unknown")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 401 {
+		t.Fatalf("an unknown token: %d", rec.Code)
 	}
 }
