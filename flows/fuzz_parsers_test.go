@@ -15,7 +15,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -316,15 +315,6 @@ func FuzzFedStateCookie(f *testing.F) {
 		opened, err := s.takeFedState(httptest.NewRecorder(), r, fresh.State)
 		want := fresh
 		want.ReturnTo = safeReturnTo(value)
-		if !utf8.ValidString(value) {
-			// The JSON inside the seal turns each invalid byte into U+FFFD: the return_to
-			// that comes out differs (found by this target: "/\xfe" opens as "/\ufffd"),
-			// but it must still be one that safeReturnTo keeps.
-			want.ReturnTo = opened.ReturnTo
-			if opened.ReturnTo != "" && safeReturnTo(opened.ReturnTo) != opened.ReturnTo {
-				t.Fatalf("a sealed state with return_to %q opens with return_to %q", value, opened.ReturnTo)
-			}
-		}
 		if err != nil || opened != want {
 			t.Fatalf("a sealed state with return_to %q opens as %+v, %v; want %+v", value, opened, err, want)
 		}

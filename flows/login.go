@@ -241,7 +241,9 @@ func safeReturnTo(s string) string {
 		return ""
 	}
 	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\' {
+		// Printable ASCII only: the paths this server sends people back to are its own,
+		// already percent-encoded; anything else is a crafted value.
+		if s[i] < 0x20 || s[i] >= 0x7f || s[i] == '\\' {
 			return ""
 		}
 	}
