@@ -16,11 +16,14 @@ const markCustomer = "ct_"
 
 // CustomerResponse is the answer of the customer endpoint (R-CUST-1).
 type CustomerResponse struct {
+	// AccessToken is the new customer access token.
 	AccessToken string `json:"access_token"`
-	ClientID    string `json:"client_id"`
+	// ClientID is the client the token was issued to, the request's client_id.
+	ClientID string `json:"client_id"`
 	// EntityID is the customer's id.
-	EntityID  string `json:"entity_id"`
-	ExpiresIn int64  `json:"expires_in"`
+	EntityID string `json:"entity_id"`
+	// ExpiresIn is the token's lifetime in seconds (Config.CustomerTokenLifetime).
+	ExpiresIn int64 `json:"expires_in"`
 }
 
 // CustomerHandler returns the customer endpoint (R-CUST-1, the seed's POST /customer/). An

@@ -19,15 +19,15 @@ const (
 	ErrUnsupportedGrantType    = "unsupported_grant_type"
 	ErrInvalidGrant            = "invalid_grant"
 	ErrInvalidClient           = "invalid_client"
-	ErrMissingGrant            = "missing_grant"
+	ErrMissingGrant            = "missing_grant" // consent needed but not given (prompt=none)
 )
 
 // Exception details carried on the error page (the seed's exception_details, R-AUTHZ-2).
 const (
-	DetailClientIDNotFound   = "client_id_not_found"
-	DetailRedirectURINotSet  = "redirect_uri_not_set"
-	DetailInvalidRedirectURI = "invalid_redirect_uri"
-	DetailTooManyRedirects   = "too_many_redirects"
+	DetailClientIDNotFound   = "client_id_not_found"  // client_id missing or unknown
+	DetailRedirectURINotSet  = "redirect_uri_not_set" // the client has no redirect URI
+	DetailInvalidRedirectURI = "invalid_redirect_uri" // redirect_uri not registered for the client
+	DetailTooManyRedirects   = "too_many_redirects"   // Config.RedirectLimit exceeded
 )
 
 // Error is the one OAuth error type of the server. Every handler failure becomes an *Error,

@@ -33,7 +33,9 @@ type Federation struct {
 	// ClientID and ClientSecret are this server's client registration at the upstream. The
 	// secret is sent as the upstream's discovery document prefers (client_secret_basic
 	// unless only client_secret_post is offered); an empty secret makes a public client.
-	ClientID     string
+	ClientID string
+	// ClientSecret is the secret the upstream issued for ClientID; empty for a public
+	// client, which relies on PKCE alone.
 	ClientSecret string
 	// RedirectURL is the callback URL registered at the upstream. Default: Config.Issuer
 	// followed by Paths.LoginCallback.
@@ -49,8 +51,12 @@ type Federation struct {
 	// the upstream's UserInfo endpoint (OIDC Core §5.3), where providers that follow OIDC
 	// Core §5.4 put the claims of requested scopes.
 	OrganizationClaim string
-	RolesClaim        string
-	EmailClaim        string
+	// RolesClaim names the claim holding the person's upstream roles, matched against
+	// SignInRoles and AdminRoles. Default "roles".
+	RolesClaim string
+	// EmailClaim names the claim holding the email, which becomes the local login
+	// (lowercased); sign-in fails without it. Default "email".
+	EmailClaim string
 	// Organizations maps upstream organization ids to local organization ids. An upstream
 	// organization that is not a key here cannot sign in ("organization `id` was not
 	// found"). Required.
@@ -61,7 +67,9 @@ type Federation struct {
 	// every sign-in: the upstream sign-in roles it holds, plus Config.AdminRole for an
 	// administrator.
 	SignInRoles []string
-	AdminRoles  []string
+	// AdminRoles are the upstream roles that make the local account an administrator;
+	// holding one is enough to sign in.
+	AdminRoles []string
 	// RequireVerifiedEmail refuses an upstream person whose claims have no email_verified
 	// claim. One whose email_verified is false is always refused, and an existing local
 	// account is matched only when email_verified is true: an unverified email never links

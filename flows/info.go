@@ -10,13 +10,19 @@ import (
 
 // InfoResponse is the answer of the info endpoint (R-INFO-1, the seed's /v2/info).
 type InfoResponse struct {
-	AccessToken    string `json:"access_token"`
-	AccountID      string `json:"account_id,omitempty"`
-	ClientID       string `json:"client_id"`
-	ExpiresIn      int64  `json:"expires_in"`
+	// AccessToken is the access token the request presented.
+	AccessToken string `json:"access_token"`
+	// AccountID is the account the token acts for; absent for client_credentials tokens.
+	AccountID string `json:"account_id,omitempty"`
+	// ClientID is the client the token was issued to.
+	ClientID string `json:"client_id"`
+	// ExpiresIn is the token's remaining lifetime in whole seconds.
+	ExpiresIn int64 `json:"expires_in"`
+	// OrganizationID is the token's organization; absent when there is none.
 	OrganizationID string `json:"organization_id,omitempty"`
 	// Scope is comma-separated, as in the seed.
-	Scope     string `json:"scope"`
+	Scope string `json:"scope"`
+	// TokenType is always "Bearer".
 	TokenType string `json:"token_type"`
 	// RefreshToken is present only for an access token issued by the refresh_token grant.
 	RefreshToken string `json:"refresh_token,omitempty"`

@@ -11,22 +11,35 @@ import (
 // IntrospectionResponse is an RFC 7662 §2.2 answer (R-INFO-2). For anything that is not an
 // active token the caller may know about, it is exactly {"active":false}.
 type IntrospectionResponse struct {
+	// Active reports whether the token is live and may be described to the caller; when
+	// false, every other field is absent.
 	Active bool `json:"active"`
 	// Scope is space-separated, as RFC 7662 specifies.
-	Scope     string `json:"scope,omitempty"`
-	ClientID  string `json:"client_id,omitempty"`
-	Subject   string `json:"sub,omitempty"`
-	ExpiresAt int64  `json:"exp,omitempty"`
-	IssuedAt  int64  `json:"iat,omitempty"`
+	Scope string `json:"scope,omitempty"`
+	// ClientID is the client the token was issued to; absent for personal access tokens.
+	ClientID string `json:"client_id,omitempty"`
+	// Subject is the account the token acts for, else its customer, else (client
+	// credentials) its client.
+	Subject string `json:"sub,omitempty"`
+	// ExpiresAt is when the token expires, in seconds since the Unix epoch.
+	ExpiresAt int64 `json:"exp,omitempty"`
+	// IssuedAt is when the token was issued, in seconds since the Unix epoch.
+	IssuedAt int64 `json:"iat,omitempty"`
 	// TokenType is "Bearer" for access, personal and customer tokens and "refresh_token"
 	// for refresh tokens; Kind names the kind exactly.
-	TokenType      string          `json:"token_type,omitempty"`
-	Kind           store.TokenKind `json:"kind,omitempty"`
-	ID             string          `json:"jti,omitempty"`
-	Issuer         string          `json:"iss,omitempty"`
-	AccountID      string          `json:"account_id,omitempty"`
-	OrganizationID string          `json:"organization_id,omitempty"`
-	CustomerID     string          `json:"customer_id,omitempty"`
+	TokenType string          `json:"token_type,omitempty"`
+	Kind      store.TokenKind `json:"kind,omitempty"`
+	// ID is the token's public, non-secret ID (the jti of a JWT access token).
+	ID string `json:"jti,omitempty"`
+	// Issuer is this server's issuer identifier (Config.Issuer).
+	Issuer string `json:"iss,omitempty"`
+	// AccountID is the account the token acts for; absent for client_credentials and
+	// customer tokens.
+	AccountID string `json:"account_id,omitempty"`
+	// OrganizationID is the token's organization; absent when there is none.
+	OrganizationID string `json:"organization_id,omitempty"`
+	// CustomerID is the customer of a customer token.
+	CustomerID string `json:"customer_id,omitempty"`
 	// Username is the account's login, for personal access tokens: the legacy v2 APIs name
 	// the account by login in HTTP Basic (R-PAT-2).
 	Username string `json:"username,omitempty"`

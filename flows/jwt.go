@@ -27,7 +27,7 @@ type JWTAccessTokens struct {
 	// instance needs the same key; keep it with the server's other secrets. Make one with
 	// [GenerateSigningKey].
 	SigningKey []byte
-	// RetiredKeys are earlier signing keys (private or public JWKs) that stay published in
+	// RetiredKeys are earlier signing keys (private JWKs, as they were configured) that stay published in
 	// the JWKS until their Until time, so tokens they signed keep verifying after a restart
 	// that rotated the key.
 	RetiredKeys []RetiredKey
@@ -37,7 +37,11 @@ type JWTAccessTokens struct {
 
 // RetiredKey is a key that no longer signs but is still published.
 type RetiredKey struct {
-	Key   []byte
+	// Key is the retired signing key as a private JWK (JSON), as SigningKey was; New
+	// rejects a public-only JWK. Only its public part is published.
+	Key []byte
+	// Until is when the key leaves the JWKS: at least the rotation time plus the access
+	// token lifetime and the verifiers' clock leeway. A key already past Until is ignored.
 	Until time.Time
 }
 

@@ -13,11 +13,20 @@ import (
 // Identity exceptions: why sign-in failed, sent to the login page as identity_exception
 // (R-ERR-3).
 const (
-	IdentityInvalidRequest           = "invalid_request"
-	IdentityUnauthorized             = "unauthorized"
-	IdentityServerError              = "server_error"
-	IdentityAccessDenied             = "access_denied"
-	IdentityLost                     = "identity_lost"
+	// IdentityInvalidRequest: the form or callback was malformed or forged (CSRF, state).
+	IdentityInvalidRequest = "invalid_request"
+	// IdentityUnauthorized: wrong email or password, or too many recent failures.
+	IdentityUnauthorized = "unauthorized"
+	// IdentityServerError: storage failed.
+	IdentityServerError = "server_error"
+	// IdentityAccessDenied: the account holds no sign-in role, or the person cancelled at
+	// the upstream provider.
+	IdentityAccessDenied = "access_denied"
+	// IdentityLost: the browser's session has ended (logout elsewhere, expiry, password
+	// reset).
+	IdentityLost = "identity_lost"
+	// IdentityCredentialsLoginDisabled: the account signs in through the upstream provider
+	// only.
 	IdentityCredentialsLoginDisabled = "credentials_login_disabled"
 )
 

@@ -8,27 +8,54 @@ import (
 
 // Metadata is the RFC 8414 authorization server metadata (R-META).
 type Metadata struct {
-	Issuer                                     string   `json:"issuer"`
-	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
-	TokenEndpoint                              string   `json:"token_endpoint"`
-	RevocationEndpoint                         string   `json:"revocation_endpoint,omitempty"`
-	IntrospectionEndpoint                      string   `json:"introspection_endpoint,omitempty"`
-	JWKSURI                                    string   `json:"jwks_uri,omitempty"`
-	ScopesSupported                            []string `json:"scopes_supported"`
-	ResponseTypesSupported                     []string `json:"response_types_supported"`
-	ResponseModesSupported                     []string `json:"response_modes_supported"`
-	GrantTypesSupported                        []string `json:"grant_types_supported"`
-	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
-	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
-	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
-	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
-	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	// Issuer is the server's issuer identifier (Config.Issuer).
+	Issuer string `json:"issuer"`
+	// AuthorizationEndpoint is the URL of the authorization endpoint (Paths.Authorize).
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	// TokenEndpoint is the URL of the token endpoint (Paths.Token).
+	TokenEndpoint string `json:"token_endpoint"`
+	// RevocationEndpoint is the URL of the RFC 7009 revocation endpoint (Paths.Revoke).
+	RevocationEndpoint string `json:"revocation_endpoint,omitempty"`
+	// IntrospectionEndpoint is the URL of the RFC 7662 introspection endpoint
+	// (Paths.Introspect).
+	IntrospectionEndpoint string `json:"introspection_endpoint,omitempty"`
+	// JWKSURI is the URL of the JWKS (Paths.JWKS); set only with Config.JWT.
+	JWKSURI string `json:"jwks_uri,omitempty"`
+	// ScopesSupported lists the catalog's scopes, in declaration order.
+	ScopesSupported []string `json:"scopes_supported"`
+	// ResponseTypesSupported is "code" and "token" (implicit, for clients that allow it).
+	ResponseTypesSupported []string `json:"response_types_supported"`
+	// ResponseModesSupported is "query" (code) and "fragment" (token).
+	ResponseModesSupported []string `json:"response_modes_supported"`
+	// GrantTypesSupported lists authorization_code, refresh_token and implicit, plus
+	// client_credentials when Config.ClientCredentials is set.
+	GrantTypesSupported []string `json:"grant_types_supported"`
+	// TokenEndpointAuthMethodsSupported lists how clients authenticate at the token
+	// endpoint: client_secret_basic, client_secret_post, and none for public clients.
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	// RevocationEndpointAuthMethodsSupported lists the same methods for the revocation
+	// endpoint.
+	RevocationEndpointAuthMethodsSupported []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
+	// IntrospectionEndpointAuthMethodsSupported lists client_secret_basic and
+	// client_secret_post: public clients cannot introspect.
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
+	// CodeChallengeMethodsSupported lists the PKCE methods: S256, and plain unless
+	// Config.RequireS256 is set.
+	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported"`
+	// AuthorizationResponseIssParameterSupported is true: authorization responses carry
+	// iss (RFC 9207).
+	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 
 	// oauthkit's endpoints beyond RFC 8414 (the seed's token info, personal access tokens
 	// and customer tokens).
-	InfoEndpoint           string `json:"info_endpoint,omitempty"`
+
+	// InfoEndpoint is the URL of the token info endpoint (Paths.Info).
+	InfoEndpoint string `json:"info_endpoint,omitempty"`
+	// PersonalTokensEndpoint is the URL of the personal access token API
+	// (Paths.PersonalTokens).
 	PersonalTokensEndpoint string `json:"personal_access_tokens_endpoint,omitempty"`
-	CustomerEndpoint       string `json:"customer_endpoint,omitempty"`
+	// CustomerEndpoint is the URL of the customer endpoint (Paths.Customer).
+	CustomerEndpoint string `json:"customer_endpoint,omitempty"`
 }
 
 // Metadata returns the server's RFC 8414 metadata, with endpoint URLs built from the issuer

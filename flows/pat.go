@@ -27,12 +27,18 @@ const maxPersonalTokens = 100
 // PersonalToken describes a personal access token (R-PAT-1). Token, the secret, is set only
 // in the answer that creates it: it is never stored and never shown again.
 type PersonalToken struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Scopes    []string  `json:"scopes"`
+	// ID is the token's public, non-secret ID, used to revoke it (DELETE {base}/{id}).
+	ID string `json:"id"`
+	// Name is the label given at creation, 1 to 100 characters.
+	Name string `json:"name"`
+	// Scopes are the token's scopes, fixed at creation.
+	Scopes []string `json:"scopes"`
+	// CreatedAt is when the token was issued.
 	CreatedAt time.Time `json:"created_at"`
+	// ExpiresAt is when the token expires: CreatedAt plus Config.PersonalTokenLifetime.
 	ExpiresAt time.Time `json:"expires_at"`
-	Token     string    `json:"token,omitempty"`
+	// Token is the secret, set only in the answer that creates the token.
+	Token string `json:"token,omitempty"`
 }
 
 // ErrPersonalTokenNotFound is returned by [Server.RevokePersonalToken] when the account has

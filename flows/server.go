@@ -95,13 +95,18 @@ type Config struct {
 	// within RedirectWindow before the error page answers too_many_redirects (R-AUTHZ-10).
 	// Zero means 3; negative disables the limit. RedirectWindow defaults to 30 seconds. The
 	// count is per process.
-	RedirectLimit  int
+	RedirectLimit int
+	// RedirectWindow is the sliding window over which RedirectLimit counts requests.
+	// Default 30 seconds.
 	RedirectWindow time.Duration
 	// ClientAuthMaxFailures and ClientAuthFailureWindow refuse a client's authentication
 	// with 429 after that many failures within the window (R-SEC-3), and likewise password
 	// sign-in for one email. Failures are counted per identity and remote address, so a
 	// guesser locks out only itself. Defaults: 10 per 5 minutes. The count is per process.
-	ClientAuthMaxFailures   int
+	ClientAuthMaxFailures int
+	// ClientAuthFailureWindow is the fixed window, starting at an identity's first failure,
+	// within which failures are counted; a locked-out identity waits until it ends (a client
+	// is told so in Retry-After). Default 5 minutes.
 	ClientAuthFailureWindow time.Duration
 
 	// Federated sign-in and session administration (issue 6; federation.go,

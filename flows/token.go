@@ -33,13 +33,21 @@ type TokenRequest struct {
 
 // TokenResponse is a successful token response (RFC 6749 §5.1, R-TOKEN-4).
 type TokenResponse struct {
-	AccessToken  string `json:"access_token"`
-	TokenType    string `json:"token_type"`
-	ExpiresIn    int64  `json:"expires_in"`
+	// AccessToken is the new access token: opaque, or a signed JWT with Config.JWT.
+	AccessToken string `json:"access_token"`
+	// TokenType is always "Bearer" (RFC 6750).
+	TokenType string `json:"token_type"`
+	// ExpiresIn is the access token's lifetime in seconds (Config.AccessTokenLifetime).
+	ExpiresIn int64 `json:"expires_in"`
+	// RefreshToken is the refresh token, if any: none for client_credentials; the same one
+	// again for a confidential client's refresh, a new one for a public client's (rotation).
 	RefreshToken string `json:"refresh_token,omitempty"`
 	// Scope is comma-separated, as in the seed's examples.
-	Scope          string `json:"scope,omitempty"`
-	AccountID      string `json:"account_id,omitempty"`
+	Scope string `json:"scope,omitempty"`
+	// AccountID is the account the token acts for; absent for client_credentials.
+	AccountID string `json:"account_id,omitempty"`
+	// OrganizationID is the organization of the account (or, for client_credentials, of
+	// the client); absent when there is none.
 	OrganizationID string `json:"organization_id,omitempty"`
 }
 

@@ -20,6 +20,7 @@ type Scope struct {
 // Implication declares that holding scope From satisfies a requirement for scope To
 // (R-SCOPE-2), e.g. {From: "chats--all:ro", To: "chats--my:ro"}.
 type Implication struct {
+	// From and To are two different scopes declared in the same catalog.
 	From, To string
 }
 

@@ -4,7 +4,9 @@ import "time"
 
 // Organization is a tenant (the seed's "license"). Accounts and private clients belong to one.
 type Organization struct {
-	ID   string
+	// ID identifies the organization; other records name it as their OrganizationID.
+	ID string
+	// Name is the organization's display name.
 	Name string
 }
 
@@ -14,7 +16,8 @@ type Account struct {
 	ID string
 	// Login is the sign-in name (an email address), unique across accounts and compared
 	// case-insensitively by the server (it stores it lowercased).
-	Login          string
+	Login string
+	// OrganizationID is the ID of the organization the account belongs to.
 	OrganizationID string
 	// Roles the account holds, e.g. "agent", "administrator".
 	Roles []string
@@ -24,7 +27,8 @@ type Account struct {
 	// PasswordLoginDisabled is set once the account has signed in through a federated
 	// provider: from then on password login is refused (credentials_login_disabled).
 	PasswordLoginDisabled bool
-	CreatedAt             time.Time
+	// CreatedAt is when the account was created.
+	CreatedAt time.Time
 }
 
 // HasRole reports whether the account holds role.
@@ -39,7 +43,9 @@ func (a Account) HasRole(role string) bool {
 
 // Client is an OAuth client (an "app").
 type Client struct {
-	ID   string
+	// ID is the client_id (RFC 6749 §2.2).
+	ID string
+	// Name is the app's name shown on the consent page; empty shows the ID instead.
 	Name string
 	// Public marks a public client (browser or native app): it has no secret, must use
 	// PKCE, and its refresh tokens rotate. A confidential client authenticates with its
@@ -60,7 +66,8 @@ type Client struct {
 	// RequirePKCE makes PKCE mandatory for a confidential client too (it always is for
 	// public clients).
 	RequirePKCE bool
-	CreatedAt   time.Time
+	// CreatedAt is when the client was registered.
+	CreatedAt time.Time
 	// UpdatedAt changes whenever the client's configuration changes; remembered grants
 	// record the client's scopes so a change asks for consent again.
 	UpdatedAt time.Time
@@ -70,21 +77,28 @@ type Client struct {
 // the token request must match.
 type AuthorizationCode struct {
 	// Hash is the keyed hash of the code; the code itself is never stored.
-	Hash           Hash
-	ClientID       string
-	AccountID      string
+	Hash Hash
+	// ClientID is the client the code was issued to; only it may redeem the code.
+	ClientID string
+	// AccountID is the account that authorized the request.
+	AccountID string
+	// OrganizationID is the account's organization, copied to the tokens issued.
 	OrganizationID string
 	// RedirectURI is the redirect_uri of the authorization request, exactly as sent.
 	RedirectURI string
-	Scopes      []string
+	// Scopes are the scopes granted, which the tokens issued for the code carry.
+	Scopes []string
 	// CodeChallenge and CodeChallengeMethod ("S256" or "plain") are the PKCE challenge
 	// (RFC 7636); empty when the request had none.
 	CodeChallenge       string
 	CodeChallengeMethod string
 	// FamilyID is carried by every token issued from this code, so that a replay of the
 	// code revokes them all (RFC 9700 §4.5).
-	FamilyID  string
-	IssuedAt  time.Time
+	FamilyID string
+	// IssuedAt is when the code was issued.
+	IssuedAt time.Time
+	// ExpiresAt is when the code stops being valid (IssuedAt plus the server's code
+	// lifetime, 5 minutes by default); from then on storage no longer returns it.
 	ExpiresAt time.Time
 	// ConsumedAt is set, once, by ConsumeCode.
 	ConsumedAt time.Time
@@ -95,8 +109,8 @@ type TokenKind string
 
 // The kinds of token.
 const (
-	KindAccess   TokenKind = "access"
-	KindRefresh  TokenKind = "refresh"
+	KindAccess   TokenKind = "access"   // OAuth access token
+	KindRefresh  TokenKind = "refresh"  // OAuth refresh token
 	KindPersonal TokenKind = "personal" // personal access token (PAT)
 	KindCustomer TokenKind = "customer" // customer access token
 )
@@ -107,16 +121,23 @@ type Token struct {
 	Hash Hash
 	// ID is a public, non-secret identifier (for listing, revoking by id, JWT jti, and
 	// linking tokens). Unique.
-	ID   string
+	ID string
+	// Kind is what the token is for; each endpoint accepts only the kinds it expects.
 	Kind TokenKind
 	// Name labels a personal access token.
-	Name           string
-	ClientID       string
-	AccountID      string
+	Name string
+	// ClientID is the client the token was issued to; empty for personal access tokens.
+	ClientID string
+	// AccountID is the account the token acts for; empty for client_credentials and
+	// customer tokens.
+	AccountID string
+	// OrganizationID is the organization of the account, customer or (client_credentials)
+	// client; empty when there is none.
 	OrganizationID string
 	// CustomerID is set on customer tokens.
 	CustomerID string
-	Scopes     []string
+	// Scopes are the scopes the token grants.
+	Scopes []string
 	// FamilyID groups every token descended from one authorization code.
 	FamilyID string
 	// RefreshID links an access token to the refresh token it is paired with: the one
@@ -130,8 +151,11 @@ type Token struct {
 	// server's key, so that the info endpoint can show it to the access token's holder
 	// (R-INFO-1) while storage alone reveals nothing. Opaque to backends.
 	SealedRefresh []byte
-	IssuedAt      time.Time
-	ExpiresAt     time.Time
+	// IssuedAt is when the token was issued; token limits evict the oldest first.
+	IssuedAt time.Time
+	// ExpiresAt is when the token stops being valid; from then on storage no longer
+	// returns it.
+	ExpiresAt time.Time
 	// RotatedAt is set on a refresh token that has been exchanged under rotation. The
 	// record is kept until it expires, so that its reuse can be detected.
 	RotatedAt time.Time
@@ -144,31 +168,45 @@ func (t Token) Live(now time.Time) bool {
 
 // Grant is an account's remembered consent for a client.
 type Grant struct {
+	// AccountID is the account that gave consent.
 	AccountID string
-	ClientID  string
+	// ClientID is the client the consent was given to.
+	ClientID string
 	// Scopes the account granted.
 	Scopes []string
 	// ClientScopes are the client's configured scopes when consent was given; when the
 	// client's scopes differ later, the grant no longer stands (missing_grant).
 	ClientScopes []string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// CreatedAt is when consent was first given under the client's current scopes; it is
+	// reset when consent is given again after the client's scopes changed.
+	CreatedAt time.Time
+	// UpdatedAt is when consent was last given.
+	UpdatedAt time.Time
 }
 
 // Session is a signed-in browser session.
 type Session struct {
 	// Hash is the keyed hash of the session id held in the cookie.
-	Hash      Hash
+	Hash Hash
+	// AccountID is the signed-in account.
 	AccountID string
+	// CreatedAt is when the person signed in.
 	CreatedAt time.Time
+	// ExpiresAt is when the session ends (CreatedAt plus the server's session lifetime,
+	// 12 hours by default); sessions are not extended by use.
 	ExpiresAt time.Time
 }
 
 // Customer is an end-user identity created through the customer flow, separate from
 // accounts.
 type Customer struct {
-	ID             string
+	// ID is the customer's id, the entity_id of the customer endpoint.
+	ID string
+	// OrganizationID is the organization the customer belongs to: that of the token that
+	// created it. Only tokens of that organization can get customer tokens for it.
 	OrganizationID string
-	ClientID       string
-	CreatedAt      time.Time
+	// ClientID is the client through which the customer was created.
+	ClientID string
+	// CreatedAt is when the customer was created.
+	CreatedAt time.Time
 }

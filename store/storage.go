@@ -142,6 +142,8 @@ type Customers interface {
 // server calls it periodically; without it, expired records are never returned as valid but
 // stay stored.
 type ExpiredDeleter interface {
+	// DeleteExpired removes the records that have expired at now (ExpiresAt not after now)
+	// and returns how many it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 }
 

@@ -27,9 +27,9 @@ import (
 // The signature algorithms oauthkit signs with. ES256 is the default: short signatures, fast
 // verification, and the most widely supported elliptic-curve JWS algorithm.
 const (
-	ES256 = gojose.ES256
-	EdDSA = gojose.EdDSA
-	RS256 = gojose.RS256
+	ES256 = gojose.ES256 // ECDSA on P-256 with SHA-256
+	EdDSA = gojose.EdDSA // Ed25519
+	RS256 = gojose.RS256 // RSASSA-PKCS1-v1_5 with SHA-256, keys of at least 2048 bits
 )
 
 // Algorithms lists the algorithms [GenerateKey] and [ParseKey] accept, default first.

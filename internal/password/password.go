@@ -24,7 +24,7 @@ import (
 type Params struct {
 	Memory  uint32 // KiB
 	Time    uint32 // passes
-	Threads uint8
+	Threads uint8  // lanes (parallelism), 1 to 64
 }
 
 // Default costs 64 MiB and two passes over two lanes: above OWASP's argon2id minimum

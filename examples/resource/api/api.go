@@ -21,11 +21,17 @@ import (
 
 // Chat is one chat of the demo API.
 type Chat struct {
-	ID             string    `json:"id"`
-	Title          string    `json:"title"`
-	OrganizationID string    `json:"organization_id"`
-	CreatedBy      string    `json:"created_by"`
-	CreatedAt      time.Time `json:"created_at"`
+	// ID is the chat's random UUID.
+	ID string `json:"id"`
+	// Title is the chat's title, 1 to 200 bytes.
+	Title string `json:"title"`
+	// OrganizationID is the organization of the token that created the chat; only that
+	// organization's tokens see it.
+	OrganizationID string `json:"organization_id"`
+	// CreatedBy is the account ID of the creator.
+	CreatedBy string `json:"created_by"`
+	// CreatedAt is when the chat was created, in UTC.
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // maxChats bounds the chats kept per organization (the oldest go first).
