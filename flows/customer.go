@@ -46,10 +46,7 @@ func (s *Server) CustomerHandler() http.Handler {
 
 func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResponse, *Error) {
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		e := invalidRequest("the customer endpoint accepts only POST")
-		e.Status = http.StatusMethodNotAllowed
-		return nil, e
+		return nil, jsonMethodNotAllowed(w, http.MethodPost, "customer endpoint")
 	}
 	caller, _, e := s.requireBearer(r, store.KindAccess)
 	if e != nil {

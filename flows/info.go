@@ -40,10 +40,7 @@ type InfoResponse struct {
 func (s *Server) InfoHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			e := invalidRequest("the info endpoint accepts only GET")
-			e.Status = http.StatusMethodNotAllowed
-			s.writeJSONError(w, r, e)
+			s.writeJSONError(w, r, jsonMethodNotAllowed(w, "GET, HEAD", "info endpoint"))
 			return
 		}
 		t, secret, e := s.requireBearer(r, store.KindAccess)

@@ -66,10 +66,7 @@ func (s *Server) IntrospectHandler() http.Handler {
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (IntrospectionResponse, *Error) {
 	inactive := IntrospectionResponse{}
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		e := invalidRequest("the introspection endpoint accepts only POST")
-		e.Status = http.StatusMethodNotAllowed
-		return inactive, e
+		return inactive, jsonMethodNotAllowed(w, http.MethodPost, "introspection endpoint")
 	}
 	p, e := readBodyParams(w, r)
 	if e != nil {

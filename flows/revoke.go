@@ -27,10 +27,7 @@ func (s *Server) RevokeHandler() http.Handler {
 
 func (s *Server) revokeRFC7009(w http.ResponseWriter, r *http.Request) *Error {
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		e := invalidRequest("the revocation endpoint accepts only POST")
-		e.Status = http.StatusMethodNotAllowed
-		return e
+		return jsonMethodNotAllowed(w, http.MethodPost, "revocation endpoint")
 	}
 	p, e := readBodyParams(w, r)
 	if e != nil {
@@ -63,10 +60,7 @@ func (s *Server) DeleteTokenHandler() http.Handler {
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) *Error {
 	if r.Method != http.MethodDelete {
-		w.Header().Set("Allow", http.MethodDelete)
-		e := invalidRequest("use DELETE to revoke a token")
-		e.Status = http.StatusMethodNotAllowed
-		return e
+		return jsonMethodNotAllowed(w, http.MethodDelete, "revocation endpoint")
 	}
 	secret, hasBearer, malformed := bearerToken(r)
 	if malformed {

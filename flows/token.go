@@ -79,10 +79,7 @@ func (s *Server) TokenHandler(grants ...Grant) http.Handler {
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string]Grant) (*TokenResponse, *Error) {
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		e := invalidRequest("the token endpoint accepts only POST")
-		e.Status = http.StatusMethodNotAllowed
-		return nil, e
+		return nil, jsonMethodNotAllowed(w, http.MethodPost, "token endpoint")
 	}
 	p, e := readBodyParams(w, r)
 	if e != nil {
@@ -105,6 +102,16 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string
 		return nil, asError(err)
 	}
 	return resp, nil
+}
+
+// jsonMethodNotAllowed refuses a request to a JSON endpoint made with another method than
+// allow: 405 with Allow, and the body of an OAuth invalid_request (the seed: "wrong HTTP
+// method").
+func jsonMethodNotAllowed(w http.ResponseWriter, allow, endpoint string) *Error {
+	w.Header().Set("Allow", allow)
+	e := invalidRequest("the %s accepts only %s", endpoint, allow)
+	e.Status = http.StatusMethodNotAllowed
+	return e
 }
 
 // writeJSONError renders err as RFC 6749 §5.2 JSON (R-ERR-1). Internal causes are logged,

@@ -23,7 +23,7 @@ type Store struct {
 	sessions  map[store.Hash]store.Session
 	customers map[string]store.Customer
 	tokens    tokenIndex
-	subs      subscribers
+	subs      store.Subscribers
 }
 
 type grantKey struct{ accountID, clientID string }

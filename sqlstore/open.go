@@ -28,7 +28,7 @@ type Store struct {
 	rd *sql.DB
 	// owned are the pools Open created, closed by Close.
 	owned []*sql.DB
-	subs  subscribers
+	subs  store.Subscribers
 	// batch is how many rows one DeleteExpired statement removes at most.
 	batch int
 }

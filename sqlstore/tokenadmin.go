@@ -58,6 +58,6 @@ func (s *Store) RevokeAccountTokens(ctx context.Context, accountID string) (int,
 	if err != nil {
 		return 0, s.failure("revoking an account's tokens", err)
 	}
-	s.publish(removed)
+	s.subs.Publish(removed)
 	return len(removed), nil
 }

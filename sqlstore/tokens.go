@@ -69,7 +69,7 @@ func (s *Store) IssueTokens(ctx context.Context, now time.Time, is store.Issue) 
 	if err != nil {
 		return s.failure("issuing tokens", err)
 	}
-	s.publish(removed)
+	s.subs.Publish(removed)
 	return nil
 }
 
@@ -188,7 +188,7 @@ func (s *Store) RevokeToken(ctx context.Context, id string) error {
 	if err != nil {
 		return s.failure("revoking a token", err)
 	}
-	s.publish(removed)
+	s.subs.Publish(removed)
 	return nil
 }
 
@@ -224,7 +224,7 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string) error {
 	if err != nil {
 		return s.failure("revoking a token family", err)
 	}
-	s.publish(removed)
+	s.subs.Publish(removed)
 	return nil
 }
 
