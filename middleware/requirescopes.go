@@ -28,7 +28,7 @@ func RequireScopes(cat *scopes.Catalog, required ...string) func(http.Handler) h
 				errNoAuthenticate.write(w, "")
 				return
 			}
-			if !check.satisfied(tc.info.Scopes) {
+			if !check.passes(tc) {
 				problem{http.StatusForbidden, codeInsufficientScope,
 					"the access token lacks a required scope", check.scope}.write(w, tc.realm)
 				return
@@ -46,8 +46,8 @@ type scopeCheck struct {
 	scope      string     // the required scopes, space-separated, for the challenge
 }
 
-func newScopeCheck(cat *scopes.Catalog, required []string) scopeCheck {
-	var c scopeCheck
+func newScopeCheck(cat *scopes.Catalog, required []string) *scopeCheck {
+	c := new(scopeCheck)
 	for _, req := range required {
 		if !scopes.ValidName(req) {
 			panic("middleware: RequireScopes: invalid scope name " + req)
@@ -74,7 +74,26 @@ func newScopeCheck(cat *scopes.Catalog, required []string) scopeCheck {
 	return c
 }
 
-func (c scopeCheck) satisfied(held scopes.Set) bool {
+// passes reports whether the token of tc satisfies c. A token from a Cache entry
+// remembers the first check it passed: the answer cannot change, since the entry's Info is
+// immutable, and the check is then one comparison. Only the first is remembered, so that
+// a token used on several routes in parallel does not make their requests write to the
+// entry in turn.
+func (c *scopeCheck) passes(tc *tokenCtx) bool {
+	e := tc.entry
+	if e != nil && e.scopesOK.Load() == c {
+		return true
+	}
+	if !c.satisfied(tc.info.Scopes) {
+		return false
+	}
+	if e != nil && e.scopesOK.Load() == nil {
+		e.scopesOK.CompareAndSwap(nil, c)
+	}
+	return true
+}
+
+func (c *scopeCheck) satisfied(held scopes.Set) bool {
 	for _, sat := range c.satisfiers {
 		ok := false
 		for _, s := range sat {
