@@ -266,21 +266,9 @@ func TestCacheCallerCancel(t *testing.T) {
 	}
 	c.onJoin = nil
 	close(back.gate)
-	for back.calls.Load() != 1 {
-		time.Sleep(time.Millisecond)
-	}
-	// The shared call finishes in the background and stores its answer.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		k := keyOf(Credential{Token: "valid-1"})
-		if _, ok := c.shards[k[0]&c.mask].pos.Peek(k); ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the shared call's answer was not cached")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// The shared call finishes in the background and stores its answer before its flight
+	// ends: this call either joins that flight or hits the cache, and never reaches the
+	// backend again.
 	if err := validate(t, c, "valid-1"); err != nil || back.calls.Load() != 1 {
 		t.Fatalf("err %v, calls %d", err, back.calls.Load())
 	}
