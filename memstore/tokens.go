@@ -1,7 +1,6 @@
 package memstore
 
 import (
-	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -215,7 +214,7 @@ func (x *tokenIndex) enforce(now time.Time, is store.Issue, fresh ids) {
 	}
 	// Refresh tokens first: evicting one removes access tokens too.
 	slices.SortStableFunc(groups, func(a, b group) int {
-		return cmp.Compare(rank(a.kind), rank(b.kind))
+		return store.CompareEvictionKind(a.kind, b.kind)
 	})
 	for _, g := range groups {
 		var live []store.Token
@@ -231,7 +230,8 @@ func (x *tokenIndex) enforce(now time.Time, is store.Issue, fresh ids) {
 		slices.SortFunc(live, func(a, b store.Token) int {
 			_, aNew := fresh[a.ID]
 			_, bNew := fresh[b.ID]
-			return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), compareBool(aNew, bNew), cmp.Compare(a.ID, b.ID))
+			return store.CompareEviction(store.EvictionCandidate{ID: a.ID, IssuedAt: a.IssuedAt, New: aNew},
+				store.EvictionCandidate{ID: b.ID, IssuedAt: b.IssuedAt, New: bNew})
 		})
 		for _, t := range live[:excess] {
 			if t.Kind == store.KindRefresh {
@@ -240,24 +240,6 @@ func (x *tokenIndex) enforce(now time.Time, is store.Issue, fresh ids) {
 				x.remove(t.ID)
 			}
 		}
-	}
-}
-
-func rank(k store.TokenKind) int {
-	if k == store.KindRefresh {
-		return 0
-	}
-	return 1
-}
-
-func compareBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	default:
-		return -1
 	}
 }
 

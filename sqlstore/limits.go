@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"slices"
@@ -36,7 +35,7 @@ func (s *Store) evict(ctx context.Context, tx *sql.Tx, now time.Time, is store.I
 		}
 	}
 	slices.SortStableFunc(groups, func(a, b group) int {
-		return cmp.Compare(rank(a.kind), rank(b.kind))
+		return store.CompareEvictionKind(a.kind, b.kind)
 	})
 	var removed []string
 	for _, g := range groups {
@@ -49,7 +48,8 @@ func (s *Store) evict(ctx context.Context, tx *sql.Tx, now time.Time, is store.I
 			continue
 		}
 		slices.SortFunc(live, func(a, b liveToken) int {
-			return cmp.Or(a.issuedAt.Compare(b.issuedAt), compareBool(fresh[a.id], fresh[b.id]), cmp.Compare(a.id, b.id))
+			return store.CompareEviction(store.EvictionCandidate{ID: a.id, IssuedAt: a.issuedAt, New: fresh[a.id]},
+				store.EvictionCandidate{ID: b.id, IssuedAt: b.issuedAt, New: fresh[b.id]})
 		})
 		for _, victim := range live[:excess] {
 			var ids []string
@@ -91,22 +91,4 @@ func (s *Store) liveInGroup(ctx context.Context, tx *sql.Tx, g group, now time.T
 		live = append(live, t)
 	}
 	return live, rows.Err()
-}
-
-func rank(k store.TokenKind) int {
-	if k == store.KindRefresh {
-		return 0
-	}
-	return 1
-}
-
-func compareBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	default:
-		return -1
-	}
 }

@@ -54,7 +54,8 @@ type Issue struct {
 	Tokens []Token
 	// Limits caps the live tokens of a kind per (ClientID, AccountID): after the insert, in
 	// each (kind, client, account) group that an inserted token belongs to, the oldest live
-	// tokens (by IssuedAt) beyond the limit are evicted. A kind that is absent,
+	// tokens (by IssuedAt; ties as [CompareEviction] orders them, refresh groups first as
+	// [CompareEvictionKind] says) beyond the limit are evicted. A kind that is absent,
 	// or a limit ≤ 0, is unlimited. Evicting a refresh token also removes the access tokens
 	// paired with it; evicting an access token removes only it.
 	Limits map[TokenKind]int

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"cmp"
+	"time"
+)
+
+// EvictionCandidate is a live token of a limited (kind, client, account) group, as a
+// backend sees it while enforcing [Issue.Limits].
+type EvictionCandidate struct {
+	ID       string
+	IssuedAt time.Time
+	// New marks a token inserted by the issuance being enforced.
+	New bool
+}
+
+// CompareEviction orders eviction candidates of one group, first to go first: older
+// IssuedAt first; at the same instant, tokens stored before this issuance before the ones
+// it inserts; then by ID. Backends sort by it so that every backend evicts the same tokens.
+func CompareEviction(a, b EvictionCandidate) int {
+	return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), compareBool(a.New, b.New), cmp.Compare(a.ID, b.ID))
+}
+
+// CompareEvictionKind orders the groups of one issuance for enforcement: refresh groups
+// first, because evicting a refresh token also removes the access tokens paired with it,
+// which may bring an access group back under its limit.
+func CompareEvictionKind(a, b TokenKind) int {
+	return cmp.Compare(kindRank(a), kindRank(b))
+}
+
+func kindRank(k TokenKind) int {
+	if k == KindRefresh {
+		return 0
+	}
+	return 1
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	default:
+		return -1
+	}
+}
