@@ -10,4 +10,7 @@ var (
 	// ErrConflict: the operation lost a race or was already done: a code already consumed,
 	// a refresh token already rotated, a duplicate unique key.
 	ErrConflict = errors.New("store: conflict")
+	// ErrLimitReached: an issuance would take a group of tokens past its cap
+	// ([Issue.Caps]); nothing was written.
+	ErrLimitReached = errors.New("store: limit reached")
 )

@@ -5,20 +5,19 @@ import (
 	"time"
 )
 
-// EvictionCandidate is a live token of a limited (kind, client, account) group, as a
-// backend sees it while enforcing [Issue.Limits].
+// EvictionCandidate is a live token of a limited group, stored before the issuance being
+// enforced, as a backend sees it while enforcing [Issue.Limits]. The tokens the issuance
+// inserts are never candidates.
 type EvictionCandidate struct {
 	ID       string
 	IssuedAt time.Time
-	// New marks a token inserted by the issuance being enforced.
-	New bool
 }
 
 // CompareEviction orders eviction candidates of one group, first to go first: older
-// IssuedAt first; at the same instant, tokens stored before this issuance before the ones
-// it inserts; then by ID. Backends sort by it so that every backend evicts the same tokens.
+// IssuedAt first, then by ID. Backends sort by it so that every backend evicts the same
+// tokens.
 func CompareEviction(a, b EvictionCandidate) int {
-	return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), compareBool(a.New, b.New), cmp.Compare(a.ID, b.ID))
+	return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), cmp.Compare(a.ID, b.ID))
 }
 
 // CompareEvictionKind orders the groups of one issuance for enforcement: refresh groups
@@ -33,15 +32,4 @@ func kindRank(k TokenKind) int {
 		return 0
 	}
 	return 1
-}
-
-func compareBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	default:
-		return -1
-	}
 }

@@ -27,6 +27,12 @@ type Account struct {
 	// PasswordLoginDisabled is set once the account has signed in through a federated
 	// provider: from then on password login is refused (credentials_login_disabled).
 	PasswordLoginDisabled bool
+	// UpstreamIssuer and UpstreamSubject are the issuer and subject (the ID token's iss and
+	// sub) of the upstream identity that this account is linked to by federated sign-in;
+	// both empty until its first federated sign-in. An upstream identity is linked to at
+	// most one account.
+	UpstreamIssuer  string
+	UpstreamSubject string
 	// CreatedAt is when the account was created.
 	CreatedAt time.Time
 }
@@ -138,7 +144,8 @@ type Token struct {
 	CustomerID string
 	// Scopes are the scopes the token grants.
 	Scopes []string
-	// FamilyID groups every token descended from one authorization code.
+	// FamilyID groups every token descended from one authorization code (and the customer
+	// tokens minted with one of them), so that revoking the grant revokes them all.
 	FamilyID string
 	// RefreshID links an access token to the refresh token it is paired with: the one
 	// issued beside it, or the one it was refreshed with. Revoking either side of a pair

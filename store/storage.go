@@ -19,8 +19,12 @@ type Accounts interface {
 	Account(ctx context.Context, id string) (Account, error)
 	// AccountByLogin returns the account whose Login equals login exactly, or ErrNotFound.
 	AccountByLogin(ctx context.Context, login string) (Account, error)
+	// AccountBySubject returns the account linked to the upstream identity (issuer,
+	// subject) of federated sign-in, or ErrNotFound. Empty arguments find nothing.
+	AccountBySubject(ctx context.Context, issuer, subject string) (Account, error)
 	// PutAccount creates or replaces the account with a.ID. It returns ErrConflict when
-	// another account already has a.Login.
+	// another account already has a.Login, or the same non-empty (UpstreamIssuer,
+	// UpstreamSubject).
 	PutAccount(ctx context.Context, a Account) error
 }
 
@@ -52,13 +56,28 @@ type Codes interface {
 type Issue struct {
 	// Tokens to insert. Their hashes and IDs must be new (ErrConflict otherwise).
 	Tokens []Token
-	// Limits caps the live tokens of a kind per (ClientID, AccountID): after the insert, in
-	// each (kind, client, account) group that an inserted token belongs to, the oldest live
-	// tokens (by IssuedAt; ties as [CompareEviction] orders them, refresh groups first as
-	// [CompareEvictionKind] says) beyond the limit are evicted. A kind that is absent,
-	// or a limit ≤ 0, is unlimited. Evicting a refresh token also removes the access tokens
-	// paired with it; evicting an access token removes only it.
+	// Limits caps the live tokens of a kind per group: after the insert, in each group
+	// that an inserted token belongs to, the oldest live tokens stored before this
+	// issuance (by IssuedAt; ties as [CompareEviction] orders them, refresh groups first
+	// as [CompareEvictionKind] says) beyond the limit are evicted. The tokens this
+	// issuance inserts are never evicted by it, however late it commits. A token's group is
+	// (Kind, ClientID, AccountID), except for customer tokens, whose group is (Kind,
+	// ClientID, CustomerID). A kind that is absent, or a limit ≤ 0, is unlimited. Evicting
+	// a refresh token also removes the access tokens paired with it; evicting an access
+	// token removes only it.
 	Limits map[TokenKind]int
+	// Caps refuses the issuance instead of evicting: when, after the insert, a group that
+	// an inserted token belongs to would hold more live tokens of a kind than Caps names,
+	// IssueTokens fails with ErrLimitReached and nothing is written. Under concurrent
+	// issuances the cap holds exactly. A kind that is absent, or a cap ≤ 0, is uncapped.
+	Caps map[TokenKind]int
+	// ConsumeCode, when not zero, is the hash of an authorization code that this issuance
+	// redeems: the code must exist, not be expired at now and not be consumed, and it is
+	// marked consumed at now in the same atomic step. A code already consumed fails the
+	// issuance with ErrConflict; a missing or expired one with ErrNotFound; in both cases
+	// nothing is written. Whatever fails (the process, the connection, the database), a
+	// code is redeemed at most once.
+	ConsumeCode Hash
 	// RotateID, when set, names a refresh token that must be live at now; it is marked
 	// rotated in the same operation. If it has already been rotated, the issuance fails
 	// with ErrConflict and nothing is written; if it is missing or expired, ErrNotFound.
