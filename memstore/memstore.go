@@ -16,7 +16,8 @@ type Store struct {
 
 	orgs      map[string]store.Organization
 	accounts  map[string]store.Account
-	logins    map[string]string // login → account id
+	logins    map[string]string  // login → account id
+	subjects  map[subject]string // upstream identity → account id
 	clients   map[string]store.Client
 	codes     map[store.Hash]store.AuthorizationCode
 	grants    map[grantKey]store.Grant
@@ -27,6 +28,13 @@ type Store struct {
 }
 
 type grantKey struct{ accountID, clientID string }
+
+// subject is an upstream identity of federated sign-in.
+type subject struct{ issuer, subject string }
+
+func subjectOf(a store.Account) (subject, bool) {
+	return subject{a.UpstreamIssuer, a.UpstreamSubject}, a.UpstreamIssuer != "" && a.UpstreamSubject != ""
+}
 
 var (
 	_ store.Storage             = (*Store)(nil)
@@ -40,6 +48,7 @@ func New() *Store {
 		orgs:      make(map[string]store.Organization),
 		accounts:  make(map[string]store.Account),
 		logins:    make(map[string]string),
+		subjects:  make(map[subject]string),
 		clients:   make(map[string]store.Client),
 		codes:     make(map[store.Hash]store.AuthorizationCode),
 		grants:    make(map[grantKey]store.Grant),
@@ -105,12 +114,33 @@ func (s *Store) PutAccount(_ context.Context, a store.Account) error {
 	if id, ok := s.logins[a.Login]; ok && id != a.ID {
 		return conflict("login taken by another account")
 	}
+	sub, linked := subjectOf(a)
+	if id, ok := s.subjects[sub]; linked && ok && id != a.ID {
+		return conflict("upstream identity linked to another account")
+	}
 	if old, ok := s.accounts[a.ID]; ok {
 		delete(s.logins, old.Login)
+		if oldSub, ok := subjectOf(old); ok {
+			delete(s.subjects, oldSub)
+		}
 	}
 	s.accounts[a.ID] = cloneAccount(a)
 	s.logins[a.Login] = a.ID
+	if linked {
+		s.subjects[sub] = a.ID
+	}
 	return nil
+}
+
+// AccountBySubject implements [store.Accounts].
+func (s *Store) AccountBySubject(_ context.Context, issuer, sub string) (store.Account, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.subjects[subject{issuer, sub}]
+	if !ok || issuer == "" || sub == "" {
+		return store.Account{}, notFound("no account linked to that upstream identity")
+	}
+	return cloneAccount(s.accounts[id]), nil
 }
 
 func cloneClient(c store.Client) store.Client {

@@ -42,8 +42,17 @@ func (s *Store) RevokeAccountTokens(_ context.Context, accountID string) (int, e
 	}
 	var n int
 	err := s.changeTokens(func(x *tokenIndex) error {
-		n = len(x.byAccount[accountID])
-		x.removeAll(x.byAccount[accountID])
+		victims := make(ids)
+		for id := range x.byAccount[accountID] {
+			victims[id] = struct{}{}
+			if f := x.byID[id].FamilyID; f != "" {
+				for m := range x.byFamily[f] {
+					victims[m] = struct{}{}
+				}
+			}
+		}
+		n = len(victims)
+		x.removeAll(victims)
 		return nil
 	})
 	return n, err

@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -19,7 +20,14 @@ type group struct {
 	accountID string
 }
 
-func groupOf(t store.Token) group { return group{t.Kind, t.ClientID, t.AccountID} }
+// groupOf returns t's group: customer tokens count per (client, customer), every other
+// kind per (client, account).
+func groupOf(t store.Token) group {
+	if t.Kind == store.KindCustomer {
+		return group{t.Kind, t.ClientID, "customer:" + t.CustomerID}
+	}
+	return group{t.Kind, t.ClientID, t.AccountID}
+}
 
 // tokenIndex holds the tokens and the indexes over them. Its methods assume the caller
 // holds the store's lock (the write lock for those that change it).
@@ -153,10 +161,30 @@ func (s *Store) Token(_ context.Context, hash store.Hash, now time.Time) (store.
 // to the groups (kind, client, account) of the inserted tokens; refresh tokens are evicted
 // first, and among tokens issued at the same instant older entries go before new ones.
 func (s *Store) IssueTokens(_ context.Context, now time.Time, is store.Issue) error {
-	return s.changeTokens(func(x *tokenIndex) error { return x.issue(now, is) })
+	return s.changeTokens(func(x *tokenIndex) error {
+		var code store.AuthorizationCode
+		if !is.ConsumeCode.IsZero() {
+			var ok bool
+			code, ok = s.codes[is.ConsumeCode]
+			if !ok || !now.Before(code.ExpiresAt) {
+				return notFound("no such code")
+			}
+			if !code.ConsumedAt.IsZero() {
+				return conflict("code already consumed")
+			}
+		}
+		if err := x.issue(now, is); err != nil {
+			return err
+		}
+		if !is.ConsumeCode.IsZero() {
+			code.ConsumedAt = now
+			s.codes[is.ConsumeCode] = code
+		}
+		return nil
+	})
 }
 
-// issue does IssueTokens under the store's write lock.
+// issue does IssueTokens under the store's write lock, except for the code.
 func (x *tokenIndex) issue(now time.Time, is store.Issue) error {
 	if is.RotateID != "" {
 		r, ok := x.byID[is.RotateID]
@@ -191,6 +219,10 @@ func (x *tokenIndex) issue(now time.Time, is store.Issue) error {
 		fresh[t.ID] = struct{}{}
 	}
 
+	if err := x.checkCaps(now, is); err != nil {
+		return err
+	}
+
 	if is.RotateID != "" {
 		r := x.byID[is.RotateID]
 		r.RotatedAt = now
@@ -203,8 +235,32 @@ func (x *tokenIndex) issue(now time.Time, is store.Issue) error {
 	return nil
 }
 
+// checkCaps refuses is when a capped group would hold more live tokens than its cap after
+// the insert.
+func (x *tokenIndex) checkCaps(now time.Time, is store.Issue) error {
+	adding := make(map[group]int)
+	for _, t := range is.Tokens {
+		if is.Caps[t.Kind] > 0 {
+			adding[groupOf(t)]++
+		}
+	}
+	for g, n := range adding {
+		live := 0
+		for id := range x.byGroup[g] {
+			if x.byID[id].Live(now) {
+				live++
+			}
+		}
+		if live+n > is.Caps[g.kind] {
+			return fmt.Errorf("memstore: %d live %s tokens: %w", live, g.kind, store.ErrLimitReached)
+		}
+	}
+	return nil
+}
+
 // enforce evicts, in each group of the tokens of is that has a limit, the oldest live tokens
-// beyond it. fresh holds the ids just inserted.
+// stored before this issuance beyond it. fresh holds the ids just inserted, which are never
+// evicted.
 func (x *tokenIndex) enforce(now time.Time, is store.Issue, fresh ids) {
 	var groups []group
 	for _, t := range is.Tokens {
@@ -217,23 +273,27 @@ func (x *tokenIndex) enforce(now time.Time, is store.Issue, fresh ids) {
 		return store.CompareEvictionKind(a.kind, b.kind)
 	})
 	for _, g := range groups {
-		var live []store.Token
+		var old []store.Token
+		count := 0
 		for id := range x.byGroup[g] {
-			if t := x.byID[id]; t.Live(now) {
-				live = append(live, t)
+			t := x.byID[id]
+			if !t.Live(now) {
+				continue
+			}
+			count++
+			if _, isNew := fresh[id]; !isNew {
+				old = append(old, t)
 			}
 		}
-		excess := len(live) - is.Limits[g.kind]
+		excess := min(count-is.Limits[g.kind], len(old))
 		if excess <= 0 {
 			continue
 		}
-		slices.SortFunc(live, func(a, b store.Token) int {
-			_, aNew := fresh[a.ID]
-			_, bNew := fresh[b.ID]
-			return store.CompareEviction(store.EvictionCandidate{ID: a.ID, IssuedAt: a.IssuedAt, New: aNew},
-				store.EvictionCandidate{ID: b.ID, IssuedAt: b.IssuedAt, New: bNew})
+		slices.SortFunc(old, func(a, b store.Token) int {
+			return store.CompareEviction(store.EvictionCandidate{ID: a.ID, IssuedAt: a.IssuedAt},
+				store.EvictionCandidate{ID: b.ID, IssuedAt: b.IssuedAt})
 		})
-		for _, t := range live[:excess] {
+		for _, t := range old[:excess] {
 			if t.Kind == store.KindRefresh {
 				x.removePair(t.ID)
 			} else {

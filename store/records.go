@@ -144,9 +144,15 @@ type Token struct {
 	CustomerID string
 	// Scopes are the scopes the token grants.
 	Scopes []string
-	// FamilyID groups every token descended from one authorization code (and the customer
-	// tokens minted with one of them), so that revoking the grant revokes them all.
+	// FamilyID groups every token descended from one authorization code, and the customer
+	// tokens minted with one of them, so that revoking the grant revokes them all. A
+	// personal access token is a family of its own (its FamilyID is its ID), which the
+	// customer tokens minted with it join.
 	FamilyID string
+	// GrantedAt is when the grant this token descends from was made: the redemption of the
+	// authorization code, kept by every refresh and rotation. It bounds a rotating refresh
+	// token family's total lifetime. Zero on tokens that descend from no grant.
+	GrantedAt time.Time
 	// RefreshID links an access token to the refresh token it is paired with: the one
 	// issued beside it, or the one it was refreshed with. Revoking either side of a pair
 	// revokes the other.

@@ -121,7 +121,8 @@ type TokenAdmin interface {
 	// of the given kind ("" for every kind), oldest first (by IssuedAt, then ID).
 	AccountTokens(ctx context.Context, accountID string, kind TokenKind, now time.Time) ([]Token, error)
 	// RevokeAccountTokens removes every token of accountID, of every kind, rotated and
-	// expired ones included, and returns how many it removed.
+	// expired ones included, and every token that shares a non-empty FamilyID with one of
+	// them (the customer tokens they minted), and returns how many it removed.
 	RevokeAccountTokens(ctx context.Context, accountID string) (int, error)
 }
 
