@@ -18,9 +18,11 @@ type Options struct {
 	// printable ASCII without '"' or '\'.
 	Realm string
 	// Kinds are the token kinds accepted. Default: access tokens and personal access
-	// tokens (an agent API). A customer API sets []store.TokenKind{store.KindCustomer}; a
-	// router serving both sets all three and puts [AgentOnly] or [CustomerOnly] on each
-	// route (R-CUST-2). Refresh tokens are never accepted.
+	// tokens that act for an account (an agent API). A customer API sets
+	// []store.TokenKind{store.KindCustomer}; a router serving both sets all three and puts
+	// [AgentOnly] or [CustomerOnly] on each route (R-CUST-2). Tokens that act for no
+	// account (client_credentials) are accepted only when [KindClient] is listed, with
+	// [ClientOnly] on their routes. Refresh tokens are never accepted.
 	Kinds []store.TokenKind
 	// DisableBasic refuses HTTP Basic personal access tokens (R-PAT-2), which are accepted
 	// by default; Basic is then treated like any scheme we do not take (401 without error).
@@ -56,7 +58,8 @@ const maxFormBytes = 1 << 20
 //   - a malformed header, several Authorization headers, a token in the query string (or
 //     form) when not allowed, or a token sent more than one way: 400 invalid_request;
 //   - an unknown, expired or revoked token, a refresh token, a non-personal token sent as
-//     Basic, or a kind not in Options.Kinds: 401 invalid_token;
+//     Basic, or a kind not in Options.Kinds (by default, a client_credentials token,
+//     [KindClient]): 401 invalid_token;
 //   - a validator that cannot decide: 503 temporarily_unavailable. The request never
 //     reaches next (fail closed); the cause is logged.
 //
@@ -98,9 +101,9 @@ func newAuthenticator(v Validator, opts Options) *authenticator {
 	}
 	for _, k := range a.kinds {
 		switch k {
-		case store.KindAccess, store.KindPersonal, store.KindCustomer:
+		case store.KindAccess, store.KindPersonal, store.KindCustomer, KindClient:
 		default:
-			panic("middleware: Options.Kinds may hold access, personal and customer only, not " + string(k))
+			panic("middleware: Options.Kinds may hold access, personal, customer and client only, not " + string(k))
 		}
 	}
 	if a.now == nil {

@@ -10,8 +10,9 @@
 //     token's [Info] in the request context ([TokenFromContext]).
 //   - [RequireScopes] refuses tokens whose scopes do not satisfy the route's (R-SCOPE-2
 //     implication included).
-//   - [RequireKind], [AgentOnly] and [CustomerOnly] keep customer tokens off agent APIs and
-//     agent tokens off customer APIs (R-CUST-2).
+//   - [RequireKind], [AgentOnly], [CustomerOnly] and [ClientOnly] keep customer tokens off
+//     agent APIs and agent tokens off customer APIs (R-CUST-2), and tokens that act for no
+//     account ([KindClient]: client_credentials) off routes that need an account.
 //
 // Validators: [Local] reads the authorization server's own storage; [Introspection] asks the
 // server over RFC 7662; [JWT] verifies RFC 9068 JWT access tokens against the issuer's JWKS.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/middleware"
+	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -18,7 +19,13 @@ func Example() {
 	st := memstore.New()                                  // the flows.Server's Storage
 	hashKey := []byte("0123456789abcdef0123456789abcdef") // the flows.Config.HashKey
 
-	local, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st})
+	cat, err := scopes.NewCatalog([]scopes.Scope{{Name: "chats--my:ro"}}, nil) // the flows.Config.Scopes
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Accounts and Catalog: personal access tokens are accepted only while their account
+	// exists, with administrator-only scopes only while it is an administrator.
+	local, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st, Catalog: cat})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -41,7 +48,7 @@ func Example() {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /v3/agent/chats",
-		authn(middleware.AgentOnly(middleware.RequireScopes(nil, "chats--my:ro")(chats))))
+		authn(middleware.AgentOnly(middleware.RequireScopes(cat, "chats--my:ro")(chats))))
 	mux.Handle("GET /v3/customer/me", authn(middleware.CustomerOnly(me)))
 
 	rec := httptest.NewRecorder()

@@ -63,7 +63,7 @@ func FuzzParseIntrospection(f *testing.F) {
 			return
 		}
 		switch in.Kind {
-		case store.KindAccess, store.KindPersonal, store.KindCustomer:
+		case store.KindAccess, store.KindPersonal, store.KindCustomer, KindClient:
 		default:
 			t.Fatalf("kind %q", in.Kind)
 		}

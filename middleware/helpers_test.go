@@ -70,6 +70,16 @@ func newFixture(t testing.TB) *fixture {
 // the token string.
 func (f *fixture) issue(t testing.TB, tok store.Token) string {
 	t.Helper()
+	if tok.AccountID == "" {
+		tok.AccountID = testAccount
+		tok.OrganizationID = testOrg
+	}
+	return f.issueExact(t, tok)
+}
+
+// issueExact is issue without the default account: for tokens that act for no account.
+func (f *fixture) issueExact(t testing.TB, tok store.Token) string {
+	t.Helper()
 	secret := secrets.New("oak:at_")
 	tok.Hash = f.hasher.Hash(secret)
 	if tok.ID == "" {
@@ -77,10 +87,6 @@ func (f *fixture) issue(t testing.TB, tok store.Token) string {
 	}
 	if tok.ClientID == "" {
 		tok.ClientID = testClient
-	}
-	if tok.AccountID == "" {
-		tok.AccountID = testAccount
-		tok.OrganizationID = testOrg
 	}
 	now := f.clock.Now()
 	if tok.IssuedAt.IsZero() {
@@ -102,6 +108,9 @@ func (f *fixture) local(t testing.TB, opts LocalOptions) *Local {
 	}
 	if opts.Accounts == nil {
 		opts.Accounts = f.st
+	}
+	if opts.Catalog == nil {
+		opts.Catalog = chatCatalog(t)
 	}
 	l, err := NewLocal(f.st, testHashKey, opts)
 	if err != nil {

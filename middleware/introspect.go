@@ -145,9 +145,12 @@ type introspectionResponse struct {
 // absent) is ErrInvalidToken; a body that is not an RFC 7662 object is ErrUnavailable.
 //
 // The token's kind comes from "kind" (oauthkit's member) when present, otherwise
-// from "token_type" when it names a kind (access, personal, customer, refresh); a
+// from "token_type" when it names a kind (access, personal, customer, client, refresh); a
 // "token_type" of Bearer, access_token or none means an access token, unless "customer_id"
-// is set, which means a customer token. Refresh tokens are invalid here. "scope" may be
+// is set, which means a customer token. An access token acts for "account_id", else for
+// "sub" unless sub is the client_id; one that acts for no account (client credentials)
+// is [KindClient]. Refresh tokens, personal access tokens without an account and customer
+// tokens without a customer ("customer_id", else "sub") are invalid here. "scope" may be
 // space- or comma-separated.
 func parseIntrospection(body []byte, now time.Time) (introspected, error) {
 	var r introspectionResponse
@@ -178,11 +181,16 @@ func parseIntrospection(body []byte, now time.Time) (introspected, error) {
 		OrganizationID: r.OrganizationID, CustomerID: r.CustomerID, Scopes: set,
 		IssuedAt: iat, ExpiresAt: exp,
 	}
-	switch {
-	case kind == store.KindCustomer && info.CustomerID == "":
-		info.CustomerID = r.Sub
-	case kind != store.KindCustomer:
+	switch kind {
+	case store.KindCustomer:
+		if info.CustomerID == "" {
+			info.CustomerID = r.Sub
+		}
+	case store.KindAccess, store.KindPersonal:
 		info.AccountID = accountFromSubject(info.AccountID, r.Sub, r.ClientID)
+	}
+	if info.Kind, ok = classify(kind, info.AccountID, info.CustomerID); !ok {
+		return introspected{}, ErrInvalidToken
 	}
 	return introspected{Info: info, username: r.Username}, nil
 }
@@ -193,7 +201,7 @@ func introspectedKind(r introspectionResponse) (store.TokenKind, bool) {
 		k = strings.ToLower(r.TokenType)
 	}
 	switch store.TokenKind(k) {
-	case store.KindAccess, store.KindPersonal, store.KindCustomer:
+	case store.KindAccess, store.KindPersonal, store.KindCustomer, KindClient:
 		return store.TokenKind(k), true
 	case store.KindRefresh, "refresh_token":
 		return "", false

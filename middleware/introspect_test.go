@@ -78,7 +78,7 @@ func TestIntrospection(t *testing.T) {
 		"refresh":  `{"active":true,"token_type":"refresh_token","client_id":"c1","exp":` + num(exp) + `}`,
 		"weird":    `{"active":true,"token_type":"mac","client_id":"c1","exp":` + num(exp) + `}`,
 		"expired":  `{"active":true,"client_id":"c1","exp":` + num(clock.Now().Add(-time.Second).Unix()) + `}`,
-		"floatexp": `{"active":true,"client_id":"c1","exp":` + num(exp) + `.5}`,
+		"floatexp": `{"active":true,"client_id":"c1","sub":"acc-1","exp":` + num(exp) + `.5}`,
 		"noexp":    `{"active":true,"client_id":"c1","sub":"acc-1"}`,
 		"inactive": `{"active":false,"scope":"a:ro"}`,
 		"noactive": `{"scope":"a:ro"}`,

@@ -52,7 +52,9 @@ type JWTOptions struct {
 
 // JWT validates RFC 9068 JWT access tokens locally (R-MW-2, R-JWT): signature by a key of
 // the issuer's JWKS with an allowed algorithm, header typ "at+jwt", iss, aud, exp, nbf and
-// iat with a small leeway, and the required claims sub, client_id and jti. It does not see
+// iat with a small leeway, and the required claims sub, client_id and jti. A token whose
+// sub is its client_id and that names no account_id acts for no account (RFC 9068 §2.2,
+// client credentials): it is reported as [KindClient]. It does not see
 // revocations: a JWT stays valid until it expires unless the resource server also checks
 // its jti ([LocalOptions.JWT]) or uses [Introspection]. It is safe for concurrent use and
 // starts no goroutine.
@@ -156,19 +158,22 @@ func (j *JWT) check(c ojose.AccessClaims) (Info, error) {
 		AccountID: c.AccountID, OrganizationID: c.OrganizationID, CustomerID: c.CustomerID,
 		Scopes: set, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt.Add(leeway),
 	}
-	switch info.Kind {
-	case "", store.KindAccess:
+	if info.Kind == "" {
 		info.Kind = store.KindAccess
-		info.AccountID = accountFromSubject(info.AccountID, c.Subject, c.ClientID)
-	case store.KindPersonal:
+	}
+	switch info.Kind {
+	case store.KindAccess, store.KindPersonal:
 		info.AccountID = accountFromSubject(info.AccountID, c.Subject, c.ClientID)
 	case store.KindCustomer:
 		if info.CustomerID == "" {
 			info.CustomerID = c.Subject
 		}
-	default:
+	}
+	kind, ok := classify(info.Kind, info.AccountID, info.CustomerID)
+	if !ok {
 		return Info{}, ErrInvalidToken
 	}
+	info.Kind = kind
 	return info, nil
 }
 

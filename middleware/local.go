@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,9 +16,25 @@ import (
 
 // LocalOptions configures [NewLocal]. The zero value means the documented defaults.
 type LocalOptions struct {
-	// Accounts lets a personal access token sent as Basic name its account by login
-	// (legacy v2 APIs, R-PAT-2). Nil: only the account ID is accepted as user name.
+	// Accounts and Catalog, which go together, let the validator accept personal access
+	// tokens. A personal access token is accepted only while its account exists, still
+	// belongs to the token's organization and holds one of SignInRoles (when set); it
+	// carries its administrator-only scopes (those Catalog declares AdminOnly) only while
+	// the account holds AdminRole, and is refused when it has no scope left without them.
+	// A Basic user name may then also be the account's login (legacy v2 APIs, R-PAT-2).
+	// These checks run on every call; behind [Cached] they run when the entry is fetched
+	// again, so a deleted account or a lost role is seen within CacheOptions.MaxAge.
+	// Nil: personal access tokens are refused, since nothing could tell whether their
+	// account still holds the rights they were created with.
 	Accounts store.Accounts
+	Catalog  *scopes.Catalog
+	// AdminRole is the role that may hold administrator-only scopes: the authorization
+	// server's flows.Config.AdminRole. Default "administrator". It needs Accounts.
+	AdminRole string
+	// SignInRoles, when set, are the roles that may sign in (the server's
+	// flows.Config.SignInRoles): a personal access token whose account holds none of them
+	// is refused. Nil: any account. They need Accounts.
+	SignInRoles []string
 	// JWT and TokenAdmin together make the validator accept JWT access tokens (R-JWT): a
 	// token shaped like a JWT whose keyed hash is not stored is verified by JWT, and then
 	// its jti must name a live access token record in TokenAdmin, so that revoking the
@@ -32,12 +49,15 @@ type LocalOptions struct {
 // server runs in the same process as package flows, or shares its database and hash key.
 // Revocation is seen at once. It is safe for concurrent use.
 type Local struct {
-	tokens   store.Tokens
-	accounts store.Accounts
-	admin    store.TokenAdmin
-	jwt      *JWT
-	hasher   *secrets.Hasher
-	now      func() time.Time
+	tokens      store.Tokens
+	accounts    store.Accounts
+	catalog     *scopes.Catalog
+	adminRole   string
+	signInRoles []string
+	admin       store.TokenAdmin
+	jwt         *JWT
+	hasher      *secrets.Hasher
+	now         func() time.Time
 }
 
 // NewLocal returns a validator over tokens, which are stored under their HMAC-SHA256 keyed
@@ -49,20 +69,33 @@ func NewLocal(tokens store.Tokens, hashKey []byte, opts LocalOptions) (*Local, e
 	if (opts.JWT == nil) != (opts.TokenAdmin == nil) {
 		return nil, errors.New("middleware: LocalOptions.JWT and TokenAdmin go together")
 	}
+	if (opts.Accounts == nil) != (opts.Catalog == nil) {
+		return nil, errors.New("middleware: LocalOptions.Accounts and Catalog go together (the catalog says which scopes need AdminRole)")
+	}
+	if opts.Accounts == nil && (opts.AdminRole != "" || opts.SignInRoles != nil) {
+		return nil, errors.New("middleware: LocalOptions.AdminRole and SignInRoles need Accounts")
+	}
 	h, err := secrets.NewHasher(hashKey)
 	if err != nil {
 		return nil, fmt.Errorf("middleware: %w", err)
 	}
-	l := &Local{tokens: tokens, accounts: opts.Accounts, admin: opts.TokenAdmin, jwt: opts.JWT, hasher: h, now: opts.Now}
+	l := &Local{tokens: tokens, accounts: opts.Accounts, catalog: opts.Catalog,
+		adminRole: opts.AdminRole, signInRoles: slices.Clone(opts.SignInRoles),
+		admin: opts.TokenAdmin, jwt: opts.JWT, hasher: h, now: opts.Now}
+	if l.adminRole == "" {
+		l.adminRole = "administrator"
+	}
 	if l.now == nil {
 		l.now = time.Now
 	}
 	return l, nil
 }
 
-// Validate implements [Validator]. It accepts live access, personal and customer tokens;
-// refresh tokens, rotated tokens and expired ones are invalid. A Basic credential must be
-// a personal access token whose AccountID, or whose account's login, equals the user name.
+// Validate implements [Validator]. It accepts live access, personal and customer tokens,
+// an access token without an account as [KindClient]; refresh tokens, rotated tokens and
+// expired ones are invalid, and so are personal access tokens that fail the account checks
+// of [LocalOptions.Accounts]. A Basic credential must be a personal access token whose
+// AccountID, or whose account's login, equals the user name.
 func (l *Local) Validate(ctx context.Context, cred Credential) (Info, error) {
 	now := l.now()
 	t, err := l.tokens.Token(ctx, l.hasher.Hash(cred.Token), now)
@@ -72,37 +105,64 @@ func (l *Local) Validate(ctx context.Context, cred Credential) (Info, error) {
 	if err != nil {
 		return Info{}, storeErr(err)
 	}
-	if !t.Live(now) || t.Kind == store.KindRefresh || t.Kind == "" {
+	if !t.Live(now) || (cred.Basic && t.Kind != store.KindPersonal) {
 		return Info{}, ErrInvalidToken
 	}
-	if cred.Basic {
-		if err := l.checkBasicUser(ctx, t, cred.Username); err != nil {
-			return Info{}, err
-		}
-	}
-	return infoFromToken(t), nil
+	return l.info(ctx, t, cred)
 }
 
-// checkBasicUser checks the Basic user name of a personal access token (R-PAT-2).
-func (l *Local) checkBasicUser(ctx context.Context, t store.Token, user string) error {
-	if t.Kind != store.KindPersonal {
-		return ErrInvalidToken
+// info returns the Info of the live record t, presented as cred.
+func (l *Local) info(ctx context.Context, t store.Token, cred Credential) (Info, error) {
+	kind, ok := classify(t.Kind, t.AccountID, t.CustomerID)
+	if !ok {
+		return Info{}, ErrInvalidToken
 	}
-	if subtle.ConstantTimeCompare([]byte(user), []byte(t.AccountID)) == 1 {
-		return nil
+	info := Info{
+		ID: t.ID, Kind: kind, ClientID: t.ClientID, AccountID: t.AccountID,
+		OrganizationID: t.OrganizationID, CustomerID: t.CustomerID,
+		Scopes: scopes.New(t.Scopes...), IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt,
 	}
+	if kind == store.KindPersonal {
+		return l.checkPersonal(ctx, info, cred)
+	}
+	return info, nil
+}
+
+// checkPersonal applies the account checks of [LocalOptions.Accounts] to a personal access
+// token, and checks the Basic user name (R-PAT-2).
+func (l *Local) checkPersonal(ctx context.Context, info Info, cred Credential) (Info, error) {
 	if l.accounts == nil {
-		return ErrInvalidToken
+		return Info{}, ErrInvalidToken
 	}
-	acc, err := l.accounts.Account(ctx, t.AccountID)
+	acc, err := l.accounts.Account(ctx, info.AccountID)
 	if err != nil {
-		return storeErr(err)
+		return Info{}, storeErr(err)
 	}
-	// Logins are stored lowercased and compared case-insensitively.
-	if acc.Login == "" || subtle.ConstantTimeCompare([]byte(strings.ToLower(user)), []byte(acc.Login)) != 1 {
-		return ErrInvalidToken
+	if acc.OrganizationID != info.OrganizationID ||
+		(len(l.signInRoles) > 0 && !slices.ContainsFunc(l.signInRoles, acc.HasRole)) {
+		return Info{}, ErrInvalidToken
 	}
-	return nil
+	if cred.Basic && !basicUserMatches(acc, cred.Username) {
+		return Info{}, ErrInvalidToken
+	}
+	if !acc.HasRole(l.adminRole) {
+		if admin := l.catalog.AdminOnly(info.Scopes); admin != nil {
+			info.Scopes = info.Scopes.Minus(scopes.New(admin...))
+			if info.Scopes.IsEmpty() {
+				return Info{}, ErrInvalidToken
+			}
+		}
+	}
+	return info, nil
+}
+
+// basicUserMatches reports whether a Basic user name names acc: its ID, or its login,
+// compared case-insensitively (logins are stored lowercased).
+func basicUserMatches(acc store.Account, user string) bool {
+	if subtle.ConstantTimeCompare([]byte(user), []byte(acc.ID)) == 1 {
+		return true
+	}
+	return acc.Login != "" && subtle.ConstantTimeCompare([]byte(strings.ToLower(user)), []byte(acc.Login)) == 1
 }
 
 // validateJWT verifies a JWT access token and requires its record (ID = jti) to be live,
@@ -116,19 +176,17 @@ func (l *Local) validateJWT(ctx context.Context, token string, now time.Time) (I
 	if err != nil {
 		return Info{}, storeErr(err)
 	}
-	if !t.Live(now) || t.Kind != claims.Kind || t.ClientID != claims.ClientID ||
-		t.AccountID != claims.AccountID {
+	if !t.Live(now) || t.ClientID != claims.ClientID || t.AccountID != claims.AccountID {
 		return Info{}, ErrInvalidToken
 	}
-	return infoFromToken(t), nil
-}
-
-func infoFromToken(t store.Token) Info {
-	return Info{
-		ID: t.ID, Kind: t.Kind, ClientID: t.ClientID, AccountID: t.AccountID,
-		OrganizationID: t.OrganizationID, CustomerID: t.CustomerID,
-		Scopes: scopes.New(t.Scopes...), IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt,
+	info, err := l.info(ctx, t, Credential{})
+	if err != nil {
+		return Info{}, err
 	}
+	if info.Kind != claims.Kind {
+		return Info{}, ErrInvalidToken
+	}
+	return info, nil
 }
 
 // storeErr maps a storage error: not found is an invalid token, anything else leaves the

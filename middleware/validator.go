@@ -26,7 +26,10 @@ type Credential struct {
 type Info struct {
 	// ID is the token's public identifier: the store record ID, or the JWT's jti. Caches
 	// forget tokens by it when they are revoked.
-	ID   string
+	ID string
+	// Kind is what the token is: store.KindAccess (an OAuth access token acting for an
+	// account), store.KindPersonal, store.KindCustomer, or [KindClient] (an access token
+	// acting for no account). Never store.KindRefresh.
 	Kind store.TokenKind
 	// ClientID is the OAuth client the token was issued to.
 	ClientID string
@@ -44,7 +47,22 @@ type Info struct {
 	ExpiresAt time.Time
 }
 
+// KindClient is the [Info.Kind] of a token that acts for no account: an access token of the
+// client_credentials grant (RFC 6749 §4.4), which stands for the OAuth client itself. Such a
+// token has no account, and no organization unless its client belongs to one, so a handler
+// that keys data by them must not see it: [AgentOnly] refuses it, [Authenticate] accepts it
+// only when [Options.Kinds] lists it, and [ClientOnly] (or [RequireKind]) opens a route to
+// it. Storage has no such kind: the
+// record is a store.KindAccess token with an empty AccountID, and the validators report it
+// as KindClient.
+const KindClient store.TokenKind = "client"
+
 // Validator checks a credential. Implementations must be safe for concurrent use.
+//
+// The kind checks rely on the Info's Kind: a Validator reports an access token without
+// an account as [KindClient], never as store.KindAccess; [Local], [Introspection] and [JWT]
+// do, and refuse a personal access token without an account and a customer token without
+// a customer.
 //
 // Validate returns the token's Info, or an error wrapping [ErrInvalidToken] when the
 // credential is unknown, expired, revoked, of a kind it cannot accept (a refresh token, a
@@ -61,6 +79,27 @@ type ValidatorFunc func(ctx context.Context, cred Credential) (Info, error)
 // Validate calls f.
 func (f ValidatorFunc) Validate(ctx context.Context, cred Credential) (Info, error) {
 	return f(ctx, cred)
+}
+
+// classify returns the Kind a validator reports for a token of kind k (as stored, or as the
+// token claims) acting for accountID and customerID, and false when such a token is not
+// usable here: a refresh token, a kind we do not know, a personal access token without an
+// account, a customer token without a customer, or a client token naming an account.
+func classify(k store.TokenKind, accountID, customerID string) (store.TokenKind, bool) {
+	switch k {
+	case store.KindAccess:
+		if accountID == "" {
+			return KindClient, true
+		}
+		return k, true
+	case KindClient:
+		return k, accountID == ""
+	case store.KindPersonal:
+		return k, accountID != ""
+	case store.KindCustomer:
+		return k, customerID != ""
+	}
+	return "", false
 }
 
 // Sentinel errors of validators; test with errors.Is. Their text is for logs only.

@@ -130,7 +130,7 @@ func newHandler(ctx context.Context, c config) (http.Handler, []demoToken, func(
 			closers = append(closers, func() { _ = ss.Close() })
 			st = ss
 		}
-		l, err := middleware.NewLocal(st, key, middleware.LocalOptions{Accounts: st})
+		l, err := middleware.NewLocal(st, key, middleware.LocalOptions{Accounts: st, Catalog: api.Catalog()})
 		if err != nil {
 			for _, c := range closers {
 				c()

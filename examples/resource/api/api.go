@@ -5,6 +5,9 @@
 //	GET  /v3/agent/chats  agent tokens (access or personal) holding chats--my:ro
 //	POST /v3/agent/chats  agent tokens holding chats--all:rw
 //	GET  /v3/customer/me  customer tokens only
+//
+// Chats are kept per organization and account, so the agent routes refuse tokens that act
+// for no account (client_credentials, middleware.KindClient) with middleware.AgentOnly.
 package api
 
 import (

@@ -47,7 +47,7 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	hasher, _ := secrets.NewHasher(hashKey)
-	l, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st})
+	l, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st, Catalog: api.Catalog()})
 	if err != nil {
 		t.Fatal(err)
 	}
