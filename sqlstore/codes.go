@@ -35,35 +35,40 @@ func (s *Store) Code(ctx context.Context, hash store.Hash, now time.Time) (store
 	return c, err
 }
 
-// ConsumeCode implements [store.Codes]. One conditional UPDATE decides the race: the
-// database lets exactly one statement change consumed_at from NULL (on PostgreSQL the others
-// wait for its row lock, then see the row consumed and change nothing). A loser then reads
-// the row to tell a consumed code (ErrConflict) from a missing or expired one (ErrNotFound);
-// like memstore, an expired code is ErrNotFound even when it was consumed.
+// ConsumeCode implements [store.Codes], in a transaction of its own (see [Store.consume]).
 func (s *Store) ConsumeCode(ctx context.Context, hash store.Hash, now time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			`UPDATE oauthkit_codes SET consumed_at = $1
-			 WHERE hash = $2 AND consumed_at IS NULL AND expires_at > $1`,
-			s.f.timeArg(now), hashArg(hash))
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			return err
-		}
-		var consumed int
-		err = tx.QueryRowContext(ctx,
-			"SELECT COUNT(*) FROM oauthkit_codes WHERE hash = $1 AND expires_at > $2",
-			hashArg(hash), s.f.timeArg(now)).Scan(&consumed)
-		switch {
-		case err != nil:
-			return err
-		case consumed == 0:
-			return notFound("consuming a code")
-		default:
-			return conflict("consuming a code: already consumed")
-		}
-	})
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.consume(ctx, tx, hash, now) })
 	return s.failure("consuming a code", err)
+}
+
+// consume marks the code with hash consumed at now, in tx: [Store.ConsumeCode] and the
+// ConsumeCode of an issuance. One conditional UPDATE decides the race: the database lets
+// exactly one statement change consumed_at from NULL (on PostgreSQL the others wait for its
+// row lock, then see the row consumed and change nothing; if its transaction rolls back
+// instead, one of them wins). A loser then reads the row to tell a consumed code
+// (ErrConflict) from a missing or expired one (ErrNotFound); like memstore, an expired code
+// is ErrNotFound even when it was consumed.
+func (s *Store) consume(ctx context.Context, tx *sql.Tx, hash store.Hash, now time.Time) error {
+	res, err := tx.ExecContext(ctx,
+		`UPDATE oauthkit_codes SET consumed_at = $1
+		 WHERE hash = $2 AND consumed_at IS NULL AND expires_at > $1`,
+		s.f.timeArg(now), hashArg(hash))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var consumed int
+	err = tx.QueryRowContext(ctx,
+		"SELECT COUNT(*) FROM oauthkit_codes WHERE hash = $1 AND expires_at > $2",
+		hashArg(hash), s.f.timeArg(now)).Scan(&consumed)
+	switch {
+	case err != nil:
+		return err
+	case consumed == 0:
+		return notFound("consuming a code")
+	default:
+		return conflict("consuming a code: already consumed")
+	}
 }

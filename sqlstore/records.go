@@ -25,12 +25,13 @@ func (s *Store) PutOrganization(ctx context.Context, o store.Organization) error
 	return err
 }
 
-const accountColumns = "id, login, organization_id, roles, password_hash, password_login_disabled, created_at"
+const accountColumns = `id, login, organization_id, roles, password_hash, password_login_disabled, created_at,
+	upstream_issuer, upstream_subject`
 
 func scanAccount(r row) (store.Account, error) {
 	var a store.Account
 	err := r.Scan(&a.ID, &a.Login, &a.OrganizationID, listDest{&a.Roles}, &a.PasswordHash,
-		&a.PasswordLoginDisabled, timeDest{&a.CreatedAt})
+		&a.PasswordLoginDisabled, timeDest{&a.CreatedAt}, &a.UpstreamIssuer, &a.UpstreamSubject)
 	return a, err
 }
 
@@ -53,18 +54,35 @@ func (s *Store) AccountByLogin(ctx context.Context, login string) (store.Account
 	return a, err
 }
 
-// PutAccount implements [store.Accounts]. The unique index on login turns a login taken
-// by another account into [store.ErrConflict], atomically.
+// AccountBySubject implements [store.Accounts], through the partial unique index on the
+// linked (upstream_issuer, upstream_subject) pairs.
+func (s *Store) AccountBySubject(ctx context.Context, issuer, subject string) (store.Account, error) {
+	if issuer == "" || subject == "" {
+		return store.Account{}, notFound("reading an account by upstream subject")
+	}
+	var a store.Account
+	err := s.get(ctx, "reading an account by upstream subject",
+		"SELECT "+accountColumns+` FROM oauthkit_accounts
+		 WHERE upstream_issuer = $1 AND upstream_subject = $2 AND upstream_issuer <> '' AND upstream_subject <> ''`,
+		[]any{issuer, subject},
+		func(r row) (err error) { a, err = scanAccount(r); return err })
+	return a, err
+}
+
+// PutAccount implements [store.Accounts]. The unique indexes on login and on the linked
+// upstream identity turn a login or an upstream identity taken by another account into
+// [store.ErrConflict], atomically.
 func (s *Store) PutAccount(ctx context.Context, a store.Account) error {
 	_, err := s.exec(ctx, "storing an account",
-		`INSERT INTO oauthkit_accounts (`+accountColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		`INSERT INTO oauthkit_accounts (`+accountColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		 ON CONFLICT (id) DO UPDATE SET login = excluded.login,
 		   organization_id = excluded.organization_id, roles = excluded.roles,
 		   password_hash = excluded.password_hash,
 		   password_login_disabled = excluded.password_login_disabled,
-		   created_at = excluded.created_at`,
+		   created_at = excluded.created_at,
+		   upstream_issuer = excluded.upstream_issuer, upstream_subject = excluded.upstream_subject`,
 		a.ID, a.Login, a.OrganizationID, listArg(a.Roles), a.PasswordHash, a.PasswordLoginDisabled,
-		s.f.timeArg(a.CreatedAt))
+		s.f.timeArg(a.CreatedAt), a.UpstreamIssuer, a.UpstreamSubject)
 	return err
 }
 

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"github.com/oauthkit/oauthkit/store"
@@ -44,20 +45,81 @@ func (s *Store) AccountTokens(ctx context.Context, accountID string, kind store.
 	return out, s.failure("listing an account's tokens", err)
 }
 
-// RevokeAccountTokens implements [store.TokenAdmin].
+// RevokeAccountTokens implements [store.TokenAdmin]. It takes the advisory locks of the
+// account's families (see [Store.IssueTokens]) before it deletes, so that a customer token
+// being minted into one of them is either seen and deleted, or inserted after this
+// revocation committed (and then refused if its issuance requires the minting token live).
 func (s *Store) RevokeAccountTokens(ctx context.Context, accountID string) (int, error) {
 	if accountID == "" {
 		return 0, nil
 	}
 	var removed []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		removed, err = deleteReturning(ctx, tx, "DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id", accountID)
-		return err
+		removed = nil
+		families, err := accountFamilies(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		keys := make([]int64, len(families))
+		for i, f := range families {
+			keys[i] = familyLock(f)
+		}
+		if err := s.lock(ctx, tx, keys); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, "DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id, family_id", accountID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, f string
+			if err := rows.Scan(&id, &f); err != nil {
+				rows.Close()
+				return err
+			}
+			removed = append(removed, id)
+			if f != "" && !slices.Contains(families, f) {
+				families = append(families, f) // a family that appeared since it was read
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// The tokens of the account's families that are not the account's own: the customer
+		// tokens minted with them.
+		for _, f := range families {
+			ids, err := deleteReturning(ctx, tx,
+				"DELETE FROM oauthkit_tokens WHERE family_id = $1 AND family_id <> '' RETURNING id", f)
+			if err != nil {
+				return err
+			}
+			removed = append(removed, ids...)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, s.failure("revoking an account's tokens", err)
 	}
 	s.subs.Publish(removed)
 	return len(removed), nil
+}
+
+// accountFamilies returns the distinct non-empty families of accountID's tokens.
+func accountFamilies(ctx context.Context, tx *sql.Tx, accountID string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx,
+		"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND family_id <> ''", accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var families []string
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			return nil, err
+		}
+		families = append(families, f)
+	}
+	return families, rows.Err()
 }

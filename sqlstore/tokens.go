@@ -10,13 +10,14 @@ import (
 )
 
 const tokenColumns = `id, hash, kind, name, client_id, account_id, organization_id, customer_id, scopes,
-	family_id, refresh_id, from_refresh, issued_at, expires_at, rotated_at, sealed_refresh`
+	family_id, refresh_id, from_refresh, issued_at, expires_at, rotated_at, sealed_refresh, granted_at`
 
 func scanToken(r row) (store.Token, error) {
 	var t store.Token
 	err := r.Scan(&t.ID, hashDest{&t.Hash}, &t.Kind, &t.Name, &t.ClientID, &t.AccountID, &t.OrganizationID,
 		&t.CustomerID, listDest{&t.Scopes}, &t.FamilyID, &t.RefreshID, &t.FromRefresh,
-		timeDest{&t.IssuedAt}, timeDest{&t.ExpiresAt}, timeDest{&t.RotatedAt}, &t.SealedRefresh)
+		timeDest{&t.IssuedAt}, timeDest{&t.ExpiresAt}, timeDest{&t.RotatedAt}, &t.SealedRefresh,
+		timeDest{&t.GrantedAt})
 	return t, err
 }
 
@@ -30,22 +31,30 @@ func (s *Store) Token(ctx context.Context, hash store.Hash, now time.Time) (stor
 	return t, err
 }
 
-// IssueTokens implements [store.Tokens] in one transaction: lock, rotate, insert, evict.
+// IssueTokens implements [store.Tokens] in one transaction: lock, consume the code, rotate,
+// check the required token and the caps, insert, evict.
 //
-// Locking on PostgreSQL: the transaction first takes an advisory lock per limited
-// (kind, client, account) group it inserts into, and one per token family, in key order.
+// Locking on PostgreSQL: the transaction first takes an advisory lock per limited or capped
+// group it inserts into (see [store.Issue.Limits]), and one per token family, in key order.
 // Issuances into one group therefore run one after another, and each counts the live tokens
-// its predecessors committed: the limit holds across server instances. The family lock
-// orders an issuance against [Store.RevokeFamily], so a family revoked while a rotation is
-// under way loses the rotation's new tokens too. Rotation itself is one conditional UPDATE,
-// which only one transaction can win. A duplicate hash or ID fails the insert on a unique
-// index, and the whole transaction rolls back: nothing is rotated or evicted.
+// its predecessors committed: limits and caps hold across server instances. The family lock
+// orders an issuance against [Store.RevokeFamily] and [Store.RevokeAccountTokens], so a
+// family revoked while a rotation is under way loses the rotation's new tokens too. Code
+// consumption and rotation are each one conditional UPDATE, which only one transaction can
+// win; its row lock is taken after the advisory locks, as everywhere, so the two kinds of
+// lock cannot deadlock. A duplicate hash or ID fails the insert on a unique index, and the
+// whole transaction rolls back: nothing is consumed, rotated or evicted.
 func (s *Store) IssueTokens(ctx context.Context, now time.Time, is store.Issue) error {
 	var removed []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		removed = nil
 		if err := s.lock(ctx, tx, issueLocks(is)); err != nil {
 			return err
+		}
+		if !is.ConsumeCode.IsZero() {
+			if err := s.consume(ctx, tx, is.ConsumeCode, now); err != nil {
+				return err
+			}
 		}
 		if is.RotateID != "" {
 			if err := s.rotate(ctx, tx, is.RotateID, now); err != nil {
@@ -56,6 +65,9 @@ func (s *Store) IssueTokens(ctx context.Context, now time.Time, is store.Issue) 
 			if err := s.requireLive(ctx, tx, is.RequireID, now); err != nil {
 				return err
 			}
+		}
+		if err := s.checkCaps(ctx, tx, now, is); err != nil {
+			return err
 		}
 		for _, t := range is.Tokens {
 			if err := s.insertToken(ctx, tx, t); err != nil {
@@ -73,23 +85,19 @@ func (s *Store) IssueTokens(ctx context.Context, now time.Time, is store.Issue) 
 	return nil
 }
 
-// issueLocks returns the advisory lock keys of an issuance: its limited groups and its
-// families.
+// issueLocks returns the advisory lock keys of an issuance: its limited and capped groups
+// and its families.
 func issueLocks(is store.Issue) []int64 {
 	var keys []int64
 	for _, t := range is.Tokens {
-		if is.Limits[t.Kind] > 0 {
-			keys = append(keys, groupLock(t.Kind, t.ClientID, t.AccountID))
+		if is.Limits[t.Kind] > 0 || is.Caps[t.Kind] > 0 {
+			keys = append(keys, groupOf(t).lockKey())
 		}
 		if t.FamilyID != "" {
 			keys = append(keys, familyLock(t.FamilyID))
 		}
 	}
 	return keys
-}
-
-func groupLock(kind store.TokenKind, clientID, accountID string) int64 {
-	return lockKey("oauthkit token group", string(kind), clientID, accountID)
 }
 
 func familyLock(familyID string) int64 { return lockKey("oauthkit token family", familyID) }
@@ -145,10 +153,11 @@ func sealedArg(b []byte) any {
 func (s *Store) insertToken(ctx context.Context, tx *sql.Tx, t store.Token) error {
 	_, err := tx.ExecContext(ctx,
 		`INSERT INTO oauthkit_tokens (`+tokenColumns+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		t.ID, hashArg(t.Hash), string(t.Kind), t.Name, t.ClientID, t.AccountID, t.OrganizationID,
 		t.CustomerID, listArg(t.Scopes), t.FamilyID, t.RefreshID, t.FromRefresh,
-		s.f.timeArg(t.IssuedAt), s.f.timeArg(t.ExpiresAt), s.f.nullTimeArg(t.RotatedAt), sealedArg(t.SealedRefresh))
+		s.f.timeArg(t.IssuedAt), s.f.timeArg(t.ExpiresAt), s.f.nullTimeArg(t.RotatedAt), sealedArg(t.SealedRefresh),
+		s.f.nullTimeArg(t.GrantedAt))
 	return err
 }
 

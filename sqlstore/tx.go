@@ -88,13 +88,13 @@ func sortedUnique(keys []int64) []int64 {
 }
 
 // failure wraps a backend error with the operation that failed. Sentinel errors (possibly
-// already wrapped) pass unchanged, unique violations become [store.ErrConflict], and a
+// already wrapped, [store.ErrLimitReached] included) pass unchanged, unique violations become [store.ErrConflict], and a
 // missing row becomes [store.ErrNotFound].
 func (s *Store) failure(op string, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrLimitReached):
 		return err
 	case errors.Is(err, sql.ErrNoRows):
 		return notFound(op)
