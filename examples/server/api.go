@@ -19,9 +19,13 @@ import (
 // mountAPI serves the demo resource API of examples/resource on the authorization server's
 // own origin (/v3/...), so the whole demo works with one process. Tokens are validated
 // against the same storage, through a cache that hears this process's revocations at once.
+// client_credentials tokens act for no account and are served by no route of this API.
 // The returned function stops the cache.
 func mountAPI(mux *http.ServeMux, st store.Storage, hashKey []byte, cat *scopes.Catalog) (func(), error) {
-	local, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st})
+	// Accounts and the catalog: a personal access token is accepted only while its account
+	// exists, and keeps its administrator-only scopes only while the account is an
+	// administrator (flows.Config.AdminRole, the default here).
+	local, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st, Catalog: cat})
 	if err != nil {
 		return nil, err
 	}

@@ -185,7 +185,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	}
 	defer stopAPI()
 
-	as := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	as := newHTTPServer(mux, defaultLimits)
 	servers := []*http.Server{as}
 	go func() { _ = as.Serve(ln) }()
 
@@ -211,7 +211,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			RedirectURL:  redirect,
 			Scopes:       strings.Fields(demoScopes),
 		}, curl)
-		ds := &http.Server{Handler: dc.routes(), ReadHeaderTimeout: 10 * time.Second}
+		ds := newHTTPServer(dc.routes(), defaultLimits)
 		servers = append(servers, ds)
 		go func() { _ = ds.Serve(dln) }()
 	}
@@ -234,6 +234,46 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		_ = s.Shutdown(shutdown)
 	}
 	return nil
+}
+
+// connLimits bound what one connection may hold of the server, so that a client that
+// sends its headers or body slowly, or keeps a connection open doing nothing, cannot hold
+// it forever.
+type connLimits struct {
+	// ReadHeader bounds reading a request's headers; Read, reading the whole request,
+	// body included.
+	ReadHeader, Read time.Duration
+	// Write bounds the time from the end of the headers to the end of the response (so it
+	// covers the body and the handler too, and must exceed Read).
+	Write time.Duration
+	// Idle is how long a keep-alive connection may wait for its next request.
+	Idle time.Duration
+	// MaxHeaderBytes bounds the request line and headers (net/http adds 4 KiB of slack).
+	MaxHeaderBytes int
+}
+
+// defaultLimits are the limits of the servers that run starts. Request bodies of this
+// server are small forms and JSON (at most 64 KiB), and the slowest handler is a password
+// sign-in (argon2, which may wait for a free slot), so 30 s to send a request and 60 s to
+// answer it leave every real client a wide margin.
+var defaultLimits = connLimits{
+	ReadHeader:     10 * time.Second,
+	Read:           30 * time.Second,
+	Write:          60 * time.Second,
+	Idle:           2 * time.Minute,
+	MaxHeaderBytes: 64 << 10,
+}
+
+// newHTTPServer returns a server for h with the limits l.
+func newHTTPServer(h http.Handler, l connLimits) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: l.ReadHeader,
+		ReadTimeout:       l.Read,
+		WriteTimeout:      l.Write,
+		IdleTimeout:       l.Idle,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
+	}
 }
 
 func printWelcome(w io.Writer, issuer, demoURL, redirect, curl string) {
