@@ -20,7 +20,7 @@ type Options struct {
 	// Kinds are the token kinds accepted. Default: access tokens and personal access
 	// tokens that act for an account (an agent API). A customer API sets
 	// []store.TokenKind{store.KindCustomer}; a router serving both sets all three and puts
-	// [AgentOnly] or [CustomerOnly] on each route (R-CUST-2). Tokens that act for no
+	// [AgentOnly] or [CustomerOnly] on each route. Tokens that act for no
 	// account (client_credentials) are accepted only when [KindClient] is listed, with
 	// [ClientOnly] on their routes. Refresh tokens are never accepted.
 	Kinds []store.TokenKind

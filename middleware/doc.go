@@ -11,7 +11,7 @@
 //   - [RequireScopes] refuses tokens whose scopes do not satisfy the route's (R-SCOPE-2
 //     implication included).
 //   - [RequireKind], [AgentOnly], [CustomerOnly] and [ClientOnly] keep customer tokens off
-//     agent APIs and agent tokens off customer APIs (R-CUST-2), and tokens that act for no
+//     agent APIs and agent tokens off customer APIs, and tokens that act for no
 //     account ([KindClient]: client_credentials) off routes that need an account.
 //
 // Validators: [Local] reads the authorization server's own storage; [Introspection] asks the

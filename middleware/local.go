@@ -21,7 +21,7 @@ type LocalOptions struct {
 	// belongs to the token's organization and holds one of SignInRoles (when set); it
 	// carries its administrator-only scopes (those Catalog declares AdminOnly) only while
 	// the account holds AdminRole, and is refused when it has no scope left without them.
-	// A Basic user name may then also be the account's login (legacy v2 APIs, R-PAT-2).
+	// A Basic user name may then also be the account's login (legacy v2 APIs).
 	// These checks run on every call; behind [Cached] they run when the entry is fetched
 	// again, so a deleted account or a lost role is seen within CacheOptions.MaxAge.
 	// Nil: personal access tokens are refused, since nothing could tell whether their
@@ -129,7 +129,7 @@ func (l *Local) info(ctx context.Context, t store.Token, cred Credential) (Info,
 }
 
 // checkPersonal applies the account checks of [LocalOptions.Accounts] to a personal access
-// token, and checks the Basic user name (R-PAT-2).
+// token, and checks the Basic user name.
 func (l *Local) checkPersonal(ctx context.Context, info Info, cred Credential) (Info, error) {
 	if l.accounts == nil {
 		return Info{}, ErrInvalidToken

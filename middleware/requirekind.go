@@ -10,9 +10,9 @@ import (
 // RequireKind returns middleware that lets a request through only when the token that
 // [Authenticate] put in its context is of one of kinds; otherwise it answers 401
 // invalid_token ("this kind of token is not accepted here"). It is for routers that
-// authenticate several kinds once and split them per route (R-CUST-2; kinds are
-// store.KindAccess, store.KindPersonal, store.KindCustomer and [KindClient]); a request that
-// Authenticate did not pass gets 500 (fail closed). It panics if kinds is empty.
+// authenticate several kinds once and split them per route (kinds are store.KindAccess,
+// store.KindPersonal, store.KindCustomer and [KindClient]); a request that Authenticate
+// did not pass gets 500 (fail closed). It panics if kinds is empty.
 func RequireKind(kinds ...store.TokenKind) func(http.Handler) http.Handler {
 	if len(kinds) == 0 {
 		panic("middleware: RequireKind needs at least one kind")
@@ -40,10 +40,10 @@ var (
 )
 
 // AgentOnly lets through access tokens and personal access tokens that act for an
-// account, the tokens of agents and administrators. It refuses customer tokens (R-CUST-2)
-// and tokens that act for no account ([KindClient], e.g. client_credentials), whose
-// AccountID is empty (and OrganizationID too, for a client of no organization): a handler
-// keyed by them would put every such token in one shared bucket.
+// account, the tokens of agents and administrators. It refuses customer tokens and tokens
+// that act for no account ([KindClient], e.g. client_credentials), whose AccountID is
+// empty (and OrganizationID too, for a client of no organization): a handler keyed by
+// them would put every such token in one shared bucket.
 func AgentOnly(next http.Handler) http.Handler { return agentOnly(next) }
 
 // CustomerOnly lets through customer tokens only (R-CUST-2).
