@@ -58,6 +58,25 @@ func (s *Server) limits() map[store.TokenKind]int {
 	return map[store.TokenKind]int{store.KindAccess: s.cfg.TokenLimit, store.KindRefresh: s.cfg.TokenLimit}
 }
 
+// customerLimits returns the per-(client, customer) cap on live customer tokens for
+// IssueTokens: Config.TokenLimit, as for the other kinds.
+func (s *Server) customerLimits() map[store.TokenKind]int {
+	if s.cfg.TokenLimit < 0 {
+		return nil
+	}
+	return map[store.TokenKind]int{store.KindCustomer: s.cfg.TokenLimit}
+}
+
+// familyOf is the family that tokens minted with t join, so that revoking t's grant
+// revokes them: t's FamilyID, or, for a token that heads no family (a personal access
+// token from before personal tokens carried one, a client_credentials token), its own ID.
+func familyOf(t store.Token) string {
+	if t.FamilyID != "" {
+		return t.FamilyID
+	}
+	return t.ID
+}
+
 // tokenResponse builds the JSON answer for an access token (and optional refresh token).
 func (s *Server) tokenResponse(access string, at store.Token, refresh string, now time.Time) *TokenResponse {
 	return &TokenResponse{

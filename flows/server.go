@@ -69,9 +69,9 @@ type Config struct {
 	// JWT, when set, makes access tokens RFC 9068 JWTs signed with its key and published at
 	// Paths.JWKS (R-JWT). Nil means opaque access tokens.
 	JWT *JWTAccessTokens
-	// TokenLimit caps live access tokens and live refresh tokens per (client, account);
-	// issuing one more revokes the oldest (R-TOKEN-7). Zero means 25; negative means no
-	// limit.
+	// TokenLimit caps live access tokens and live refresh tokens per (client, account), and
+	// live customer tokens per (client, customer); issuing one more revokes the oldest
+	// (R-TOKEN-7). Zero means 25; negative means no limit.
 	TokenLimit int
 	// RequireS256 refuses PKCE method "plain" for every client (R-AUTHZ-4).
 	RequireS256 bool
