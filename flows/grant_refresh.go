@@ -82,8 +82,10 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		// still live, atomically: it cannot escape a revocation racing with this request.
 		is.RequireID = old.ID
 	}
-	// The info endpoint shows this access token's refresh token to its holder (R-INFO-1).
-	at.SealedRefresh = s.hasher.Seal(access, []byte(respRefresh))
+	if s.showsRefreshToken(req.Client) {
+		// The info endpoint shows this access token's refresh token to its holder (R-INFO-1).
+		at.SealedRefresh = s.hasher.Seal(access, []byte(respRefresh))
+	}
 	is.Tokens = append([]store.Token{at}, rotated...)
 	switch err := s.store.IssueTokens(ctx, req.Now, is); {
 	case errors.Is(err, store.ErrConflict) && is.RotateID != "":

@@ -122,6 +122,11 @@ type Config struct {
 	// RevokeTokensOnPasswordReset makes [Server.SetPassword] revoke every token of the
 	// account, besides ending its sessions (R-LOGIN-4).
 	RevokeTokensOnPasswordReset bool
+	// InfoOmitsRefreshToken removes the refresh_token field from the info endpoint's answer
+	// entirely. By default the field is shown, for an access token issued by the
+	// refresh_token grant, only when the token's client is confidential (its refresh token
+	// is useless without the client's secret); it is never shown for a public client.
+	InfoOmitsRefreshToken bool
 
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
