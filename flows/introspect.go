@@ -50,7 +50,8 @@ type IntrospectionResponse struct {
 // the token endpoint; a public client cannot introspect. Access, personal and customer
 // tokens are described to any authenticated confidential client; a refresh token only to
 // the client it was issued to. Everything else — unknown, expired, revoked, rotated — is
-// exactly {"active":false}.
+// exactly {"active":false}. A caller that does not authenticate gets 401 invalid_client
+// (RFC 7662 §2.3).
 func (s *Server) IntrospectHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, e := s.introspect(w, r)
@@ -74,7 +75,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 	}
 	client, e := s.authenticateClient(r.Context(), r, p)
 	if e != nil {
-		return inactive, e
+		return inactive, introspectionAuthErr(r, p, e)
 	}
 	if client.Public {
 		// RFC 6749 §5.2: a client that tried Basic gets a Basic challenge. Any Authorization
@@ -139,4 +140,17 @@ func subject(t store.Token) string {
 		return t.CustomerID
 	}
 	return t.ClientID
+}
+
+// introspectionAuthErr turns a failed client authentication at the introspection endpoint
+// into RFC 7662 §2.3's answer: 401 invalid_client (RFC 6749 §5.2), with a Basic challenge
+// when the caller sent no credentials at all or sent Basic ones. Malformed requests and
+// throttling keep their own answers.
+func introspectionAuthErr(r *http.Request, p params, e *Error) *Error {
+	if (e.Code != ErrUnauthorizedClient && e.Code != ErrInvalidClient) || e.Status == http.StatusTooManyRequests {
+		return e
+	}
+	basic := r.Header.Get("Authorization") != "" // any header that got this far was valid Basic
+	none := !basic && p["client_id"] == ""
+	return clientErr(ErrInvalidClient, e.Description, basic || none)
 }
