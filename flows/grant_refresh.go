@@ -15,7 +15,8 @@ import (
 // client's refresh token rotates on every use (OAuth 2.1 §4.3.1); presenting a rotated one
 // again is treated as theft and revokes the whole token family (RFC 9700 §4.14.2).
 // The request may narrow the scope; asking for a scope that was not granted is
-// access_denied, as the seed specifies.
+// access_denied, as the seed specifies. No refresh token outlives its grant by more than
+// Config.RefreshTokenMaxLifetime, however often it rotates.
 func (s *Server) RefreshTokenGrant() Grant { return refreshGrant{s} }
 
 type refreshGrant struct{ s *Server }
@@ -41,6 +42,14 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	if !old.RotatedAt.IsZero() {
 		s.revokeFamily(ctx, old.FamilyID, "rotated refresh token reused")
 		return nil, invalidGrant("the refresh token has already been used")
+	}
+
+	if old.GrantedAt.IsZero() {
+		// Stored before grants recorded their time: the grant is at least this old.
+		old.GrantedAt = old.IssuedAt
+	}
+	if end, ok := s.grantEnd(old); ok && !req.Now.Before(end) {
+		return nil, invalidGrant("the grant has reached its maximum lifetime; sign in again")
 	}
 
 	granted := scopes.New(old.Scopes...)

@@ -26,7 +26,7 @@ func (s *Server) mint(mark string) (string, store.Hash) {
 }
 
 // newToken returns a token string and its record, copied from base with identity, hash and
-// times filled in.
+// times filled in. A refresh token never outlives its grant (grantEnd).
 func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time) (string, store.Token, error) {
 	mark, ttl := markAccess, s.cfg.AccessTokenLifetime
 	if kind == store.KindRefresh {
@@ -36,6 +36,9 @@ func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time)
 	t := base
 	t.Hash, t.ID, t.Kind = h, secrets.ID(), kind
 	t.IssuedAt, t.ExpiresAt = now, now.Add(ttl)
+	if end, ok := s.grantEnd(t); ok && kind == store.KindRefresh && end.Before(t.ExpiresAt) {
+		t.ExpiresAt = end
+	}
 	t.RotatedAt = time.Time{}
 	t.RefreshID, t.FromRefresh, t.SealedRefresh = "", false, nil
 	if kind == store.KindAccess && s.keys != nil {
@@ -48,6 +51,15 @@ func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time)
 		secret, t.Hash = jwt, s.hasher.Hash(jwt)
 	}
 	return secret, t, nil
+}
+
+// grantEnd is when the grant t descends from ends (Config.RefreshTokenMaxLifetime after
+// it was made); ok is false for a token that descends from no grant.
+func (s *Server) grantEnd(t store.Token) (end time.Time, ok bool) {
+	if t.GrantedAt.IsZero() {
+		return time.Time{}, false
+	}
+	return t.GrantedAt.Add(s.cfg.RefreshTokenMaxLifetime), true
 }
 
 // limits returns the per-(client, account) caps for IssueTokens (R-TOKEN-7).

@@ -127,6 +127,11 @@ type Config struct {
 	// refresh_token grant, only when the token's client is confidential (its refresh token
 	// is useless without the client's secret); it is never shown for a public client.
 	InfoOmitsRefreshToken bool
+	// RefreshTokenMaxLifetime bounds the life of a grant: no refresh token descending from
+	// one authorization code expires later than the code's redemption plus this duration,
+	// however often it rotates, and a refresh after that is invalid_grant (the person signs
+	// in again). It must not be negative. Default 90 days.
+	RefreshTokenMaxLifetime time.Duration
 
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -239,6 +244,10 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.TokenLimit, 25)
 	setDefault(&cfg.RedirectLimit, 3)
 	setDefault(&cfg.RedirectWindow, 30*time.Second)
+	if cfg.RefreshTokenMaxLifetime < 0 {
+		return nil, errors.New("flows: Config.RefreshTokenMaxLifetime must not be negative")
+	}
+	setDefault(&cfg.RefreshTokenMaxLifetime, 90*24*time.Hour)
 	setDefault(&cfg.Paths.Authorize, DefaultPaths.Authorize)
 	setDefault(&cfg.Paths.Token, DefaultPaths.Token)
 	setDefault(&cfg.Paths.Login, DefaultPaths.Login)
