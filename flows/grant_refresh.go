@@ -15,7 +15,12 @@ import (
 // client's refresh token rotates on every use (OAuth 2.1 §4.3.1); presenting a rotated one
 // again is treated as theft and revokes the whole token family (RFC 9700 §4.14.2).
 // The request may narrow the scope; asking for a scope that was not granted is
-// access_denied, as the seed specifies. No refresh token outlives its grant by more than
+// access_denied, as the seed specifies.
+//
+// Every refresh re-checks the rights of today: the account must still exist and may still
+// sign in, administrator-only scopes need the administrator role still, and the client must
+// still allow each scope. Scopes lost since the grant are dropped from the new tokens; with
+// none left the refresh is invalid_grant. No refresh token outlives its grant by more than
 // Config.RefreshTokenMaxLifetime, however often it rotates.
 func (s *Server) RefreshTokenGrant() Grant { return refreshGrant{s} }
 
@@ -67,6 +72,20 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 			return nil, oauthErr(ErrAccessDenied, http.StatusBadRequest, "the requested scopes include a scope that was not originally granted")
 		}
 	}
+	if old.AccountID != "" {
+		// The account's and the client's rights of today, not those of the grant's day.
+		kept, _, err := s.entitled(ctx, old.AccountID, &req.Client, granted)
+		switch {
+		case errors.Is(err, errNotEntitled):
+			return nil, invalidGrant("the account no longer exists or may no longer sign in")
+		case err != nil:
+			return nil, unavailable(err)
+		}
+		granted, want = kept, want.Intersect(kept)
+		if want.IsEmpty() {
+			return nil, invalidGrant("the account or the client no longer holds any of the granted scopes")
+		}
+	}
 
 	base := old
 	base.Scopes = want.Names()
@@ -80,7 +99,9 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	var rotated []store.Token
 	if req.Client.Public {
 		// Rotation is conditional on the old token being live, in the same atomic step.
-		next, rt, err := s.newToken(store.KindRefresh, old, req.Now)
+		nextBase := old
+		nextBase.Scopes = granted.Names()
+		next, rt, err := s.newToken(store.KindRefresh, nextBase, req.Now)
 		if err != nil {
 			return nil, internal(err)
 		}

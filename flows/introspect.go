@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -52,6 +53,11 @@ type IntrospectionResponse struct {
 // the client it was issued to. Everything else — unknown, expired, revoked, rotated — is
 // exactly {"active":false}. A caller that does not authenticate gets 401 invalid_client
 // (RFC 7662 §2.3).
+//
+// A personal access token is described with the rights its account holds today: it is
+// inactive when the account is gone or may no longer sign in, and administrator-only scopes
+// of an account that is no longer an administrator are left out (inactive when nothing is
+// left).
 func (s *Server) IntrospectHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, e := s.introspect(w, r)
@@ -118,13 +124,17 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 	case store.KindRefresh:
 		resp.TokenType = "refresh_token"
 	case store.KindPersonal:
-		acct, err := s.store.Account(r.Context(), t.AccountID)
+		// A personal access token is worth what its account may hold today.
+		kept, acct, err := s.entitled(r.Context(), t.AccountID, nil, scopes.New(t.Scopes...))
 		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return inactive, nil // the account is gone: so is its token
+		case errors.Is(err, errNotEntitled):
+			return inactive, nil
 		case err != nil:
 			return inactive, unavailable(err)
+		case kept.IsEmpty():
+			return inactive, nil
 		}
+		resp.Scope = strings.Join(kept.Names(), " ")
 		resp.Username = acct.Login
 	}
 	return resp, nil
