@@ -9,7 +9,7 @@ import (
 	"github.com/oauthkit/oauthkit/flows"
 )
 
-// Issue 9, Low 10 and 11: customer tokens belong to the grant of the token that minted
+// R-CUST-1 and R-LOGIN-4: customer tokens belong to the grant of the token that minted
 // them, are counted under the token limits, and die with the account's tokens.
 
 // TestCustomerTokenRevokedWithGrant: revoking the agent's grant (its access token or its

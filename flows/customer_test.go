@@ -153,7 +153,7 @@ func TestCustomerScope(t *testing.T) {
 }
 
 // TestCustomerRequestErrors: R-CUST-1 and R-ERR-1, the request names the client of the
-// access token (issue 9, Low 10: not another app), response_type=token and a redirect URI
+// access token (not another app), response_type=token and a redirect URI
 // registered for that client; a private client only for its own organization.
 func TestCustomerRequestErrors(t *testing.T) {
 	e := newEnv(t)

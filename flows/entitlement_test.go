@@ -12,7 +12,7 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// Issue 9, Medium 8: a refresh and the use of a personal access token re-check the rights
+// R-TOKEN-5 and R-PAT-2: a refresh and the use of a personal access token re-check the rights
 // of today: the account still exists and may still sign in, administrator-only scopes need
 // the administrator role still, and (for a refresh) the client still allows each scope.
 

@@ -13,7 +13,7 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// Config.RefreshTokenMaxLifetime (issue 9, "also decide"): a grant's refresh tokens never
+// Config.RefreshTokenMaxLifetime (R-TOKEN-5): a grant's refresh tokens never
 // outlive the grant's redemption plus the maximum, however often they rotate.
 
 const day = 24 * time.Hour

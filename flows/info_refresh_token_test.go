@@ -8,7 +8,7 @@ import (
 	"github.com/oauthkit/oauthkit/flows"
 )
 
-// TestInfoRefreshTokenOnlyForConfidential: R-INFO-1 (issue 9, High 1), /v2/info shows the
+// TestInfoRefreshTokenOnlyForConfidential: R-INFO-1, /v2/info shows the
 // refresh token of a refreshed access token only when its client is confidential, checked
 // at the time of the request; never for a public client, whose refresh token works without
 // a secret; and never with Config.InfoOmitsRefreshToken.

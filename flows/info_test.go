@@ -75,7 +75,7 @@ func TestInfoNarrowScope(t *testing.T) {
 
 // TestInfoFromRefresh: R-INFO-1, an access token issued by the refresh_token grant shows its
 // refresh token when its client is confidential (the unchanged one); a public client's new
-// (rotated) one is never shown (issue 9, High 1). Other access tokens show none.
+// (rotated) one is never shown. Other access tokens show none.
 func TestInfoFromRefresh(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

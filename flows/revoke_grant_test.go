@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// R-REVOKE-2 / RFC 7009 §2.1 (issue 9, Medium 3): revoking any access or refresh token of a
+// R-REVOKE-2 / RFC 7009 §2.1: revoking any access or refresh token of a
 // grant revokes every token of that grant, across refresh-token rotations.
 
 // revokeVia revokes tok as clientID at DELETE /v2/token or, with rfc, at POST /revoke.
