@@ -18,7 +18,8 @@ const markCustomer = "ct_"
 type CustomerResponse struct {
 	// AccessToken is the new customer access token.
 	AccessToken string `json:"access_token"`
-	// ClientID is the client the token was issued to, the request's client_id.
+	// ClientID is the client the token was issued to: the request's client_id, which is
+	// the client of the access token that asked.
 	ClientID string `json:"client_id"`
 	// EntityID is the customer's id.
 	EntityID string `json:"entity_id"`
@@ -32,6 +33,12 @@ type CustomerResponse struct {
 // form), and gets a customer access token: for a new customer, or, with entity_id, for an
 // existing customer of the same organization. Customer tokens are a kind of their own
 // (R-CUST-2): they are refused wherever agent tokens are expected, and the reverse.
+//
+// An app gets customer tokens for itself only: client_id must be the client the access
+// token was issued to (unauthorized_client otherwise). The live customer tokens of one
+// (client, customer) are limited to Config.TokenLimit, the oldest revoked first. A customer
+// token belongs to the grant of the access token that minted it: revoking that grant, or
+// signing the account out everywhere with its tokens, revokes the customer token too.
 func (s *Server) CustomerHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, e := s.customer(w, r)
@@ -72,6 +79,9 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "client_id is missing")
 	case p["response_type"] != "token":
 		return nil, oauthErr(ErrUnsupportedResponseType, http.StatusBadRequest, "response_type must be token")
+	case p["client_id"] != caller.ClientID:
+		// An app gets customer tokens for itself only, never for another app.
+		return nil, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "client_id must be the client the access token was issued to")
 	}
 	client, err := s.store.Client(ctx, p["client_id"])
 	if errors.Is(err, store.ErrNotFound) {
@@ -107,9 +117,9 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	t := store.Token{
 		Hash: h, ID: secrets.ID(), Kind: store.KindCustomer, ClientID: client.ID,
 		OrganizationID: cust.OrganizationID, CustomerID: cust.ID,
-		IssuedAt: now, ExpiresAt: now.Add(s.cfg.CustomerTokenLifetime),
+		FamilyID: familyOf(caller), IssuedAt: now, ExpiresAt: now.Add(s.cfg.CustomerTokenLifetime),
 	}
-	if err := s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}}); err != nil {
+	if err := s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}, Limits: s.customerLimits()}); err != nil {
 		return nil, unavailable(err)
 	}
 	return &CustomerResponse{

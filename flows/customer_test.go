@@ -152,9 +152,9 @@ func TestCustomerScope(t *testing.T) {
 	}
 }
 
-// TestCustomerRequestErrors: R-CUST-1 and R-ERR-1, the request names a known client,
-// response_type=token and a redirect URI registered for that client; a private client only
-// for its own organization.
+// TestCustomerRequestErrors: R-CUST-1 and R-ERR-1, the request names the client of the
+// access token (not another app), response_type=token and a redirect URI
+// registered for that client; a private client only for its own organization.
 func TestCustomerRequestErrors(t *testing.T) {
 	e := newEnv(t)
 	alice := e.aliceTokens(agentScopes).access
@@ -176,6 +176,7 @@ func TestCustomerRequestErrors(t *testing.T) {
 		{"redirect_uri with a query", alice, ctJSON, custBody("redirect_uri", confRedirect+"?x=1"), http.StatusBadRequest, "unauthorized_client"},
 		{"no redirect_uri", alice, ctJSON, custBody("redirect_uri", ""), http.StatusBadRequest, "unauthorized_client"},
 		{"private client of another organization", bob, ctJSON, custBody("client_id", privID), http.StatusBadRequest, "unauthorized_client"},
+		{"another client than the token's", alice, ctJSON, custBody("client_id", privID), http.StatusBadRequest, "unauthorized_client"},
 		{"bad JSON", alice, ctJSON, `{"client_id":`, http.StatusBadRequest, "invalid_request"},
 		{"repeated key", alice, ctJSON, `{"client_id":"conf-app","client_id":"priv-app","response_type":"token","redirect_uri":"` + confRedirect + `"}`, http.StatusBadRequest, "invalid_request"},
 		{"text/plain", alice, "text/plain", custBody(), http.StatusBadRequest, "invalid_request"},
@@ -185,8 +186,8 @@ func TestCustomerRequestErrors(t *testing.T) {
 			wantAPIError(t, r, tc.status, tc.code)
 		})
 	}
-	// The private client works for its own organization.
-	r := e.customerPost(alice, custBody("client_id", privID))
+	// The private client works for its own organization, with its own token.
+	r := e.customerPost(e.tokensFor(privID, acctAlice, agentScopes).access, custBody("client_id", privID))
 	if r.status != http.StatusOK || r.s("client_id") != privID {
 		t.Errorf("private client of the caller's organization: %d %s", r.status, r.raw)
 	}

@@ -13,7 +13,9 @@ import (
 // The request is checked completely before the code is consumed: a replay whose client,
 // redirect_uri or code_verifier is wrong is refused without revoking anything, so a thief
 // cannot revoke the real client's tokens (R-SEC-1); a replay that passes every check
-// revokes every token the code issued (RFC 9700 §4.5).
+// revokes every token the code issued (RFC 9700 §4.5). The code is consumed in the same
+// atomic step that stores the tokens ([store.Issue.ConsumeCode]), so it is redeemed at most
+// once, even across crashes and lost responses.
 func (s *Server) AuthorizationCodeGrant() Grant { return codeGrant{s} }
 
 type codeGrant struct{ s *Server }
@@ -60,17 +62,17 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 		return nil, invalidGrant("the authorization code has already been used")
 	}
 
-	// Issue first, consume second. A concurrent redemption that loses the consume race
-	// then revokes a family that already holds the winner's tokens (RFC 9700 §4.5); were
-	// the code consumed first, a replay arriving before the winner's tokens exist would
-	// revoke nothing. It also means a storage failure never burns the code: until the
-	// code is consumed, the client may retry (R-STORE-4).
+	// Issuing the tokens and consuming the code are one atomic step: whatever fails (the
+	// process, the connection, the database), the code is redeemed at most once. A failure
+	// that wrote nothing leaves the code redeemable; one whose answer was lost after the
+	// commit makes the client's retry a valid replay, which revokes what was issued.
 	base := store.Token{
 		ClientID:       c.ClientID,
 		AccountID:      c.AccountID,
 		OrganizationID: c.OrganizationID,
 		Scopes:         c.Scopes,
 		FamilyID:       c.FamilyID,
+		GrantedAt:      req.Now,
 	}
 	refresh, rt, err := s.newToken(store.KindRefresh, base, req.Now)
 	if err != nil {
@@ -81,21 +83,18 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 		return nil, internal(err)
 	}
 	at.RefreshID = rt.ID
-	if err := s.store.IssueTokens(ctx, req.Now, store.Issue{Tokens: []store.Token{at, rt}, Limits: s.limits()}); err != nil {
-		return nil, unavailable(err)
-	}
-	switch err := s.store.ConsumeCode(ctx, h, req.Now); {
+	is := store.Issue{Tokens: []store.Token{at, rt}, Limits: s.limits(), ConsumeCode: h}
+	switch err := s.store.IssueTokens(ctx, req.Now, is); {
 	case err == nil:
 		return s.tokenResponse(access, at, refresh, req.Now), nil
 	case errors.Is(err, store.ErrConflict):
+		// Another redemption consumed the code after it was read above: that one is a
+		// replay too, and its tokens exist now (RFC 9700 §4.5).
 		s.revokeFamily(ctx, c.FamilyID, "authorization code replayed")
 		return nil, invalidGrant("the authorization code has already been used")
 	case errors.Is(err, store.ErrNotFound):
-		s.revokeFamily(ctx, c.FamilyID, "authorization code expired during the exchange")
 		return nil, invalidGrant("the authorization code is invalid or expired")
 	default:
-		// Unknown whether the code was consumed: the tokens just issued must not stay.
-		s.revokeFamily(ctx, c.FamilyID, "consuming the authorization code failed")
 		return nil, unavailable(err)
 	}
 }

@@ -16,6 +16,12 @@ import (
 // again is treated as theft and revokes the whole token family (RFC 9700 §4.14.2).
 // The request may narrow the scope; asking for a scope that was not granted is
 // access_denied, as the seed specifies.
+//
+// Every refresh re-checks the rights of today: the account must still exist and may still
+// sign in, administrator-only scopes need the administrator role still, and the client must
+// still allow each scope. Scopes lost since the grant are dropped from the new tokens; with
+// none left the refresh is invalid_grant. No refresh token outlives its grant by more than
+// Config.RefreshTokenMaxLifetime, however often it rotates.
 func (s *Server) RefreshTokenGrant() Grant { return refreshGrant{s} }
 
 type refreshGrant struct{ s *Server }
@@ -43,6 +49,14 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		return nil, invalidGrant("the refresh token has already been used")
 	}
 
+	if old.GrantedAt.IsZero() {
+		// Stored before grants recorded their time: the grant is at least this old.
+		old.GrantedAt = old.IssuedAt
+	}
+	if end, ok := s.grantEnd(old); ok && !req.Now.Before(end) {
+		return nil, invalidGrant("the grant has reached its maximum lifetime; sign in again")
+	}
+
 	granted := scopes.New(old.Scopes...)
 	want := granted
 	if raw, ok := p["scope"]; ok {
@@ -58,6 +72,20 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 			return nil, oauthErr(ErrAccessDenied, http.StatusBadRequest, "the requested scopes include a scope that was not originally granted")
 		}
 	}
+	if old.AccountID != "" {
+		// The account's and the client's rights of today, not those of the grant's day.
+		kept, _, err := s.entitled(ctx, old.AccountID, &req.Client, granted)
+		switch {
+		case errors.Is(err, errNotEntitled):
+			return nil, invalidGrant("the account no longer exists or may no longer sign in")
+		case err != nil:
+			return nil, unavailable(err)
+		}
+		granted, want = kept, want.Intersect(kept)
+		if want.IsEmpty() {
+			return nil, invalidGrant("the account or the client no longer holds any of the granted scopes")
+		}
+	}
 
 	base := old
 	base.Scopes = want.Names()
@@ -71,7 +99,9 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	var rotated []store.Token
 	if req.Client.Public {
 		// Rotation is conditional on the old token being live, in the same atomic step.
-		next, rt, err := s.newToken(store.KindRefresh, old, req.Now)
+		nextBase := old
+		nextBase.Scopes = granted.Names()
+		next, rt, err := s.newToken(store.KindRefresh, nextBase, req.Now)
 		if err != nil {
 			return nil, internal(err)
 		}
@@ -82,8 +112,10 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		// still live, atomically: it cannot escape a revocation racing with this request.
 		is.RequireID = old.ID
 	}
-	// The info endpoint shows this access token's refresh token to its holder (R-INFO-1).
-	at.SealedRefresh = s.hasher.Seal(access, []byte(respRefresh))
+	if s.showsRefreshToken(req.Client) {
+		// The info endpoint shows this access token's refresh token to its holder (R-INFO-1).
+		at.SealedRefresh = s.hasher.Seal(access, []byte(respRefresh))
+	}
 	is.Tokens = append([]store.Token{at}, rotated...)
 	switch err := s.store.IssueTokens(ctx, req.Now, is); {
 	case errors.Is(err, store.ErrConflict) && is.RotateID != "":

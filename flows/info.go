@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -24,7 +25,8 @@ type InfoResponse struct {
 	Scope string `json:"scope"`
 	// TokenType is always "Bearer".
 	TokenType string `json:"token_type"`
-	// RefreshToken is present only for an access token issued by the refresh_token grant.
+	// RefreshToken is present only for an access token issued by the refresh_token grant
+	// to a confidential client, unless Config.InfoOmitsRefreshToken is set.
 	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
@@ -34,35 +36,71 @@ type InfoResponse struct {
 // WWW-Authenticate challenge.
 //
 // As the seed specifies, an access token issued by the refresh_token grant also shows its
-// refresh token. The server stores no token secrets, so that refresh token is kept sealed
-// (AES-GCM) under a key derived from the access token and the server key: only the access
-// token's holder can get it back.
+// refresh token, but only when its client is confidential, as checked at the time of the
+// request: a confidential client's refresh token is useless without the client's secret,
+// while a public client's works for anyone who holds it, and refresh tokens never go to
+// resource servers (RFC 6749 §10.4, RFC 9700 §4.14). Config.InfoOmitsRefreshToken turns
+// the field off entirely. The server stores no token secrets, so that refresh token is kept
+// sealed (AES-GCM) under a key derived from the access token and the server key: only the
+// access token's holder can get it back.
 func (s *Server) InfoHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			s.writeJSONError(w, r, jsonMethodNotAllowed(w, "GET, HEAD", "info endpoint"))
-			return
-		}
-		t, secret, e := s.requireBearer(r, store.KindAccess)
+		resp, e := s.info(w, r)
 		if e != nil {
 			s.writeJSONError(w, r, e)
 			return
 		}
-		resp := InfoResponse{
-			AccessToken:    secret,
-			AccountID:      t.AccountID,
-			ClientID:       t.ClientID,
-			ExpiresIn:      int64(t.ExpiresAt.Sub(s.now()) / time.Second),
-			OrganizationID: t.OrganizationID,
-			Scope:          scopes.New(t.Scopes...).String(),
-			TokenType:      "Bearer",
-		}
-		if t.FromRefresh && len(t.SealedRefresh) > 0 {
-			if rt, err := s.hasher.Open(secret, t.SealedRefresh); err == nil {
-				resp.RefreshToken = string(rt)
-			}
-		}
 		writeNoStore(w)
 		writeJSON(w, http.StatusOK, resp)
 	})
+}
+
+func (s *Server) info(w http.ResponseWriter, r *http.Request) (*InfoResponse, *Error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return nil, jsonMethodNotAllowed(w, "GET, HEAD", "info endpoint")
+	}
+	t, secret, e := s.requireBearer(r)
+	if e != nil {
+		return nil, e
+	}
+	switch t.Kind {
+	case store.KindAccess:
+	case store.KindCustomer:
+		return nil, bearerError(http.StatusUnauthorized, "invalid_token", "customer tokens are not accepted here")
+	default:
+		return nil, bearerError(http.StatusUnauthorized, "invalid_token", "the token is invalid, expired or revoked")
+	}
+	resp := &InfoResponse{
+		AccessToken:    secret,
+		AccountID:      t.AccountID,
+		ClientID:       t.ClientID,
+		ExpiresIn:      int64(t.ExpiresAt.Sub(s.now()) / time.Second),
+		OrganizationID: t.OrganizationID,
+		Scope:          scopes.New(t.Scopes...).String(),
+		TokenType:      "Bearer",
+	}
+	if !t.FromRefresh || len(t.SealedRefresh) == 0 || s.cfg.InfoOmitsRefreshToken {
+		return resp, nil
+	}
+	client, err := s.store.Client(r.Context(), t.ClientID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return resp, nil // the client is gone: so are the uses of its refresh token
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	if !s.showsRefreshToken(client) {
+		return resp, nil
+	}
+	if rt, err := s.hasher.Open(secret, t.SealedRefresh); err == nil {
+		resp.RefreshToken = string(rt)
+	}
+	return resp, nil
+}
+
+// showsRefreshToken reports whether the info endpoint may show the refresh token of
+// client's access tokens: only a confidential client's, unless
+// Config.InfoOmitsRefreshToken.
+func (s *Server) showsRefreshToken(client store.Client) bool {
+	return !client.Public && !s.cfg.InfoOmitsRefreshToken
 }

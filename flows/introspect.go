@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -50,7 +51,13 @@ type IntrospectionResponse struct {
 // the token endpoint; a public client cannot introspect. Access, personal and customer
 // tokens are described to any authenticated confidential client; a refresh token only to
 // the client it was issued to. Everything else — unknown, expired, revoked, rotated — is
-// exactly {"active":false}.
+// exactly {"active":false}. A caller that does not authenticate gets 401 invalid_client
+// (RFC 7662 §2.3).
+//
+// A personal access token is described with the rights its account holds today: it is
+// inactive when the account is gone or may no longer sign in, and administrator-only scopes
+// of an account that is no longer an administrator are left out (inactive when nothing is
+// left).
 func (s *Server) IntrospectHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, e := s.introspect(w, r)
@@ -74,7 +81,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 	}
 	client, e := s.authenticateClient(r.Context(), r, p)
 	if e != nil {
-		return inactive, e
+		return inactive, introspectionAuthErr(r, p, e)
 	}
 	if client.Public {
 		// RFC 6749 §5.2: a client that tried Basic gets a Basic challenge. Any Authorization
@@ -117,13 +124,17 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 	case store.KindRefresh:
 		resp.TokenType = "refresh_token"
 	case store.KindPersonal:
-		acct, err := s.store.Account(r.Context(), t.AccountID)
+		// A personal access token is worth what its account may hold today.
+		kept, acct, err := s.entitled(r.Context(), t.AccountID, nil, scopes.New(t.Scopes...))
 		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return inactive, nil // the account is gone: so is its token
+		case errors.Is(err, errNotEntitled):
+			return inactive, nil
 		case err != nil:
 			return inactive, unavailable(err)
+		case kept.IsEmpty():
+			return inactive, nil
 		}
+		resp.Scope = strings.Join(kept.Names(), " ")
 		resp.Username = acct.Login
 	}
 	return resp, nil
@@ -139,4 +150,17 @@ func subject(t store.Token) string {
 		return t.CustomerID
 	}
 	return t.ClientID
+}
+
+// introspectionAuthErr turns a failed client authentication at the introspection endpoint
+// into RFC 7662 §2.3's answer: 401 invalid_client (RFC 6749 §5.2), with a Basic challenge
+// when the caller sent no credentials at all or sent Basic ones. Malformed requests and
+// throttling keep their own answers.
+func introspectionAuthErr(r *http.Request, p params, e *Error) *Error {
+	if (e.Code != ErrUnauthorizedClient && e.Code != ErrInvalidClient) || e.Status == http.StatusTooManyRequests {
+		return e
+	}
+	basic := r.Header.Get("Authorization") != "" // any header that got this far was valid Basic
+	none := !basic && p["client_id"] == ""
+	return clientErr(ErrInvalidClient, e.Description, basic || none)
 }

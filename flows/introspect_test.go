@@ -192,7 +192,8 @@ func TestIntrospectRotatedRefresh(t *testing.T) {
 }
 
 // TestIntrospectCallerErrors: R-INFO-2 and R-ERR-1, the caller must authenticate as a
-// confidential client: a public client is invalid_client; a missing token is
+// confidential client: a public, unknown or unauthenticated client is 401 invalid_client
+// (RFC 7662 §2.3), with a Basic challenge when it sent Basic or nothing; a missing token is
 // invalid_request; only POST is allowed; R-SEC-5 no-store on errors.
 func TestIntrospectCallerErrors(t *testing.T) {
 	e := newEnv(t)
@@ -211,11 +212,12 @@ func TestIntrospectCallerErrors(t *testing.T) {
 		{"public client by client_id", http.MethodPost, tok + "&client_id=" + pubID, ctHdr(ctForm), http.StatusUnauthorized, "invalid_client", ""},
 		{"public client by Basic", http.MethodPost, tok, hdrs(ctHdr(ctForm), basicHdr(pubID, "")), http.StatusUnauthorized, "invalid_client", basicChallenge},
 		{"public client with a secret", http.MethodPost, tok + "&client_id=" + pubID + "&client_secret=x", ctHdr(ctForm), http.StatusUnauthorized, "invalid_client", ""},
-		{"no client authentication", http.MethodPost, tok, ctHdr(ctForm), http.StatusBadRequest, "unauthorized_client", ""},
+		{"no client authentication", http.MethodPost, tok, ctHdr(ctForm), http.StatusUnauthorized, "invalid_client", basicChallenge},
 		{"Bearer instead of client authentication", http.MethodPost, tok, hdrs(ctHdr(ctForm), bearerHdr(tp.access)), http.StatusBadRequest, "invalid_request", ""},
 		{"wrong secret, Basic", http.MethodPost, tok, hdrs(ctHdr(ctForm), basicHdr(confID, "nope")), http.StatusUnauthorized, "invalid_client", basicChallenge},
 		{"wrong secret, post", http.MethodPost, tok + "&client_id=" + confID + "&client_secret=nope", ctHdr(ctForm), http.StatusUnauthorized, "invalid_client", ""},
-		{"unknown client", http.MethodPost, tok + "&client_id=nobody&client_secret=x", ctHdr(ctForm), http.StatusBadRequest, "unauthorized_client", ""},
+		{"unknown client", http.MethodPost, tok + "&client_id=nobody&client_secret=x", ctHdr(ctForm), http.StatusUnauthorized, "invalid_client", ""},
+		{"unknown client, Basic", http.MethodPost, tok, hdrs(ctHdr(ctForm), basicHdr("nobody", "x")), http.StatusUnauthorized, "invalid_client", basicChallenge},
 		{"no token", http.MethodPost, "token_type_hint=access_token", hdrs(ctHdr(ctForm), basicHdr(confID, confSecret)), http.StatusBadRequest, "invalid_request", ""},
 		{"token repeated", http.MethodPost, tok + "&" + tok, hdrs(ctHdr(ctForm), basicHdr(confID, confSecret)), http.StatusBadRequest, "invalid_request", ""},
 		{"wrong content type", http.MethodPost, tok, hdrs(ctHdr("text/plain"), basicHdr(confID, confSecret)), http.StatusBadRequest, "invalid_request", ""},

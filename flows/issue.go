@@ -26,7 +26,7 @@ func (s *Server) mint(mark string) (string, store.Hash) {
 }
 
 // newToken returns a token string and its record, copied from base with identity, hash and
-// times filled in.
+// times filled in. A refresh token never outlives its grant (grantEnd).
 func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time) (string, store.Token, error) {
 	mark, ttl := markAccess, s.cfg.AccessTokenLifetime
 	if kind == store.KindRefresh {
@@ -36,6 +36,9 @@ func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time)
 	t := base
 	t.Hash, t.ID, t.Kind = h, secrets.ID(), kind
 	t.IssuedAt, t.ExpiresAt = now, now.Add(ttl)
+	if end, ok := s.grantEnd(t); ok && kind == store.KindRefresh && end.Before(t.ExpiresAt) {
+		t.ExpiresAt = end
+	}
 	t.RotatedAt = time.Time{}
 	t.RefreshID, t.FromRefresh, t.SealedRefresh = "", false, nil
 	if kind == store.KindAccess && s.keys != nil {
@@ -50,12 +53,40 @@ func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time)
 	return secret, t, nil
 }
 
+// grantEnd is when the grant t descends from ends (Config.RefreshTokenMaxLifetime after
+// it was made); ok is false for a token that descends from no grant.
+func (s *Server) grantEnd(t store.Token) (end time.Time, ok bool) {
+	if t.GrantedAt.IsZero() {
+		return time.Time{}, false
+	}
+	return t.GrantedAt.Add(s.cfg.RefreshTokenMaxLifetime), true
+}
+
 // limits returns the per-(client, account) caps for IssueTokens (R-TOKEN-7).
 func (s *Server) limits() map[store.TokenKind]int {
 	if s.cfg.TokenLimit < 0 {
 		return nil
 	}
 	return map[store.TokenKind]int{store.KindAccess: s.cfg.TokenLimit, store.KindRefresh: s.cfg.TokenLimit}
+}
+
+// customerLimits returns the per-(client, customer) cap on live customer tokens for
+// IssueTokens: Config.TokenLimit, as for the other kinds.
+func (s *Server) customerLimits() map[store.TokenKind]int {
+	if s.cfg.TokenLimit < 0 {
+		return nil
+	}
+	return map[store.TokenKind]int{store.KindCustomer: s.cfg.TokenLimit}
+}
+
+// familyOf is the family that tokens minted with t join, so that revoking t's grant
+// revokes them: t's FamilyID, or, for a token that heads no family (a personal access
+// token from before personal tokens carried one, a client_credentials token), its own ID.
+func familyOf(t store.Token) string {
+	if t.FamilyID != "" {
+		return t.FamilyID
+	}
+	return t.ID
 }
 
 // tokenResponse builds the JSON answer for an access token (and optional refresh token).

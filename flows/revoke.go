@@ -12,8 +12,8 @@ import (
 // an optional token_type_hint, which is not needed: every kind is found by its hash) and
 // client authentication as at the token endpoint. A client can revoke only tokens issued to
 // it; an unknown, already revoked or foreign token still gets 200, so the endpoint reveals
-// nothing (RFC 7009 §2.2). Revoking either token of an access/refresh pair revokes both
-// (R-REVOKE-2).
+// nothing (RFC 7009 §2.2). Revoking any access or refresh token of a grant revokes every
+// token of that grant (R-REVOKE-2, RFC 7009 §2.1).
 func (s *Server) RevokeHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e := s.revokeRFC7009(w, r); e != nil {
@@ -45,8 +45,9 @@ func (s *Server) revokeRFC7009(w http.ResponseWriter, r *http.Request) *Error {
 
 // DeleteTokenHandler returns the seed's revocation endpoint (R-REVOKE-1): DELETE /v2/token
 // with "Authorization: Bearer <access or refresh token>", or with the token in a code
-// parameter (query or form body). Holding the token is the authorization. It answers
-// 200 {} whether or not the token was live.
+// parameter (query or form body). Holding the token is the authorization. Revoking any
+// access or refresh token of a grant revokes every token of that grant, as at the RFC 7009
+// endpoint. It answers 200 {} whether or not the token was live.
 func (s *Server) DeleteTokenHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e := s.deleteToken(w, r); e != nil {
@@ -94,9 +95,13 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) *Error {
 	return s.revokeSecret(r.Context(), code, "")
 }
 
-// revokeSecret revokes the token whose secret is given, with its pair. When clientID is set
-// the token must have been issued to that client, or nothing happens. Unknown tokens are not
-// an error.
+// revokeSecret revokes the token whose secret is given, with its grant (RFC 7009 §2.1):
+// every token of its family, that is every access and refresh token descended from the
+// same authorization code, rotated ones included, and the customer tokens minted with them;
+// a personal access token with the customer tokens minted with it. A customer token, or a
+// token of no family (client_credentials), is revoked alone, with its refresh/access pair
+// if it has one. When clientID is set the token must have been issued to that client, or
+// nothing happens. Unknown tokens are not an error.
 func (s *Server) revokeSecret(ctx context.Context, secret, clientID string) *Error {
 	t, err := s.store.Token(ctx, s.hasher.Hash(secret), s.now())
 	switch {
@@ -107,8 +112,21 @@ func (s *Server) revokeSecret(ctx context.Context, secret, clientID string) *Err
 	case clientID != "" && t.ClientID != clientID:
 		return nil
 	}
+	if t.Kind != store.KindCustomer && t.FamilyID != "" {
+		if err := s.store.RevokeFamily(ctx, t.FamilyID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return unavailable(err)
+		}
+		return nil
+	}
 	if err := s.store.RevokeToken(ctx, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return unavailable(err)
+	}
+	if t.Kind != store.KindCustomer {
+		// The customer tokens minted with a token of no family joined the family named
+		// by its ID (familyOf).
+		if err := s.store.RevokeFamily(ctx, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return unavailable(err)
+		}
 	}
 	return nil
 }

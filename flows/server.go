@@ -69,9 +69,9 @@ type Config struct {
 	// JWT, when set, makes access tokens RFC 9068 JWTs signed with its key and published at
 	// Paths.JWKS (R-JWT). Nil means opaque access tokens.
 	JWT *JWTAccessTokens
-	// TokenLimit caps live access tokens and live refresh tokens per (client, account);
-	// issuing one more revokes the oldest (R-TOKEN-7). Zero means 25; negative means no
-	// limit.
+	// TokenLimit caps live access tokens and live refresh tokens per (client, account), and
+	// live customer tokens per (client, customer); issuing one more revokes the oldest
+	// (R-TOKEN-7). Zero means 25; negative means no limit.
 	TokenLimit int
 	// RequireS256 refuses PKCE method "plain" for every client (R-AUTHZ-4).
 	RequireS256 bool
@@ -122,6 +122,16 @@ type Config struct {
 	// RevokeTokensOnPasswordReset makes [Server.SetPassword] revoke every token of the
 	// account, besides ending its sessions (R-LOGIN-4).
 	RevokeTokensOnPasswordReset bool
+	// InfoOmitsRefreshToken removes the refresh_token field from the info endpoint's answer
+	// entirely. By default the field is shown, for an access token issued by the
+	// refresh_token grant, only when the token's client is confidential (its refresh token
+	// is useless without the client's secret); it is never shown for a public client.
+	InfoOmitsRefreshToken bool
+	// RefreshTokenMaxLifetime bounds the life of a grant: no refresh token descending from
+	// one authorization code expires later than the code's redemption plus this duration,
+	// however often it rotates, and a refresh after that is invalid_grant (the person signs
+	// in again). It must not be negative. Default 90 days.
+	RefreshTokenMaxLifetime time.Duration
 
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -234,6 +244,10 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.TokenLimit, 25)
 	setDefault(&cfg.RedirectLimit, 3)
 	setDefault(&cfg.RedirectWindow, 30*time.Second)
+	if cfg.RefreshTokenMaxLifetime < 0 {
+		return nil, errors.New("flows: Config.RefreshTokenMaxLifetime must not be negative")
+	}
+	setDefault(&cfg.RefreshTokenMaxLifetime, 90*24*time.Hour)
 	setDefault(&cfg.Paths.Authorize, DefaultPaths.Authorize)
 	setDefault(&cfg.Paths.Token, DefaultPaths.Token)
 	setDefault(&cfg.Paths.Login, DefaultPaths.Login)

@@ -23,7 +23,8 @@ var ErrPasswordLoginDisabled = errors.New("flows: password sign-in is disabled f
 var ErrInvalidPassword = errors.New("flows: a password must be 1 to 1024 bytes")
 
 // EndSessions ends every session of accountID ("log out everywhere"); with revokeTokens it
-// also revokes every token of the account: access, refresh, personal and customer tokens.
+// also revokes every token of the account: access, refresh and personal tokens, and the
+// customer tokens minted with any of them.
 // It is idempotent: calling it again after a failure finishes the job.
 func (s *Server) EndSessions(ctx context.Context, accountID string, revokeTokens bool) error {
 	if accountID == "" {

@@ -158,7 +158,8 @@ func wantUnavailable(t *testing.T, r tokenReply, logs *lockedBuffer) {
 // failing gives 503 temporarily_unavailable with Retry-After and no internal detail, and
 // leaves no usable token behind: whatever was issued during the failed attempt is gone.
 func TestStorageFailureCodeExchange(t *testing.T) {
-	for _, op := range []string{"Client", "Code", "ConsumeCode", "IssueTokens"} {
+	// The code is consumed inside IssueTokens (store.Issue.ConsumeCode), not by ConsumeCode.
+	for _, op := range []string{"Client", "Code", "IssueTokens"} {
 		t.Run(op, func(t *testing.T) {
 			e, fs, logs := faultyEnv(t)
 			code := e.codeFor(nil)

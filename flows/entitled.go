@@ -1,0 +1,44 @@
+package flows
+
+import (
+	"context"
+	"errors"
+
+	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// errNotEntitled: the account a token acts for is gone, or may no longer sign in.
+var errNotEntitled = errors.New("flows: the account is gone or may no longer sign in")
+
+// entitled re-checks, when a token that acts for accountID is used, what the account may
+// still hold: it must still exist and may still sign in (Config.SignInRoles), its
+// administrator-only scopes need Config.AdminRole still, and, when client is not nil, each
+// scope must still be one the client may request (client.Scopes). It returns the scopes of
+// have that remain, possibly none, and the account; errNotEntitled when the account is gone
+// or may no longer sign in; any other error is a storage failure.
+//
+// Rights change after tokens are issued: a demoted administrator, a deleted or disabled
+// account, a client whose scopes were narrowed. Long-lived credentials (refresh tokens,
+// personal access tokens) are checked against the rights of today, not those of the day
+// they were issued.
+func (s *Server) entitled(ctx context.Context, accountID string, client *store.Client, have scopes.Set) (scopes.Set, store.Account, error) {
+	acct, err := s.store.Account(ctx, accountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return scopes.Set{}, store.Account{}, errNotEntitled
+	}
+	if err != nil {
+		return scopes.Set{}, store.Account{}, err
+	}
+	if !s.maySignIn(acct) {
+		return scopes.Set{}, acct, errNotEntitled
+	}
+	kept := have
+	if !acct.HasRole(s.cfg.AdminRole) {
+		kept = kept.Minus(scopes.New(s.catalog.AdminOnly(kept)...))
+	}
+	if client != nil {
+		kept = kept.Intersect(scopes.New(client.Scopes...))
+	}
+	return kept, acct, nil
+}
