@@ -27,6 +27,9 @@ type authzRequest struct {
 	method       string
 	forceConsent bool
 	promptNone   bool // OpenID Connect prompt=none: answer without any page
+	// defaultScopes: the request named no scope and asks for what the client may have;
+	// administrator-only scopes are dropped for an account without the role.
+	defaultScopes bool
 }
 
 // AuthorizeHandler returns the authorization endpoint (RFC 6749 §3.1, R-AUTHZ). GET
@@ -82,13 +85,27 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision
 		s.authzError(w, r, req, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "the app is private to another organization"))
 		return
 	}
-	// R-AUTHZ-7: administrator-only scopes need the administrator role.
+	// R-AUTHZ-7: administrator-only scopes need the administrator role. A request that
+	// named none gets the client's scopes that this account may hold, so that generic
+	// clients (which send no scope) work for every account.
 	if admin := s.catalog.AdminOnly(req.scopes); len(admin) > 0 && !acct.HasRole(s.cfg.AdminRole) {
-		s.authzError(w, r, req, invalidScope("the scopes %s need an administrator", strings.Join(admin, ",")))
-		return
+		if !req.defaultScopes {
+			s.authzError(w, r, req, invalidScope("the scopes %s need an administrator", strings.Join(admin, ",")))
+			return
+		}
+		if req.scopes = req.scopes.Minus(scopes.New(admin...)); req.scopes.IsEmpty() {
+			s.authzError(w, r, req, invalidScope("every scope of the app needs an administrator"))
+			return
+		}
 	}
 	switch decision {
 	case "deny":
+		// A refusal withdraws the consent remembered for the app: prompt=none gets
+		// missing_grant from now on, until the person allows it again.
+		if err := s.store.DeleteGrant(r.Context(), acct.ID, req.client.ID); err != nil {
+			s.authzError(w, r, req, unavailable(err))
+			return
+		}
 		s.authzError(w, r, req, oauthErr(ErrAccessDenied, http.StatusBadRequest, "the user denied the request"))
 		return
 	case "allow":
@@ -130,6 +147,9 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 	if clientID == "" {
 		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "client_id is missing")
 	}
+	if e := checkText("client_id", clientID); e != nil {
+		return nil, e
+	}
 	client, err := s.store.Client(r.Context(), clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "the client is not known")
@@ -140,7 +160,7 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 	if len(client.RedirectURIs) == 0 {
 		return nil, detailErr(ErrUnauthorizedClient, DetailRedirectURINotSet, "the client has no redirect URI")
 	}
-	if redirect == "" || redirecturi.Match(client.RedirectURIs, redirect) != nil {
+	if redirect == "" || matchRedirect(client, redirect) != nil {
 		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
 	}
 
@@ -172,13 +192,18 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 	}
 
 	// R-AUTHZ-7: the request may narrow the client's scopes, never widen them; no scope
-	// parameter means all of them.
+	// parameter means those of them that the account may hold (see authorize).
 	allowed := scopes.New(client.Scopes...)
+	if !s.personalTokenClient(client.ID) {
+		allowed = allowed.Minus(scopes.New(PersonalTokensScope))
+	}
 	req.scopes = allowed
 	if rawScope, ok := p["scope"]; ok {
 		if req.scopes, err = scopes.Parse(rawScope); err != nil {
 			return req, invalidScope("the scope parameter is malformed")
 		}
+	} else {
+		req.defaultScopes = true
 	}
 	if unknown := s.catalog.Unknown(req.scopes); len(unknown) > 0 {
 		return req, invalidScope("unknown scope %s", strings.Join(unknown, ","))
@@ -215,6 +240,22 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 		return req, invalidRequest("prompt=none cannot be combined with other values")
 	}
 	return req, nil
+}
+
+// matchRedirect checks a requested redirect URI against the client's registrations. The
+// RFC 8252 §7.3 loopback rule (any port) is for native apps: it applies only to public
+// clients; a confidential client's loopback URI must match its registered port.
+func matchRedirect(c store.Client, uri string) error {
+	if c.Public {
+		return redirecturi.Match(c.RedirectURIs, uri)
+	}
+	return redirecturi.MatchExactPort(c.RedirectURIs, uri)
+}
+
+// personalTokenClient reports whether clientID is one of Config.PersonalTokenClients, the
+// only clients that may hold PersonalTokensScope.
+func (s *Server) personalTokenClient(clientID string) bool {
+	return slices.Contains(s.cfg.PersonalTokenClients, clientID)
 }
 
 func detailErr(code, detail, desc string) *Error {

@@ -109,8 +109,8 @@ func TestBodyLimitCustomer(t *testing.T) {
 // TestBodyLimitPersonalTokens: POST /v2/personal_access_tokens with a valid Bearer token;
 // the oversized request creates no token.
 func TestBodyLimitPersonalTokens(t *testing.T) {
-	e := newEnv(t)
-	tok := e.aliceTokens(agentScopes).access
+	e := newPATEnv(t)
+	tok := e.consoleTokens(acctAlice, agentScopes).access
 	body := `{"name":"ci","scopes":["chats--my:ro"]}`
 
 	wantTooLarge(t, e.createPAT(tok, padJSON(t, body, bodyLimit+1)), "/v2/personal_access_tokens")

@@ -65,7 +65,8 @@ func (s *Server) rememberGrant(r *http.Request, acct store.Account, req *authzRe
 }
 
 // showConsent renders the consent page: the app's name and each requested scope with its
-// catalog description, and Allow/Deny buttons that post back to this endpoint.
+// catalog description, and Allow/Deny buttons that post back to this endpoint. Deny
+// withdraws any consent remembered for the app (see authorize).
 func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, acct store.Account, req *authzRequest) {
 	d := consentPageData{
 		ClientName: req.client.Name,
@@ -87,7 +88,8 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, acct store.
 		}
 		d.Scopes = append(d.Scopes, sc)
 	}
-	s.render(w, r, http.StatusOK, "consent", d)
+	// Allow and Deny both end in a redirect to the client, which form-action must allow.
+	s.renderPage(w, r, http.StatusOK, "consent", d, formActionSources(req.redirectURI))
 }
 
 // postConsent handles the consent form: a CSRF-checked decision on the original request,

@@ -43,6 +43,15 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	return s.csrfFor(v)
 }
 
+// CSRFToken returns the CSRF token of the browser making r, setting its CSRF cookie on w
+// when it has none yet. The application's own pages (a developer console) embed it so that
+// the browser can use the personal access token API with its session: such POST and
+// DELETE requests carry it in the X-CSRF-Token header. The token is tied to the browser's
+// cookie and to the server's key; a page of another site can neither read nor compute it.
+func (s *Server) CSRFToken(w http.ResponseWriter, r *http.Request) string {
+	return s.csrfToken(w, r)
+}
+
 func (s *Server) csrfFor(cookie string) string {
 	return s.hasher.Hash("csrf\x00" + cookie).String()
 }

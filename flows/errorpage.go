@@ -29,6 +29,12 @@ var detailText = map[string]string{
 	DetailOAuthConfiguration:   "The connection to the sign-in provider is misconfigured or the provider is unreachable. Please try again later; if it keeps happening, tell your administrator.",
 }
 
+// detailHeadline replaces the headline and message of the oauth_exception for the
+// exception_details that say better what happened than the code does.
+var detailHeadline = map[string][2]string{
+	DetailTooManyRedirects: {"This app is stuck in a redirect loop", "It kept sending you back here to sign in, again and again within a few seconds, so the sign-in was stopped. Wait a moment, then go back to the app and try once more; if it keeps happening, the app needs fixing."},
+}
+
 // errorPageData is what the "error" template receives.
 type errorPageData struct {
 	Title, Message, Code, Detail, DetailMessage string
@@ -50,6 +56,9 @@ func (s *Server) ErrorPageHandler() http.Handler {
 		}
 		if m, ok := detailText[q.Get("exception_details")]; ok {
 			d.Detail, d.DetailMessage = q.Get("exception_details"), m
+		}
+		if t, ok := detailHeadline[d.Detail]; ok {
+			d.Title, d.Message = t[0], t[1]
 		}
 		s.render(w, r, http.StatusOK, "error", d)
 	})

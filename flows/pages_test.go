@@ -93,7 +93,7 @@ func TestErrorPage(t *testing.T) {
 		{"oauth_exception=unauthorized_client&exception_details=client_id_not_found", "unauthorized_client", "This app cannot sign you in", "client_id_not_found", "The app's client ID is missing or does not exist."},
 		{"oauth_exception=unauthorized_client&exception_details=redirect_uri_not_set", "unauthorized_client", "This app cannot sign you in", "redirect_uri_not_set", "The app has no redirect URI configured"},
 		{"oauth_exception=unauthorized_client&exception_details=invalid_redirect_uri", "unauthorized_client", "This app cannot sign you in", "invalid_redirect_uri", "has not registered, so you were not sent there."},
-		{"oauth_exception=invalid_request&exception_details=too_many_redirects", "invalid_request", "The request was not valid", "too_many_redirects", "too many times in a short time"},
+		{"oauth_exception=invalid_request&exception_details=too_many_redirects", "invalid_request", "This app is stuck in a redirect loop", "too_many_redirects", "too many times in a short time"},
 		{"oauth_exception=access_denied", "access_denied", "Access was not granted", "", ""},
 		{"oauth_exception=unsupported_response_type", "unsupported_response_type", "This kind of sign-in is not supported", "", ""},
 		{"oauth_exception=invalid_scope", "invalid_scope", "The app asked for permissions it cannot have", "", ""},

@@ -8,6 +8,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"unicode"
+	"unicode/utf8"
 )
 
 // maxBodyBytes bounds every request body the server reads.
@@ -157,4 +159,21 @@ func repeatedKey(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// checkText refuses a value that a request would have the server store or look up when it
+// is not plain text: invalid UTF-8, or any control character (C0 including NUL, DEL, C1).
+// No name, label or identifier needs them, and databases refuse some (PostgreSQL refuses
+// NUL in text) or keep them to confuse whoever reads the value later. The answer is
+// invalid_request naming field, before anything reaches storage.
+func checkText(field, value string) *Error {
+	if !utf8.ValidString(value) {
+		return invalidRequest("%s is not valid UTF-8", field)
+	}
+	for _, c := range value {
+		if unicode.IsControl(c) {
+			return invalidRequest("%s must not contain control characters", field)
+		}
+	}
+	return nil
 }

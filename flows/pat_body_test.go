@@ -9,8 +9,8 @@ import (
 // TestPATBodyStrict (R-PAT-1, R-TOKEN-1): a repeated member is refused rather than
 // resolved to its last value, and an oversized body is 413.
 func TestPATBodyStrict(t *testing.T) {
-	e := newEnv(t)
-	at := e.aliceTokens("chats--my:ro").access
+	e := newPATEnv(t)
+	at := e.consoleTokens(acctAlice, "chats--my:ro").access
 	for _, body := range []string{
 		`{"name":"x","scopes":["chats--my:ro"],"name":"y"}`,
 		`{"name":"x","scopes":["chats--my:ro"],"n\u0061me":"y"}`,

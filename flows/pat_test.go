@@ -35,8 +35,8 @@ func (e *env) listPATs(tok string) []map[string]any {
 // TestPATLifecycle: R-PAT-1, create (201, the secret shown once), list (never the secret),
 // use (introspection), delete (204), then gone.
 func TestPATLifecycle(t *testing.T) {
-	e := newEnv(t)
-	alice := e.aliceTokens(agentScopes)
+	e := newPATEnv(t)
+	alice := e.consoleTokens(acctAlice, agentScopes)
 	if got := e.listPATs(alice.access); len(got) != 0 {
 		t.Fatalf("initial list = %v, want empty", got)
 	}
@@ -77,7 +77,7 @@ func TestPATLifecycle(t *testing.T) {
 	second := r.obj
 
 	// Another account's tokens are not listed.
-	bob := e.tokensFor(confID, acctBob, "chats--my:ro")
+	bob := e.consoleTokens(acctBob, "chats--my:ro")
 	e.createPAT(bob.access, `{"name":"bob","scopes":["chats--my:ro"]}`)
 
 	delete(want, "token")
@@ -115,7 +115,7 @@ func TestPATLifecycle(t *testing.T) {
 
 	// PATs expire; an expired one is not listed.
 	e.clock.Advance(365 * 24 * time.Hour)
-	alice = e.aliceTokens("chats--my:ro")
+	alice = e.consoleTokens(acctAlice, "chats--my:ro")
 	if got := e.listPATs(alice.access); len(got) != 0 {
 		t.Errorf("list after expiry = %v, want empty", got)
 	}
@@ -148,8 +148,8 @@ func TestPATScopes(t *testing.T) {
 		{"malformed name", acctAlice, agentScopes, `["chats\"my"]`, "invalid_scope"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
-			tok := e.tokensFor(confID, tc.who, tc.held).access
+			e := newPATEnv(t)
+			tok := e.consoleTokens(tc.who, tc.held).access
 			r := e.createPAT(tok, `{"name":"n","scopes":`+tc.scopes+`}`)
 			if tc.wantCode == "" {
 				if r.status != http.StatusCreated || !strings.HasPrefix(r.s("token"), "oak:pat_") {
@@ -168,8 +168,8 @@ func TestPATScopes(t *testing.T) {
 // TestPATBadRequests: R-PAT-1 and R-ERR-1, the body is one strict JSON object with a
 // non-empty name: anything else is invalid_request and creates nothing.
 func TestPATBadRequests(t *testing.T) {
-	e := newEnv(t)
-	tok := e.aliceTokens(agentScopes).access
+	e := newPATEnv(t)
+	tok := e.consoleTokens(acctAlice, agentScopes).access
 	for _, tc := range []struct {
 		name, ctype, body string
 	}{
@@ -268,8 +268,8 @@ func TestPATAuthentication(t *testing.T) {
 // TestPATRoutes: R-PAT-1, methods and paths: 405 with Allow, 404 for other paths, and an
 // access token's id is not a PAT id.
 func TestPATRoutes(t *testing.T) {
-	e := newEnv(t)
-	tok := e.aliceTokens(agentScopes).access
+	e := newPATEnv(t)
+	tok := e.consoleTokens(acctAlice, agentScopes).access
 	pat := e.newPAT(aliceID, "ci", "chats--my:ro")
 	at, err := e.store.Token(context.Background(), e.hasher.Hash(tok), e.clock.Now())
 	if err != nil {

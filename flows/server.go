@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,6 +92,13 @@ type Config struct {
 	// AdminRole is the role that may hold administrator-only scopes. Default
 	// "administrator".
 	AdminRole string
+	// PersonalTokenClients are the first-party clients (the application's own console app)
+	// whose access tokens may use the personal access token API, provided the token also
+	// carries [PersonalTokensScope]; the scope catalog must then declare that scope. No
+	// other client may request the scope (invalid_scope). Nil means the API is used only by
+	// the person in a signed-in browser session. Clients' access tokens never create
+	// personal access tokens otherwise.
+	PersonalTokenClients []string
 	// RedirectLimit is how many authorization requests one client may send one person
 	// within RedirectWindow before the error page answers too_many_redirects (R-AUTHZ-10).
 	// Zero means 3; negative disables the limit. RedirectWindow defaults to 30 seconds. The
@@ -239,6 +247,10 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.ClientAuthFailureWindow, 5*time.Minute)
 	setDefault(&cfg.TokenPrefix, "oak:")
 	setDefault(&cfg.AdminRole, "administrator")
+	cfg.PersonalTokenClients = slices.Clone(cfg.PersonalTokenClients)
+	if _, ok := cfg.Scopes.Lookup(PersonalTokensScope); len(cfg.PersonalTokenClients) > 0 && !ok {
+		return nil, errors.New("flows: Config.PersonalTokenClients is set, so Config.Scopes must declare the scope " + PersonalTokensScope)
+	}
 	setDefault(&cfg.CustomerScope, "customers:own")
 	setDefault(&cfg.ClientAuthMaxFailures, 10)
 	setDefault(&cfg.TokenLimit, 25)

@@ -17,9 +17,10 @@
 //     the port exactly as written: "https://a.com" and "https://a.com:443" are different
 //     registrations. A port is 1-65535 in digits without a leading zero. Exception (RFC 8252
 //     §7.3): a registered "http" URI whose host is the loopback literal "127.0.0.1" or "[::1]"
-//     matches the same URI with any port, or none. Only those two literals: other
-//     127.0.0.0/8 addresses, "localhost" and https loopback URIs match their port exactly. Custom schemes may have a host (matched the same
-//     way) or none at all, either "my_app://" (empty authority) or the RFC 8252 §7.1 form
+//     matches the same URI with any port, or none; [MatchExactPort], for confidential
+//     clients, has no such exception. Only those two literals: other 127.0.0.0/8 addresses,
+//     "localhost" and https loopback URIs match their port exactly. Custom schemes may have a
+//     host (matched the same way) or none at all, either "my_app://" (empty authority) or the RFC 8252 §7.1 form
 //     "com.example.app:/oauth2redirect" (no authority); the two forms do not match each other.
 //   - R-REDIR-3 The registered path must be a prefix of the requested path ending on a segment
 //     boundary: "/cb" allows "/cb" and "/cb/x" but not "/cbx"; "/cb/" allows "/cb/" and
@@ -101,27 +102,42 @@ func ParseList(s string) ([]string, error) {
 // matches no registered URI, including when registered is empty (callers that must tell the
 // client "no redirect URI configured" check that first). Registered URIs that fail
 // [ValidateRegistered] never match anything.
+//
+// Match applies the RFC 8252 §7.3 loopback exception, which is meant for native apps (public
+// clients) that listen on an ephemeral port; use [MatchExactPort] for confidential clients.
 func Match(registered []string, requested string) error {
+	return match(registered, requested, true)
+}
+
+// MatchExactPort is [Match] without the RFC 8252 §7.3 loopback exception: the port of every
+// URI, loopback ones included, must be exactly the registered one. It is the rule for
+// confidential clients, which run on a server and can register the port they listen on.
+func MatchExactPort(registered []string, requested string) error {
+	return match(registered, requested, false)
+}
+
+func match(registered []string, requested string, loopbackAnyPort bool) error {
 	req, err := parse(requested)
 	if err != nil {
 		return err
 	}
 	for _, r := range registered {
 		reg, err := parseRegistered(r)
-		if err == nil && reg.allows(req) {
+		if err == nil && reg.allows(req, loopbackAnyPort) {
 			return nil
 		}
 	}
 	return ErrNotRegistered
 }
 
-// allows reports whether the registered URI r allows the requested URI q.
-func (r uri) allows(q uri) bool {
+// allows reports whether the registered URI r allows the requested URI q. loopbackAnyPort
+// turns on the RFC 8252 §7.3 exception.
+func (r uri) allows(q uri, loopbackAnyPort bool) bool {
 	if r.scheme != q.scheme || r.authority != q.authority || r.host != q.host {
 		return false
 	}
 	// RFC 8252 §7.3: loopback IP literals with http match any port.
-	anyPort := r.scheme == "http" && (r.host == "127.0.0.1" || r.host == "[::1]")
+	anyPort := loopbackAnyPort && r.scheme == "http" && (r.host == "127.0.0.1" || r.host == "[::1]")
 	if !anyPort && r.port != q.port {
 		return false
 	}
