@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/oauthkit/oauthkit/internal/password"
 	"github.com/oauthkit/oauthkit/store"
@@ -28,6 +29,20 @@ const (
 	// IdentityCredentialsLoginDisabled: the account signs in through the upstream provider
 	// only.
 	IdentityCredentialsLoginDisabled = "credentials_login_disabled"
+	// IdentityTooManyAttempts: sign-in for this email failed too often recently, from
+	// anywhere (Config.LoginAccountMaxFailures); the password was not checked. Trying again
+	// after a few seconds gets a real check.
+	IdentityTooManyAttempts = "too_many_attempts"
+	// IdentityTemporarilyUnavailable: the server is checking too many passwords at once;
+	// the password was not checked. Trying again in a moment works.
+	IdentityTemporarilyUnavailable = "temporarily_unavailable"
+)
+
+// Defaults of the per-email sign-in budget (Config.LoginAccountMaxFailures).
+const (
+	defaultLoginAccountMaxFailures   = 20
+	defaultLoginAccountFailureWindow = 15 * time.Minute
+	defaultLoginAccountSlowdown      = 10 * time.Second
 )
 
 var identityText = map[string]string{
@@ -37,6 +52,8 @@ var identityText = map[string]string{
 	IdentityAccessDenied:             "Your account is not allowed to sign in.",
 	IdentityLost:                     "You have been signed out. Please sign in again.",
 	IdentityCredentialsLoginDisabled: "Password sign-in is disabled for this account. Use your organization's sign-in instead.",
+	IdentityTooManyAttempts:          "There have been too many sign-in attempts for this account. Please wait a few seconds and try again.",
+	IdentityTemporarilyUnavailable:   "We are handling too many sign-ins right now. Please try again in a moment.",
 }
 
 // loginPageData is what the "login" template receives.
@@ -134,12 +151,27 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
 		return
 	}
+	// Guessing one account's password from many addresses: past its budget, the email is
+	// checked at most once per LoginAccountSlowdown, whoever asks (R-SEC-3). The answer is
+	// the same whether or not the account exists.
+	if ok, _ := s.accounts.admit(email, now, s.cfg.LoginAccountSlowdown); !ok {
+		s.log.WarnContext(ctx, "oauthkit: password sign-in slowed: too many failures for this email")
+		s.loginFailed(w, r, IdentityTooManyAttempts, email, returnTo)
+		return
+	}
+	failed := func() {
+		s.logins.fail(key, now)
+		s.accounts.fail(email, now)
+		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
+	}
 	acct, err := s.store.AccountByLogin(ctx, email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		password.Waste(pw)
-		s.logins.fail(key, now)
-		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
+		if err := s.passwords.Waste(ctx, pw); err != nil {
+			s.passwordBusy(w, r, err, email, returnTo)
+			return
+		}
+		failed()
 		return
 	case err != nil:
 		s.log.ErrorContext(ctx, "oauthkit: sign-in lookup failed", "err", err)
@@ -148,13 +180,19 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	ok := false
 	if acct.PasswordHash == "" {
-		password.Waste(pw)
-	} else if ok, err = password.Verify(pw, acct.PasswordHash); err != nil {
+		err = s.passwords.Waste(ctx, pw)
+	} else {
+		ok, err = s.passwords.Verify(ctx, pw, acct.PasswordHash)
+	}
+	switch {
+	case errors.Is(err, password.ErrMalformed):
 		s.log.ErrorContext(ctx, "oauthkit: stored password hash is malformed", "account_id", acct.ID, "err", err)
+	case err != nil:
+		s.passwordBusy(w, r, err, email, returnTo)
+		return
 	}
 	if !ok {
-		s.logins.fail(key, now)
-		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
+		failed()
 		return
 	}
 	// Checked only after the password, so the answer reveals nothing to a guesser.
@@ -175,6 +213,13 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		returnTo = s.cfg.Paths.PasswordLogin
 	}
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
+}
+
+// passwordBusy answers a sign-in whose password could not be checked: every argon2id slot
+// busy and the queue full (or the request gone). It is not a failure of the login.
+func (s *Server) passwordBusy(w http.ResponseWriter, r *http.Request, err error, email, returnTo string) {
+	s.log.WarnContext(r.Context(), "oauthkit: password sign-in refused: too many password checks at once", "err", err)
+	s.loginFailed(w, r, IdentityTemporarilyUnavailable, email, returnTo)
 }
 
 // maySignIn reports whether acct holds a role that may sign in (Config.SignInRoles).
