@@ -167,7 +167,7 @@ func newFederator(f Federation, cfg Config) (*federator, error) {
 		client:   f.HTTPClient,
 		signIn:   make(map[string]bool),
 		admin:    make(map[string]bool),
-		used:     newUsedStates(),
+		used:     newUsedStates(maxUsedStates),
 	}
 	for _, r := range f.SignInRoles {
 		if r == "" {
