@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -205,7 +206,7 @@ func (s *Server) federationFailed(w http.ResponseWriter, r *http.Request, fe *fe
 		s.render(w, r, http.StatusForbidden, "error", errorPageData{
 			Title:         "You are not authorised",
 			Message:       "The user is not authorised to access the system.",
-			DetailMessage: detailText[DetailNotAuthorised],
+			DetailMessage: cmp.Or(fe.hint, detailText[DetailNotAuthorised]),
 			Code:          ErrAccessDenied, Detail: DetailNotAuthorised,
 		})
 	default:
