@@ -56,15 +56,6 @@ var identityText = map[string]string{
 	IdentityTemporarilyUnavailable:   "We are handling too many sign-ins right now. Please try again in a moment.",
 }
 
-// loginPageData is what the "login" template receives.
-type loginPageData struct {
-	Action, LogoutPath, CSRF, ReturnTo, Email string
-	Error, ErrorCode                          string
-	Account                                   string // the signed-in login, if any
-	// FederatedURL, with federated sign-in, starts it; FederatedName names the upstream.
-	FederatedURL, FederatedName string
-}
-
 // LoginHandler returns /login, where sign-in starts. With Config.Federation it sends the
 // person to the upstream provider (R-LOGIN-2, federation_login.go). Without, it forwards,
 // query and all, to the password sign-in page; a POST is forwarded with 303, so its body is
@@ -102,29 +93,6 @@ func (s *Server) PasswordLoginHandler() http.Handler {
 			methodNotAllowed(w, "GET, HEAD, POST")
 		}
 	})
-}
-
-func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	d := loginPageData{
-		Action:     s.cfg.Paths.PasswordLogin,
-		LogoutPath: s.cfg.Paths.Logout,
-		CSRF:       s.csrfToken(w, r),
-		ReturnTo:   safeReturnTo(q.Get("return_to")),
-		Email:      q.Get("entity_id"),
-	}
-	if code := q.Get("identity_exception"); identityText[code] != "" {
-		d.Error, d.ErrorCode = identityText[code], code
-	}
-	if d.ReturnTo == "" && d.Error == "" {
-		if acct, ok, _ := s.currentAccount(r); ok {
-			d.Account = acct.Login
-		}
-	}
-	if s.fed != nil {
-		d.FederatedURL, d.FederatedName = s.federatedLoginURL(d.ReturnTo), s.fed.cfg.Name
-	}
-	s.render(w, r, http.StatusOK, "login", d)
 }
 
 func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
@@ -236,21 +204,23 @@ func (s *Server) maySignIn(acct store.Account) bool {
 }
 
 // loginFailed sends the person back to the sign-in page with identity_exception (R-ERR-3).
-// entity_id echoes the login that was typed, whether or not it exists, so the page can
-// prefill it without revealing which logins exist.
+// The login that was typed, whether or not it exists, goes along in a short-lived sealed
+// cookie rather than the URL (where history, logs and proxies would keep it), so the page
+// can fill it in again without revealing which logins exist.
 func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, code, email, returnTo string) {
 	q := url.Values{"identity_exception": {code}}
-	if email != "" {
-		q.Set("entity_id", email)
-	}
 	if returnTo != "" {
 		q.Set("return_to", returnTo)
+	}
+	if email != "" {
+		s.setTypedEmail(w, email)
 	}
 	http.Redirect(w, r, s.cfg.Paths.PasswordLogin+"?"+q.Encode(), http.StatusSeeOther)
 }
 
 // LogoutHandler returns /logout: GET shows a sign-out button, POST (with CSRF token) ends
-// the session and returns to the sign-in page.
+// the session and returns to the sign-in page, which says "You are signed out" (and, with
+// federated sign-in, waits there rather than going straight back to the upstream).
 func (s *Server) LogoutHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -280,7 +250,7 @@ func (s *Server) LogoutHandler() http.Handler {
 			if err := s.endSession(r.Context(), w, r); err != nil {
 				s.log.ErrorContext(r.Context(), "oauthkit: ending a session failed", "err", err)
 			}
-			http.Redirect(w, r, s.cfg.Paths.Login, http.StatusSeeOther)
+			http.Redirect(w, r, s.cfg.Paths.Login+"?"+signedOutParam+"=1", http.StatusSeeOther)
 		default:
 			methodNotAllowed(w, "GET, HEAD, POST")
 		}
