@@ -120,16 +120,23 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Guessing one account's password from many addresses: past its budget, the email is
-	// checked at most once per LoginAccountSlowdown, whoever asks (R-SEC-3). The answer is
-	// the same whether or not the account exists.
-	if ok, _ := s.accounts.admit(email, now, s.cfg.LoginAccountSlowdown); !ok {
-		s.log.WarnContext(ctx, "oauthkit: password sign-in slowed: too many failures for this email")
-		s.loginFailed(w, r, IdentityTooManyAttempts, email, returnTo)
-		return
+	// checked at most once per LoginAccountSlowdown, whoever asks (R-SEC-3), except from a
+	// browser where it signed in before (login_device.go). The answer is the same whether
+	// or not the account exists.
+	device := s.device(r, email, now)
+	if device == "" {
+		if ok, _ := s.accounts.admit(email, now, s.cfg.LoginAccountSlowdown); !ok {
+			s.log.WarnContext(ctx, "oauthkit: password sign-in slowed: too many failures for this email")
+			s.loginFailed(w, r, IdentityTooManyAttempts, email, returnTo)
+			return
+		}
 	}
 	failed := func() {
 		s.logins.fail(key, now)
 		s.accounts.fail(email, now)
+		if device != "" {
+			s.logins.fail(device, now)
+		}
 		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
 	}
 	acct, err := s.store.AccountByLogin(ctx, email)
@@ -177,6 +184,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.loginFailed(w, r, IdentityServerError, email, returnTo)
 		return
 	}
+	s.setDevice(w, email)
 	if returnTo == "" {
 		returnTo = s.cfg.Paths.PasswordLogin
 	}

@@ -1,6 +1,7 @@
 package flows_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,9 +12,17 @@ import (
 	"github.com/oauthkit/oauthkit/flows"
 )
 
-// loginFrom posts the password sign-in form as a browser at addr (its own CSRF cookie and
-// token) and returns the answer's Location and whether it set a session.
+// loginFrom posts the password sign-in form as a fresh browser at addr (its own CSRF
+// cookie and token) and returns the answer's Location and whether it set a session.
 func loginFrom(t *testing.T, e *env, addr, email, pw string) (*url.URL, bool) {
+	t.Helper()
+	u, signedIn, _ := loginWith(t, e, addr, email, pw, nil)
+	return u, signedIn
+}
+
+// loginWith is loginFrom for a browser that also holds cookies; it returns the cookies
+// the answer set too.
+func loginWith(t *testing.T, e *env, addr, email, pw string, cookies []*http.Cookie) (*url.URL, bool, []*http.Cookie) {
 	t.Helper()
 	h := e.flows.PasswordLoginHandler()
 	get := httptest.NewRecorder()
@@ -25,6 +34,9 @@ func loginFrom(t *testing.T, e *env, addr, email, pw string) (*url.URL, bool) {
 	req.Header.Set("Origin", e.srv.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	req.AddCookie(csrf)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
 	req.RemoteAddr = addr
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -39,7 +51,7 @@ func loginFrom(t *testing.T, e *env, addr, email, pw string) (*url.URL, bool) {
 	for _, c := range rec.Result().Cookies() {
 		signedIn = signedIn || (c.Name == "oauthkit_session" && c.Value != "")
 	}
-	return u, signedIn
+	return u, signedIn, rec.Result().Cookies()
 }
 
 // TestLoginAccountBudget (R-SEC-3, R-LOGIN-1): guesses at one account spread over many
@@ -53,7 +65,7 @@ func TestLoginAccountBudget(t *testing.T) {
 		c.LoginAccountMaxFailures = 3
 		c.LoginAccountSlowdown = 10 * time.Second
 	})
-	addr := func(i int) string { return "192.0.2." + string(rune('0'+i)) + ":4000" }
+	addr := func(i int) string { return fmt.Sprintf("192.0.2.%d:4000", i) }
 	wantCode := func(u *url.URL, signedIn bool, code string) {
 		t.Helper()
 		if signedIn || u.Path != "/old-login" || u.Query().Get("identity_exception") != code {
@@ -98,5 +110,54 @@ func TestLoginAccountBudget(t *testing.T) {
 	}
 	if _, in := loginFrom(t, e, addr(7), "alice@example.com", alicePW); !in {
 		t.Fatal("a new window starts slowed")
+	}
+}
+
+// TestLoginAccountBudgetDevice (R-SEC-3): the owner is not slowed on a browser where they
+// signed in with their password before (its device cookie), while guesses elsewhere slow
+// the account down; a device cookie names one login, and one that failed
+// ClientAuthMaxFailures times is ignored, so a copy of it is no way around the slowdown.
+func TestLoginAccountBudgetDevice(t *testing.T) {
+	e := newEnv(t, func(c *flows.Config) {
+		c.LoginAccountMaxFailures = 3
+		c.ClientAuthMaxFailures = 2
+	})
+	const home = "198.51.100.7:5000"
+	_, in, set := loginWith(t, e, home, "alice@example.com", alicePW, nil)
+	var device *http.Cookie
+	for _, c := range set {
+		if c.Name == "oauthkit_device" {
+			device = c
+		}
+	}
+	if !in || device == nil || !device.HttpOnly || device.MaxAge < 30*24*3600 {
+		t.Fatalf("signed in %v, device cookie %v", in, device)
+	}
+	for i := range 4 { // the attack: the account is slowed
+		loginFrom(t, e, fmt.Sprintf("192.0.2.%d:4000", 10+i), "alice@example.com", "guess")
+	}
+	if u, _ := loginFrom(t, e, "192.0.2.9:4000", "alice@example.com", alicePW); u.Query().Get("identity_exception") != flows.IdentityTooManyAttempts {
+		t.Fatalf("the account is not slowed: %q", u)
+	}
+	// The owner's browser is not slowed: a typo, then the right password, at once.
+	if u, in, _ := loginWith(t, e, home, "alice@example.com", "typo", []*http.Cookie{device}); in || u.Query().Get("identity_exception") != flows.IdentityUnauthorized {
+		t.Fatalf("the owner's typo: %q", u)
+	}
+	if u, in, _ := loginWith(t, e, home, "alice@example.com", alicePW, []*http.Cookie{device}); !in {
+		t.Fatalf("the owner on their browser was slowed: %q", u)
+	}
+	// The cookie is alice's only.
+	for i := range 4 {
+		loginFrom(t, e, fmt.Sprintf("192.0.2.%d:4000", 20+i), "bob@example.com", "guess")
+	}
+	if u, _, _ := loginWith(t, e, "192.0.2.22:4000", "bob@example.com", bobPW, []*http.Cookie{device}); u.Query().Get("identity_exception") != flows.IdentityTooManyAttempts {
+		t.Fatalf("alice's device cookie let bob's sign-in skip the slowdown: %q", u)
+	}
+	// A copy used to guess, from fresh addresses: after two failures it is ignored.
+	for i := range 2 {
+		loginWith(t, e, fmt.Sprintf("203.0.113.%d:4000", 1+i), "alice@example.com", "guess", []*http.Cookie{device})
+	}
+	if u, _, _ := loginWith(t, e, "203.0.113.9:4000", "alice@example.com", alicePW, []*http.Cookie{device}); u.Query().Get("identity_exception") != flows.IdentityTooManyAttempts {
+		t.Fatalf("a device cookie that failed twice still skips the slowdown: %q", u)
 	}
 }

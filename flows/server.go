@@ -115,9 +115,11 @@ type Config struct {
 	// ends, that email's password is then checked at most once per LoginAccountSlowdown;
 	// other attempts are answered at once, without a check, with
 	// identity_exception=too_many_attempts ("wait a few seconds"). It slows and never
-	// locks: the first attempt after each delay gets a real check, so an attacker can slow
-	// the person down while the attack lasts but not lock them out. Zero means 20; negative
-	// disables it. The count is per process.
+	// locks: the first attempt after each delay gets a real check, and a browser in which
+	// the account signed in with its password before (a sealed device cookie) is not
+	// slowed at all, so an attacker can slow the account down while the attack lasts but
+	// cannot lock its owner out. Zero means 20; negative disables it. The count is per
+	// process.
 	LoginAccountMaxFailures int
 	// LoginAccountFailureWindow is the fixed window, starting at an email's first failure,
 	// within which LoginAccountMaxFailures counts. Default 15 minutes.
