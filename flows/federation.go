@@ -14,9 +14,22 @@ import (
 // Federation configures sign-in through an upstream OpenID Connect provider (R-LOGIN-2):
 // /login sends the person there (authorization code with PKCE S256, state and nonce), the
 // callback at Paths.LoginCallback verifies the ID token against the upstream's JWKS, maps
-// the upstream organization and roles to local ones, and signs the person in locally,
-// creating the account on first sign-in or linking the password account with the same
-// verified email, whose password sign-in is disabled from then on (R-LOGIN-3).
+// the upstream organization and roles to local ones, and signs the person in locally.
+//
+// A local account is bound to one upstream identity, the ID token's (iss, sub), stored on
+// the account (store.Account.UpstreamIssuer, UpstreamSubject) at its first federated
+// sign-in and matched by from then on. That first sign-in creates the account, or links
+// the account that already has the email as its login (a password account, or one linked
+// by email before subjects were stored), whose password sign-in is disabled from then on
+// (R-LOGIN-3). The email must be vouched for: email_verified true (see
+// AllowMissingEmailVerified), and an account already bound to another upstream identity
+// is never taken over: that sign-in is refused as not authorised. A bound person whose
+// email changed upstream signs in to their account, whose login follows the new email when
+// it is verified and no other account has it (otherwise the login is kept).
+//
+// Changing Issuer unbinds nobody: accounts bound to the old issuer's subjects are refused
+// until their upstream identity is cleared (UpstreamIssuer and UpstreamSubject set empty
+// with the store's PutAccount), after which their next sign-in links them by email.
 //
 // The upstream is discovered lazily (OpenID Connect Discovery 1.0), on the first sign-in
 // and again after an hour, so the server starts while the upstream is down; a sign-in that
@@ -70,10 +83,20 @@ type Federation struct {
 	// AdminRoles are the upstream roles that make the local account an administrator;
 	// holding one is enough to sign in.
 	AdminRoles []string
+	// AllowMissingEmailVerified accepts an upstream person whose claims carry no
+	// email_verified claim as if the upstream had asserted it: their email may then create
+	// an account, and link the existing account with that login. Set it only for an
+	// upstream that releases nothing but verified emails without saying so (Microsoft Entra
+	// ID, for one, sends no email_verified): with any other, whoever can set an email there
+	// without proving it could take over the local account that has it. By default such a
+	// person is refused (not authorised), unless already bound to an account. An
+	// email_verified of false never creates or links an account.
+	AllowMissingEmailVerified bool
 	// RequireVerifiedEmail refuses an upstream person whose claims have no email_verified
-	// claim. One whose email_verified is false is always refused, and an existing local
-	// account is matched only when email_verified is true: an unverified email never links
-	// an account.
+	// claim.
+	//
+	// Deprecated: that is the default now; AllowMissingEmailVerified turns it off. Setting
+	// both is a configuration error.
 	RequireVerifiedEmail bool
 	// HTTPClient makes the requests to the upstream (discovery, JWKS, token, UserInfo).
 	// Default: a client with a 10-second timeout.
@@ -159,6 +182,9 @@ func newFederator(f Federation, cfg Config) (*federator, error) {
 		orgs[up] = local
 	}
 	f.Organizations = orgs
+	if f.RequireVerifiedEmail && f.AllowMissingEmailVerified {
+		return nil, bad("RequireVerifiedEmail and AllowMissingEmailVerified contradict each other")
+	}
 	if len(f.SignInRoles)+len(f.AdminRoles) == 0 {
 		return nil, bad("SignInRoles or AdminRoles must name at least one role")
 	}
@@ -167,7 +193,7 @@ func newFederator(f Federation, cfg Config) (*federator, error) {
 		client:   f.HTTPClient,
 		signIn:   make(map[string]bool),
 		admin:    make(map[string]bool),
-		used:     newUsedStates(),
+		used:     newUsedStates(maxUsedStates),
 	}
 	for _, r := range f.SignInRoles {
 		if r == "" {
@@ -235,10 +261,12 @@ const (
 )
 
 // fedError is a failed federated sign-in: its outcome, the upstream organization for
-// fedOrgNotFound, and the cause for the log.
+// fedOrgNotFound, what the person can do about it when it is not the outcome's usual
+// explanation, and the cause for the log.
 type fedError struct {
 	outcome fedOutcome
 	org     string
+	hint    string
 	err     error
 }
 

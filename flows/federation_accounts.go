@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/store"
@@ -14,30 +15,47 @@ import (
 // upstreamPerson is what sign-in takes from the upstream's claims.
 type upstreamPerson struct {
 	sub, email string
-	// verified: the upstream asserted email_verified true. Only then may the person be
-	// matched to an existing local account by email.
-	verified bool
-	org      string
-	roles    []string
+	// vouched: the upstream asserted email_verified true (or sent no email_verified and
+	// Federation.AllowMissingEmailVerified is set). Only then may the email create an
+	// account, link one, or become a bound account's new login; unvouched says why not.
+	vouched   bool
+	unvouched string
+	org       string
+	roles     []string
 }
+
+// maxUpstreamSubject is the longest sub accepted (OIDC Core §2: at most 255 ASCII
+// characters).
+const maxUpstreamSubject = 255
 
 // person reads the configured claims. It decides only what the claims alone decide: an
 // email is required (without it the upstream is not releasing it: a configuration
-// matter), and must not be unverified.
+// matter), and the subject must be one that can be stored.
 func (f *federator) person(claims map[string]any) (upstreamPerson, *fedError) {
 	p := upstreamPerson{sub: stringClaim(claims["sub"])}
+	if p.sub == "" || len(p.sub) > maxUpstreamSubject || strings.ContainsFunc(p.sub, unicode.IsControl) {
+		return p, fedFail(fedConfig, "the upstream sub %q is empty, longer than %d bytes or has control characters", trimmed(p.sub, 300), maxUpstreamSubject)
+	}
 	v, _ := claimValue(claims, f.cfg.EmailClaim)
 	p.email = strings.ToLower(strings.TrimSpace(stringClaim(v)))
-	if p.email == "" || len(p.email) > 320 || !strings.Contains(p.email, "@") {
+	if p.email == "" || len(p.email) > 320 || !strings.Contains(p.email, "@") || strings.ContainsFunc(p.email, unicode.IsControl) {
 		return p, fedFail(fedConfig, "the upstream sent no usable %q claim (is the email scope requested?)", f.cfg.EmailClaim)
 	}
 	verified, ok := claims["email_verified"].(bool)
-	p.verified = ok && verified
+	if s, isString := claims["email_verified"].(string); isString {
+		// Some providers (Amazon Cognito, for one) send the boolean as a string.
+		verified, ok = s == "true", s == "true" || s == "false"
+	}
 	switch {
-	case ok && !verified:
-		return p, fedFail(fedNotAuthorised, "the upstream email %s of sub %s is not verified", p.email, p.sub)
-	case !ok && f.cfg.RequireVerifiedEmail:
-		return p, fedFail(fedNotAuthorised, "the upstream sent no email_verified claim for %s and RequireVerifiedEmail is set", p.email)
+	case ok && verified:
+		p.vouched = true
+	case ok:
+		p.unvouched = "the upstream email " + p.email + " of sub " + p.sub + " is not verified"
+	case f.cfg.AllowMissingEmailVerified:
+		p.vouched = true
+	default:
+		p.unvouched = "the upstream did not assert email_verified for " + p.email + " (sub " + p.sub +
+			"); Federation.AllowMissingEmailVerified accepts that"
 	}
 	v, _ = claimValue(claims, f.cfg.OrganizationClaim)
 	if arr, ok := v.([]any); ok && len(arr) == 1 {
@@ -76,9 +94,11 @@ func (f *federator) localAccess(p upstreamPerson, adminRole string) (org string,
 	return org, roles, nil
 }
 
-// federatedAccount returns the local account for p: the account whose login is p's email,
-// updated (roles, password sign-in disabled: R-LOGIN-3), or a new one (just-in-time
-// provisioning). An existing account of another organization is refused.
+// federatedAccount returns the local account for p: the account bound to p's upstream
+// identity (issuer, sub), updated; else, when p's email is vouched for, the account whose
+// login is p's email, bound to p and updated (password sign-in disabled: R-LOGIN-3), or a
+// new one (just-in-time provisioning). An account of another organization, or bound to
+// another upstream identity, is refused.
 func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.Account, *fedError) {
 	org, roles, fe := s.fed.localAccess(p, s.cfg.AdminRole)
 	if fe != nil {
@@ -90,17 +110,35 @@ func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.
 	case err != nil:
 		return store.Account{}, &fedError{outcome: fedServerError, err: err}
 	}
+	issuer := s.fed.cfg.Issuer
 	for attempt := 0; ; attempt++ {
-		acct, err := s.store.AccountByLogin(ctx, p.email)
+		retry := attempt == 0
+		acct, err := s.store.AccountBySubject(ctx, issuer, p.sub)
+		switch {
+		case err == nil:
+			return s.updateBoundAccount(ctx, acct, p, org, roles)
+		case !errors.Is(err, store.ErrNotFound):
+			return store.Account{}, &fedError{outcome: fedServerError, err: err}
+		}
+		if !p.vouched {
+			// The email is the only link between this upstream person and a local
+			// account: without the upstream vouching for it, anyone who can set that email
+			// upstream would take the account over, or take the login from its owner.
+			fe := fedFail(fedNotAuthorised, "%s", p.unvouched)
+			fe.hint = "Your email address at " + s.fed.cfg.Name + " is not verified. Verify it there, then sign in again."
+			return store.Account{}, fe
+		}
+		acct, err = s.store.AccountByLogin(ctx, p.email)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			acct = store.Account{
 				ID: secrets.ID(), Login: p.email, OrganizationID: org, Roles: roles,
-				PasswordLoginDisabled: true, CreatedAt: s.now(),
+				PasswordLoginDisabled: true, UpstreamIssuer: issuer, UpstreamSubject: p.sub,
+				CreatedAt: s.now(),
 			}
 			err = s.store.PutAccount(ctx, acct)
-			if errors.Is(err, store.ErrConflict) && attempt == 0 {
-				continue // a concurrent first sign-in created it: link to that one
+			if errors.Is(err, store.ErrConflict) && retry {
+				continue // a concurrent first sign-in created or bound it: use that one
 			}
 			if err != nil {
 				return store.Account{}, &fedError{outcome: fedServerError, err: err}
@@ -111,30 +149,80 @@ func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.
 		case err != nil:
 			return store.Account{}, &fedError{outcome: fedServerError, err: err}
 		}
-		if !p.verified {
-			// The email is the only link between the upstream person and this account:
-			// without the upstream vouching for it, anyone who can set that email upstream
-			// would take the account over.
-			return store.Account{}, fedFail(fedNotAuthorised,
-				"the upstream did not assert email_verified for %s, which matches the existing account %s", p.email, acct.ID)
+		if acct.UpstreamIssuer != "" || acct.UpstreamSubject != "" {
+			fe := fedFail(fedNotAuthorised,
+				"the email %s of upstream sub %s is the login of account %s, which is bound to another upstream identity (%s, %s)",
+				p.email, p.sub, acct.ID, acct.UpstreamIssuer, acct.UpstreamSubject)
+			fe.hint = "Your email address already belongs to another account here. Ask your administrator."
+			return store.Account{}, fe
 		}
 		if acct.OrganizationID != org {
 			return store.Account{}, fedFail(fedNotAuthorised,
 				"account %s (%s) belongs to organization %q, but the upstream maps it to %q",
 				acct.ID, acct.Login, acct.OrganizationID, org)
 		}
-		if !acct.PasswordLoginDisabled || !slices.Equal(acct.Roles, roles) {
-			if !acct.PasswordLoginDisabled {
-				s.log.InfoContext(ctx, "oauthkit: federated sign-in linked a password account; password sign-in is now disabled",
-					"account_id", acct.ID, "upstream_sub", p.sub)
-			}
-			acct.PasswordLoginDisabled, acct.Roles = true, roles
-			if err := s.store.PutAccount(ctx, acct); err != nil {
-				return store.Account{}, &fedError{outcome: fedServerError, err: err}
-			}
+		wasPassword := !acct.PasswordLoginDisabled
+		acct.PasswordLoginDisabled, acct.Roles = true, roles
+		acct.UpstreamIssuer, acct.UpstreamSubject = issuer, p.sub
+		err = s.store.PutAccount(ctx, acct)
+		if errors.Is(err, store.ErrConflict) && retry {
+			continue // a concurrent sign-in bound this subject elsewhere: find that one
 		}
+		if err != nil {
+			return store.Account{}, &fedError{outcome: fedServerError, err: err}
+		}
+		msg := "oauthkit: federated sign-in bound an account to its upstream identity"
+		if wasPassword {
+			msg = "oauthkit: federated sign-in linked a password account; password sign-in is now disabled"
+		}
+		s.log.InfoContext(ctx, msg, "account_id", acct.ID, "upstream_sub", p.sub)
 		return acct, nil
 	}
+}
+
+// updateBoundAccount signs in the account bound to p's upstream identity: its roles follow
+// the upstream's, and its login follows p's email when the email changed, is vouched for,
+// and is no other account's login (otherwise the login is kept: the binding, not the
+// email, says who this is).
+func (s *Server) updateBoundAccount(ctx context.Context, acct store.Account, p upstreamPerson, org string, roles []string) (store.Account, *fedError) {
+	if acct.OrganizationID != org {
+		return store.Account{}, fedFail(fedNotAuthorised,
+			"account %s (%s) belongs to organization %q, but the upstream maps it to %q",
+			acct.ID, acct.Login, acct.OrganizationID, org)
+	}
+	next := acct
+	next.PasswordLoginDisabled, next.Roles = true, roles
+	if p.email != acct.Login {
+		switch _, err := s.store.AccountByLogin(ctx, p.email); {
+		case !p.vouched:
+			s.log.InfoContext(ctx, "oauthkit: federated sign-in kept the login: the new upstream email is not vouched for",
+				"account_id", acct.ID, "upstream_sub", p.sub, "reason", p.unvouched)
+		case errors.Is(err, store.ErrNotFound):
+			next.Login = p.email
+		case err == nil:
+			s.log.WarnContext(ctx, "oauthkit: federated sign-in kept the login: the new upstream email is another account's login",
+				"account_id", acct.ID, "upstream_sub", p.sub)
+		default:
+			return store.Account{}, &fedError{outcome: fedServerError, err: err}
+		}
+	}
+	if next.Login == acct.Login && next.PasswordLoginDisabled == acct.PasswordLoginDisabled && slices.Equal(next.Roles, acct.Roles) {
+		return acct, nil
+	}
+	err := s.store.PutAccount(ctx, next)
+	if errors.Is(err, store.ErrConflict) && next.Login != acct.Login {
+		// Another account took the new login meanwhile: keep the old one.
+		next.Login = acct.Login
+		err = s.store.PutAccount(ctx, next)
+	}
+	if err != nil {
+		return store.Account{}, &fedError{outcome: fedServerError, err: err}
+	}
+	if next.Login != acct.Login {
+		s.log.InfoContext(ctx, "oauthkit: federated sign-in changed the login to the new upstream email",
+			"account_id", acct.ID, "upstream_sub", p.sub)
+	}
+	return next, nil
 }
 
 // claimValue looks name up in claims: as a top-level claim, else as a dotted path into

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,12 +24,13 @@ const maxFedReturnTo = 2500
 // upstream's authorization endpoint (OIDC Core §3.1.2.1) with a fresh state, nonce and PKCE
 // S256 challenge (RFC 7636), kept in a sealed cookie for the callback. The sign-in page is
 // shown instead when it has something to say (an identity_exception, such as identity_lost
-// after a session ended), and to a person already signed in who is going nowhere in
-// particular.
+// after a session ended, or "you are signed out" right after signing out, rather than
+// signing the person straight back in at the upstream), and to a person already signed in
+// who is going nowhere in particular.
 func (s *Server) startFederated(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	returnTo := safeReturnTo(q.Get("return_to"))
-	if identityText[q.Get("identity_exception")] != "" {
+	if identityText[q.Get("identity_exception")] != "" || q.Has(signedOutParam) {
 		s.showLogin(w, r)
 		return
 	}
@@ -205,7 +207,7 @@ func (s *Server) federationFailed(w http.ResponseWriter, r *http.Request, fe *fe
 		s.render(w, r, http.StatusForbidden, "error", errorPageData{
 			Title:         "You are not authorised",
 			Message:       "The user is not authorised to access the system.",
-			DetailMessage: detailText[DetailNotAuthorised],
+			DetailMessage: cmp.Or(fe.hint, detailText[DetailNotAuthorised]),
 			Code:          ErrAccessDenied, Detail: DetailNotAuthorised,
 		})
 	default:

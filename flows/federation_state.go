@@ -8,9 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"golang.org/x/oauth2"
 
 	"github.com/oauthkit/oauthkit/internal/secrets"
+	"github.com/oauthkit/oauthkit/store"
 )
 
 // A federated sign-in in progress is kept in the browser, in a cookie that only this
@@ -21,9 +23,9 @@ import (
 // has its own cookie, named after its state, so sign-ins in two tabs do not clobber each
 // other. The cookie is HttpOnly and SameSite=Lax (the upstream's redirect back is a
 // top-level GET, which Lax lets through), lives fedStateLifetime, and is cleared by the
-// callback; the state is also remembered as used in this process until it expires, so a
-// replay is refused even with a copy of the cookie (across several server processes the
-// upstream's single-use code covers it).
+// callback; the state is also remembered as used in this process until it expires (in a
+// table of fixed size, see usedStates), so a replay is refused even with a copy of the
+// cookie (across several server processes the upstream's single-use code covers it).
 const (
 	fedStateLifetime   = 10 * time.Minute
 	fedCookiePrefix    = "oauthkit_fed_"
@@ -108,40 +110,52 @@ func (s *Server) takeFedState(w http.ResponseWriter, r *http.Request, state stri
 	if !now.Before(expires) {
 		return fedState{}, fedFail(fedInvalidRequest, "the sign-in started more than %s ago", fedStateLifetime)
 	}
-	if !s.fed.used.use(s.hasher.Hash(fedSealPurpose+state).String(), expires, now) {
+	if !s.fed.used.use(s.hasher.Hash(fedSealPurpose+state), expires, now) {
 		return fedState{}, fedFail(fedInvalidRequest, "the sign-in state was already used")
 	}
 	return st, nil
 }
 
-// usedStates remembers the states already used, each until it expires.
+// usedStates remembers the states already used, each until it expires, so that a replay
+// within a state's lifetime is refused. Only a state whose sealed cookie opened is
+// recorded: a callback without this browser's cookie costs nothing here. The table has a
+// fixed size and a full one forgets its oldest entry rather than refuse: recording
+// maxUsedStates states within fedStateLifetime takes as many completed round trips
+// through /login and the callback, and what an evicted state then loses is only this
+// process's own replay check; the upstream's single-use code still refuses the replay.
 type usedStates struct {
-	mu        sync.Mutex
-	seen      map[string]time.Time
-	nextPrune time.Time
+	mu   sync.Mutex
+	seen *simplelru.LRU[store.Hash, int64] // state hash → expiry, Unix nanoseconds
 }
 
-func newUsedStates() *usedStates { return &usedStates{seen: make(map[string]time.Time)} }
+func newUsedStates(size int) *usedStates {
+	seen, _ := simplelru.NewLRU[store.Hash, int64](max(1, size), nil) // fails only on size < 1
+	return &usedStates{seen: seen}
+}
 
-// use marks key used until expires, and reports whether it was unused. When the set is full
-// of unexpired states it refuses (fails closed).
-func (u *usedStates) use(key string, expires, now time.Time) bool {
+// use marks key used until expires, and reports whether it was unused. Expired entries at
+// the old end of the table are dropped on the way, O(1) per call on average.
+func (u *usedStates) use(key store.Hash, expires, now time.Time) bool {
+	n := now.UnixNano()
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if _, ok := u.seen[key]; ok {
+	if exp, ok := u.seen.Peek(key); ok && n < exp {
 		return false
 	}
-	if len(u.seen) >= maxUsedStates || !now.Before(u.nextPrune) {
-		for k, exp := range u.seen {
-			if !now.Before(exp) {
-				delete(u.seen, k)
-			}
+	for {
+		k, exp, ok := u.seen.GetOldest()
+		if !ok || n < exp {
+			break
 		}
-		u.nextPrune = now.Add(time.Minute)
-		if len(u.seen) >= maxUsedStates {
-			return false
-		}
+		u.seen.Remove(k)
 	}
-	u.seen[key] = expires
+	u.seen.Add(key, expires.UnixNano())
 	return true
+}
+
+// len is how many states the table holds.
+func (u *usedStates) len() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.seen.Len()
 }

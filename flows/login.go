@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/oauthkit/oauthkit/internal/password"
 	"github.com/oauthkit/oauthkit/store"
@@ -28,6 +29,20 @@ const (
 	// IdentityCredentialsLoginDisabled: the account signs in through the upstream provider
 	// only.
 	IdentityCredentialsLoginDisabled = "credentials_login_disabled"
+	// IdentityTooManyAttempts: sign-in for this email failed too often recently, from
+	// anywhere (Config.LoginAccountMaxFailures); the password was not checked. Trying again
+	// after a few seconds gets a real check.
+	IdentityTooManyAttempts = "too_many_attempts"
+	// IdentityTemporarilyUnavailable: the server is checking too many passwords at once;
+	// the password was not checked. Trying again in a moment works.
+	IdentityTemporarilyUnavailable = "temporarily_unavailable"
+)
+
+// Defaults of the per-email sign-in budget (Config.LoginAccountMaxFailures).
+const (
+	defaultLoginAccountMaxFailures   = 20
+	defaultLoginAccountFailureWindow = 15 * time.Minute
+	defaultLoginAccountSlowdown      = 10 * time.Second
 )
 
 var identityText = map[string]string{
@@ -37,15 +52,8 @@ var identityText = map[string]string{
 	IdentityAccessDenied:             "Your account is not allowed to sign in.",
 	IdentityLost:                     "You have been signed out. Please sign in again.",
 	IdentityCredentialsLoginDisabled: "Password sign-in is disabled for this account. Use your organization's sign-in instead.",
-}
-
-// loginPageData is what the "login" template receives.
-type loginPageData struct {
-	Action, LogoutPath, CSRF, ReturnTo, Email string
-	Error, ErrorCode                          string
-	Account                                   string // the signed-in login, if any
-	// FederatedURL, with federated sign-in, starts it; FederatedName names the upstream.
-	FederatedURL, FederatedName string
+	IdentityTooManyAttempts:          "There have been too many sign-in attempts for this account. Please wait a few seconds and try again.",
+	IdentityTemporarilyUnavailable:   "We are handling too many sign-ins right now. Please try again in a moment.",
 }
 
 // LoginHandler returns /login, where sign-in starts. With Config.Federation it sends the
@@ -87,29 +95,6 @@ func (s *Server) PasswordLoginHandler() http.Handler {
 	})
 }
 
-func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	d := loginPageData{
-		Action:     s.cfg.Paths.PasswordLogin,
-		LogoutPath: s.cfg.Paths.Logout,
-		CSRF:       s.csrfToken(w, r),
-		ReturnTo:   safeReturnTo(q.Get("return_to")),
-		Email:      q.Get("entity_id"),
-	}
-	if code := q.Get("identity_exception"); identityText[code] != "" {
-		d.Error, d.ErrorCode = identityText[code], code
-	}
-	if d.ReturnTo == "" && d.Error == "" {
-		if acct, ok, _ := s.currentAccount(r); ok {
-			d.Account = acct.Login
-		}
-	}
-	if s.fed != nil {
-		d.FederatedURL, d.FederatedName = s.federatedLoginURL(d.ReturnTo), s.fed.cfg.Name
-	}
-	s.render(w, r, http.StatusOK, "login", d)
-}
-
 func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p, e := readFormParams(w, r)
@@ -134,12 +119,34 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
 		return
 	}
+	// Guessing one account's password from many addresses: past its budget, the email is
+	// checked at most once per LoginAccountSlowdown, whoever asks (R-SEC-3), except from a
+	// browser where it signed in before (login_device.go). The answer is the same whether
+	// or not the account exists.
+	device := s.device(r, email, now)
+	if device == "" {
+		if ok, _ := s.accounts.admit(email, now, s.cfg.LoginAccountSlowdown); !ok {
+			s.log.WarnContext(ctx, "oauthkit: password sign-in slowed: too many failures for this email")
+			s.loginFailed(w, r, IdentityTooManyAttempts, email, returnTo)
+			return
+		}
+	}
+	failed := func() {
+		s.logins.fail(key, now)
+		s.accounts.fail(email, now)
+		if device != "" {
+			s.logins.fail(device, now)
+		}
+		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
+	}
 	acct, err := s.store.AccountByLogin(ctx, email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		password.Waste(pw)
-		s.logins.fail(key, now)
-		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
+		if err := s.passwords.Waste(ctx, pw); err != nil {
+			s.passwordBusy(w, r, err, email, returnTo)
+			return
+		}
+		failed()
 		return
 	case err != nil:
 		s.log.ErrorContext(ctx, "oauthkit: sign-in lookup failed", "err", err)
@@ -148,13 +155,19 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	ok := false
 	if acct.PasswordHash == "" {
-		password.Waste(pw)
-	} else if ok, err = password.Verify(pw, acct.PasswordHash); err != nil {
+		err = s.passwords.Waste(ctx, pw)
+	} else {
+		ok, err = s.passwords.Verify(ctx, pw, acct.PasswordHash)
+	}
+	switch {
+	case errors.Is(err, password.ErrMalformed):
 		s.log.ErrorContext(ctx, "oauthkit: stored password hash is malformed", "account_id", acct.ID, "err", err)
+	case err != nil:
+		s.passwordBusy(w, r, err, email, returnTo)
+		return
 	}
 	if !ok {
-		s.logins.fail(key, now)
-		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
+		failed()
 		return
 	}
 	// Checked only after the password, so the answer reveals nothing to a guesser.
@@ -171,10 +184,18 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.loginFailed(w, r, IdentityServerError, email, returnTo)
 		return
 	}
+	s.setDevice(w, email)
 	if returnTo == "" {
 		returnTo = s.cfg.Paths.PasswordLogin
 	}
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
+}
+
+// passwordBusy answers a sign-in whose password could not be checked: every argon2id slot
+// busy and the queue full (or the request gone). It is not a failure of the login.
+func (s *Server) passwordBusy(w http.ResponseWriter, r *http.Request, err error, email, returnTo string) {
+	s.log.WarnContext(r.Context(), "oauthkit: password sign-in refused: too many password checks at once", "err", err)
+	s.loginFailed(w, r, IdentityTemporarilyUnavailable, email, returnTo)
 }
 
 // maySignIn reports whether acct holds a role that may sign in (Config.SignInRoles).
@@ -191,21 +212,23 @@ func (s *Server) maySignIn(acct store.Account) bool {
 }
 
 // loginFailed sends the person back to the sign-in page with identity_exception (R-ERR-3).
-// entity_id echoes the login that was typed, whether or not it exists, so the page can
-// prefill it without revealing which logins exist.
+// The login that was typed, whether or not it exists, goes along in a short-lived sealed
+// cookie rather than the URL (where history, logs and proxies would keep it), so the page
+// can fill it in again without revealing which logins exist.
 func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, code, email, returnTo string) {
 	q := url.Values{"identity_exception": {code}}
-	if email != "" {
-		q.Set("entity_id", email)
-	}
 	if returnTo != "" {
 		q.Set("return_to", returnTo)
+	}
+	if email != "" {
+		s.setTypedEmail(w, email)
 	}
 	http.Redirect(w, r, s.cfg.Paths.PasswordLogin+"?"+q.Encode(), http.StatusSeeOther)
 }
 
 // LogoutHandler returns /logout: GET shows a sign-out button, POST (with CSRF token) ends
-// the session and returns to the sign-in page.
+// the session and returns to the sign-in page, which says "You are signed out" (and, with
+// federated sign-in, waits there rather than going straight back to the upstream).
 func (s *Server) LogoutHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -235,7 +258,7 @@ func (s *Server) LogoutHandler() http.Handler {
 			if err := s.endSession(r.Context(), w, r); err != nil {
 				s.log.ErrorContext(r.Context(), "oauthkit: ending a session failed", "err", err)
 			}
-			http.Redirect(w, r, s.cfg.Paths.Login, http.StatusSeeOther)
+			http.Redirect(w, r, s.cfg.Paths.Login+"?"+signedOutParam+"=1", http.StatusSeeOther)
 		default:
 			methodNotAllowed(w, "GET, HEAD, POST")
 		}

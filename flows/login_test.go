@@ -13,10 +13,10 @@ import (
 )
 
 // TestLoginFailures: failed password sign-ins answer 303 to /old-login with
-// identity_exception and entity_id = the typed login; a wrong password and an unknown email
-// look alike; credentials_login_disabled is told only to whoever knows the password; the
-// page then explains the error and keeps the email (R-LOGIN-1, R-LOGIN-3, R-ERR-3,
-// R-SEC-4).
+// identity_exception; a wrong password and an unknown email look alike;
+// credentials_login_disabled is told only to whoever knows the password; the page then
+// explains the error and keeps the typed email, which is never in the URL (R-LOGIN-1,
+// R-LOGIN-3, R-ERR-3, R-SEC-4).
 func TestLoginFailures(t *testing.T) {
 	const (
 		unauthorized = "The email or password is not correct."
@@ -55,7 +55,10 @@ func TestLoginFailures(t *testing.T) {
 			if u.Scheme != "" || u.Host != "" || u.Path != "/old-login" {
 				t.Fatalf("failed sign-in sent to %q, want /old-login", u)
 			}
-			wantQuery(t, u.Query(), map[string]string{"identity_exception": tt.code, "entity_id": tt.entity})
+			wantQuery(t, u.Query(), map[string]string{"identity_exception": tt.code})
+			if loc := r.Header.Get("Location"); strings.Contains(loc, "example.com") {
+				t.Errorf("the typed email is in the URL %q", loc)
+			}
 			noSessionCookie(t, r)
 			if b.sessionValue() != "" {
 				t.Fatal("a failed sign-in left a session cookie")
@@ -102,7 +105,7 @@ func TestLoginThrottled(t *testing.T) {
 	for range 3 {
 		try("wrong")
 	}
-	wantQuery(t, try(alicePW), map[string]string{"identity_exception": "unauthorized", "entity_id": "alice@example.com"})
+	wantQuery(t, try(alicePW), map[string]string{"identity_exception": "unauthorized"})
 	e.clock.Advance(5 * time.Minute)
 	if q := try(alicePW); len(q) != 0 {
 		t.Fatalf("sign-in after the window: %v", q)
@@ -302,8 +305,11 @@ func TestLogout(t *testing.T) {
 	}
 
 	r = b.submitOnce(form, nil, nil)
-	if u := redirectLocation(t, r, http.StatusSeeOther); u.String() != "/login" {
-		t.Fatalf("after logout sent to %q, want /login", u)
+	if u := redirectLocation(t, r, http.StatusSeeOther); u.String() != "/login?signed_out=1" {
+		t.Fatalf("after logout sent to %q, want /login?signed_out=1", u)
+	}
+	if p := b.get("/login?signed_out=1"); !strings.Contains(p.body, "You are signed out.") || !isLoginPage(p) {
+		t.Fatalf("sign-in page after logout:\n%s", p.body)
 	}
 	if c := sessionCookieOf(t, r.Cookies(), "oauthkit_session"); c.MaxAge >= 0 || c.Value != "" {
 		t.Errorf("logout does not clear the cookie: %v", c)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/internal/jose"
+	"github.com/oauthkit/oauthkit/internal/password"
 	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
@@ -116,6 +117,24 @@ type Config struct {
 	// within which failures are counted; a locked-out identity waits until it ends (a client
 	// is told so in Retry-After). Default 5 minutes.
 	ClientAuthFailureWindow time.Duration
+	// LoginAccountMaxFailures slows password sign-in for one email once it has failed that
+	// many times within LoginAccountFailureWindow, from any address: guessing spread over
+	// many addresses, which the per-address count above does not stop. Until the window
+	// ends, that email's password is then checked at most once per LoginAccountSlowdown;
+	// other attempts are answered at once, without a check, with
+	// identity_exception=too_many_attempts ("wait a few seconds"). It slows and never
+	// locks: the first attempt after each delay gets a real check, and a browser in which
+	// the account signed in with its password before (a sealed device cookie) is not
+	// slowed at all, so an attacker can slow the account down while the attack lasts but
+	// cannot lock its owner out. Zero means 20; negative disables it. The count is per
+	// process.
+	LoginAccountMaxFailures int
+	// LoginAccountFailureWindow is the fixed window, starting at an email's first failure,
+	// within which LoginAccountMaxFailures counts. Default 15 minutes.
+	LoginAccountFailureWindow time.Duration
+	// LoginAccountSlowdown is the delay between two password checks of an email that
+	// reached LoginAccountMaxFailures. Default 10 seconds.
+	LoginAccountSlowdown time.Duration
 
 	// Federated sign-in and session administration (issue 6; federation.go,
 	// sessions_admin.go).
@@ -214,6 +233,8 @@ type Server struct {
 	secure    bool // issuer is https: Secure cookies
 	limiter   *failureLimiter
 	logins    *failureLimiter
+	accounts  *failureLimiter // password failures per email, from any address
+	passwords *password.Limiter
 	redirects *redirectLimiter
 	cop       *http.CrossOriginProtection
 	keys      *jose.KeySet // JWT access tokens; nil for opaque ones
@@ -245,6 +266,9 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.PersonalTokenLifetime, 365*24*time.Hour)
 	setDefault(&cfg.CustomerTokenLifetime, 8*time.Hour)
 	setDefault(&cfg.ClientAuthFailureWindow, 5*time.Minute)
+	setDefault(&cfg.LoginAccountMaxFailures, defaultLoginAccountMaxFailures)
+	setDefault(&cfg.LoginAccountFailureWindow, defaultLoginAccountFailureWindow)
+	setDefault(&cfg.LoginAccountSlowdown, defaultLoginAccountSlowdown)
 	setDefault(&cfg.TokenPrefix, "oak:")
 	setDefault(&cfg.AdminRole, "administrator")
 	cfg.PersonalTokenClients = slices.Clone(cfg.PersonalTokenClients)
@@ -298,8 +322,10 @@ func New(cfg Config) (*Server, error) {
 		log:       cfg.Logger,
 		now:       cfg.Now,
 		secure:    iss.Scheme == "https",
-		limiter:   newFailureLimiter(cfg.ClientAuthMaxFailures, cfg.ClientAuthFailureWindow),
-		logins:    newFailureLimiter(cfg.ClientAuthMaxFailures, cfg.ClientAuthFailureWindow),
+		limiter:   newFailureLimiter(cfg.ClientAuthMaxFailures, cfg.ClientAuthFailureWindow, failureLimiterSize),
+		logins:    newFailureLimiter(cfg.ClientAuthMaxFailures, cfg.ClientAuthFailureWindow, failureLimiterSize),
+		accounts:  newFailureLimiter(cfg.LoginAccountMaxFailures, cfg.LoginAccountFailureWindow, failureLimiterSize),
+		passwords: password.Shared(),
 		cop:       http.NewCrossOriginProtection(),
 		redirects: newRedirectLimiter(cfg.RedirectLimit, cfg.RedirectWindow),
 	}

@@ -7,6 +7,7 @@
 package password
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -47,20 +48,90 @@ const (
 // ErrMalformed means a stored hash is not an argon2id PHC string this package can verify.
 var ErrMalformed = errors.New("password: malformed argon2id hash")
 
-// slots bounds how many argon2id computations run at once. Each one holds its Memory
-// parameter (64 MiB by default) until it ends; without a bound, a burst of sign-in
-// attempts, which anyone can send, would exhaust the server's memory. Further callers wait
-// for a slot, costing only a parked goroutine.
-var slots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+// ErrBusy means every argon2id slot is computing and the queue of callers waiting for one
+// is full: the check was not made. Try again in a moment.
+var ErrBusy = errors.New("password: too many password checks at once")
 
-// waiting counts callers waiting for a slot (observed by tests).
-var waiting atomic.Int32
+// A Limiter bounds the argon2id computations that run at once, and the callers waiting
+// for one. Each computation holds its Memory parameter (64 MiB by default) until it ends,
+// so without a bound a burst of sign-in attempts, which anyone can send, would exhaust the
+// server's memory; and a queue without a bound would hold every request of the burst for
+// ever longer (and its goroutine and connection with it). A caller that finds every slot
+// busy waits in the queue; one that finds the queue full too gets ErrBusy at once.
+type Limiter struct {
+	slots   chan struct{}
+	queue   int32
+	waiting atomic.Int32 // callers waiting for a slot
+}
 
-func acquire() func() {
-	waiting.Add(1)
-	slots <- struct{}{}
-	waiting.Add(-1)
-	return func() { <-slots }
+// NewLimiter returns a Limiter of slots computations at once (at least 1) and at most
+// queue callers waiting (0: none wait).
+func NewLimiter(slots, queue int) *Limiter {
+	return &Limiter{slots: make(chan struct{}, max(1, slots)), queue: int32(max(0, queue))}
+}
+
+// queuePerSlot sizes the shared queue: with computations of a few hundred milliseconds, a
+// caller waits a few seconds at most.
+const queuePerSlot = 8
+
+// shared is the process's Limiter: the memory it protects is the process's.
+var shared = sync.OnceValue(func() *Limiter {
+	n := max(2, runtime.GOMAXPROCS(0))
+	return NewLimiter(n, n*queuePerSlot)
+})
+
+// Shared returns the process-wide Limiter that Hash, Verify and Waste use: max(2,
+// GOMAXPROCS) computations at once, and 8 callers per slot waiting.
+func Shared() *Limiter { return shared() }
+
+// Acquire takes a slot, waiting in the queue while every slot is busy, and returns the
+// function that gives it back. It fails with ErrBusy when the queue is full, and with
+// ctx's error when ctx ends first.
+func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
+	release = func() { <-l.slots }
+	select {
+	case l.slots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	if l.waiting.Add(1) > l.queue {
+		l.waiting.Add(-1)
+		return nil, ErrBusy
+	}
+	defer l.waiting.Add(-1)
+	select {
+	case l.slots <- struct{}{}:
+		return release, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Waiting is how many callers are waiting for a slot.
+func (l *Limiter) Waiting() int { return int(l.waiting.Load()) }
+
+// Verify reports whether password matches the PHC string encoded, as [Verify] does, in a
+// slot of l: it fails with ErrBusy (or ctx's error) without checking when it gets none.
+func (l *Limiter) Verify(ctx context.Context, password, encoded string) (bool, error) {
+	p, salt, key, err := decode(encoded)
+	if err != nil {
+		return false, err
+	}
+	release, err := l.Acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// Waste spends the time of one Verify under the default parameters, in a slot of l, so
+// that a path where no hash exists (an unknown account) costs what a wrong password costs,
+// and fails when a Verify would: with ErrBusy or ctx's error, nil otherwise.
+func (l *Limiter) Waste(ctx context.Context, password string) error {
+	_, err := l.Verify(ctx, password, dummy())
+	return err
 }
 
 // Hash returns the PHC string of password under p with a fresh random salt.
@@ -70,7 +141,10 @@ func Hash(password string, p Params) (string, error) {
 	}
 	salt := make([]byte, saltLen)
 	_, _ = rand.Read(salt)
-	defer acquire()()
+	// Hashing is provisioning, not sign-in: it waits for a slot however long the queue.
+	l := Shared()
+	l.slots <- struct{}{}
+	defer func() { <-l.slots }()
 	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
@@ -78,15 +152,10 @@ func Hash(password string, p Params) (string, error) {
 }
 
 // Verify reports whether password matches the PHC string encoded. The comparison is
-// constant-time. A malformed encoded string returns ErrMalformed.
+// constant-time. A malformed encoded string returns ErrMalformed. It runs in a slot of
+// [Shared], and fails with ErrBusy when every slot is busy and the queue is full.
 func Verify(password, encoded string) (bool, error) {
-	p, salt, key, err := decode(encoded)
-	if err != nil {
-		return false, err
-	}
-	defer acquire()()
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
-	return subtle.ConstantTimeCompare(got, key) == 1, nil
+	return Shared().Verify(context.Background(), password, encoded)
 }
 
 // dummy is verified against when an account does not exist, so that a sign-in attempt for
@@ -96,11 +165,9 @@ var dummy = sync.OnceValue(func() string {
 	return h
 })
 
-// Waste spends the time of one Verify under the default parameters and returns false. Call it
-// on paths where no hash exists (unknown account) to keep failures constant-time.
-func Waste(password string) bool {
-	_, _ = Verify(password, dummy())
-	return false
+// Waste is [Limiter.Waste] in [Shared].
+func Waste(password string) error {
+	return Shared().Waste(context.Background(), password)
 }
 
 func decode(s string) (Params, []byte, []byte, error) {

@@ -1,6 +1,7 @@
 package password
 
 import (
+	"context"
 	"errors"
 	"runtime"
 	"strings"
@@ -94,39 +95,118 @@ func FuzzVerify(f *testing.F) {
 	})
 }
 
-// TestConcurrencyBounded: however many verifications are asked for at once, at most
-// cap(slots) argon2id computations (each holding its memory cost) run together.
+// TestConcurrencyBounded: however many verifications are asked for at once, at most the
+// shared limiter's slots of argon2id computations (each holding its memory cost) run
+// together.
 func TestConcurrencyBounded(t *testing.T) {
 	h, err := Hash("pw", cheap)
 	if err != nil {
 		t.Fatal(err)
 	}
+	l := Shared()
 	// Hold every slot: a verification must wait until one is released.
-	for range cap(slots) {
-		slots <- struct{}{}
+	var held []func()
+	for range cap(l.slots) {
+		release, err := l.Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, release)
 	}
 	done := make(chan bool, 1)
 	go func() {
 		ok, _ := Verify("pw", h)
 		done <- ok
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for waiting.Load() != 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("Verify never waited for a slot")
-		}
-		runtime.Gosched()
-	}
+	waitFor(t, func() bool { return l.Waiting() == 1 })
 	select {
 	case <-done:
 		t.Fatal("Verify finished while every slot was taken")
 	default:
 	}
-	<-slots // release one
+	held[0]() // release one
 	if !<-done {
 		t.Fatal("Verify failed once a slot was free")
 	}
-	for range cap(slots) - 1 {
-		<-slots
+	for _, release := range held[1:] {
+		release()
+	}
+}
+
+// TestQueueBounded: with every slot busy, callers wait in a queue of bounded length;
+// beyond it they get ErrBusy at once, without a computation, and a waiting caller whose
+// context ends stops waiting.
+func TestQueueBounded(t *testing.T) {
+	h, err := Hash("pw", cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewLimiter(1, 2)
+	release, err := l.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	for range 2 {
+		go func() {
+			ok, err := l.Verify(context.Background(), "pw", h)
+			if err == nil && !ok {
+				err = errors.New("the right password did not verify")
+			}
+			done <- err
+		}()
+	}
+	waitFor(t, func() bool { return l.Waiting() == 2 })
+	// The queue is full: the next caller is refused at once.
+	if ok, err := l.Verify(context.Background(), "pw", h); ok || !errors.Is(err, ErrBusy) {
+		t.Fatalf("Verify with a full queue = %v, %v; want false, ErrBusy", ok, err)
+	}
+	if err := l.Waste(context.Background(), "pw"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Waste with a full queue = %v, want ErrBusy", err)
+	}
+	if l.Waiting() != 2 {
+		t.Fatalf("%d waiting, want 2", l.Waiting())
+	}
+	release()
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A waiter whose request ends leaves the queue.
+	release, _ = l.Acquire(context.Background())
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	gone := make(chan error, 1)
+	go func() {
+		_, err := l.Verify(ctx, "pw", h)
+		gone <- err
+	}()
+	waitFor(t, func() bool { return l.Waiting() == 1 })
+	cancel()
+	if err := <-gone; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Verify = %v, want context.Canceled", err)
+	}
+	if l.Waiting() != 0 {
+		t.Fatalf("%d waiting after the cancellation", l.Waiting())
+	}
+	// No queue at all: a busy limiter refuses at once.
+	none := NewLimiter(1, 0)
+	r2, _ := none.Acquire(context.Background())
+	defer r2()
+	if _, err := none.Acquire(context.Background()); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Acquire without a queue = %v, want ErrBusy", err)
+	}
+}
+
+// waitFor waits until cond holds, yielding the processor meanwhile (no sleeps).
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition never held")
+		}
+		runtime.Gosched()
 	}
 }

@@ -1,0 +1,68 @@
+package flows
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/oauthkit/oauthkit/internal/secrets"
+)
+
+// Device cookies (OWASP's defence against account lockout): a browser in which an account
+// signed in with its password carries a sealed cookie naming that login, and password
+// sign-in for that login from that browser is exempt from the per-email slowdown
+// (Config.LoginAccountMaxFailures). An attacker slowing an account down from many
+// addresses thus never slows its owner on their usual browser. A copied cookie helps a
+// guesser little: the cookie's failures are counted like an address's (per cookie, from
+// any address), and after Config.ClientAuthMaxFailures of them within the window it is
+// ignored.
+const (
+	deviceCookieName       = "oauthkit_device"
+	secureDeviceCookieName = "__Host-oauthkit_device"
+	devicePurpose          = "device cookie\x00"
+	deviceCookieLifetime   = 180 * 24 * time.Hour
+)
+
+func (s *Server) deviceCookie() string {
+	if s.secure {
+		return secureDeviceCookieName
+	}
+	return deviceCookieName
+}
+
+// setDevice marks this browser as one where login signed in with its password.
+func (s *Server) setDevice(w http.ResponseWriter, login string) {
+	payload := secrets.New("") + "\x00" + login
+	sealed := s.hasher.Seal(devicePurpose, []byte(payload))
+	http.SetCookie(w, &http.Cookie{
+		Name: s.deviceCookie(), Value: base64.RawURLEncoding.EncodeToString(sealed), Path: "/",
+		MaxAge: int(deviceCookieLifetime / time.Second), HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// device returns the throttle key of r's device cookie when it names login and has not
+// failed too often; "" otherwise.
+func (s *Server) device(r *http.Request, login string, now time.Time) string {
+	c, err := r.Cookie(s.deviceCookie())
+	if err != nil || c.Value == "" || len(c.Value) > 1024 {
+		return ""
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil {
+		return ""
+	}
+	payload, err := s.hasher.Open(devicePurpose, sealed)
+	if err != nil {
+		return ""
+	}
+	nonce, named, ok := strings.Cut(string(payload), "\x00")
+	if !ok || named != login {
+		return ""
+	}
+	key := "device\x00" + nonce
+	if blocked, _ := s.logins.blocked(key, now); blocked {
+		return ""
+	}
+	return key
+}
