@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -26,14 +27,18 @@ import (
 	"github.com/oauthkit/oauthkit/flows"
 	"github.com/oauthkit/oauthkit/internal/password"
 	"github.com/oauthkit/oauthkit/internal/secrets"
+	"github.com/oauthkit/oauthkit/store"
 )
 
 //go:embed config.json
 var demoConfig []byte
 
+// demoClientIDs are the apps of the embedded demo config.
+var demoClientIDs = []string{"demo-server-app", "demo-web-app", "demo-private-app"}
+
 const (
 	demoRedirect = "http://127.0.0.1:9999/callback"
-	demoScopes   = "chats--my:ro chats--all:ro chats--all:rw customers:own"
+	demoScopes   = "chats--my:ro chats--all:ro chats--all:rw customers:own personal_tokens:manage"
 )
 
 func main() {
@@ -173,6 +178,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		ClientCredentials: *clientCredentials,
 		Federation:        federation,
 		JWT:               jwt,
+		// The demo's own app plays the developer console: its tokens, with the scope
+		// personal_tokens:manage, may manage the person's personal access tokens.
+		PersonalTokenClients: []string{"demo-server-app"},
 	})
 	if err != nil {
 		return err
@@ -189,8 +197,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	servers := []*http.Server{as}
 	go func() { _ = as.Serve(ln) }()
 
-	// The demo app registers http://127.0.0.1:9999/callback; for a loopback IP any port
-	// matches (RFC 8252 §7.3), so the demo client may listen elsewhere.
 	redirect, demoURL := demoRedirect, ""
 	var dln net.Listener
 	if *demoAddr != "" {
@@ -200,6 +206,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		} else {
 			redirect = "http://" + dln.Addr().String() + "/callback"
 			demoURL = "http://" + dln.Addr().String() + "/"
+			defer dln.Close()
+		}
+	}
+	if *configPath == "" && redirect != demoRedirect {
+		// The demo apps register http://127.0.0.1:9999/callback. A confidential client's
+		// redirect URI must match to the port, so when the demo client listens elsewhere
+		// its actual callback is registered too.
+		if err := registerDemoRedirect(ctx, st, redirect); err != nil {
+			return err
 		}
 	}
 	curl := fmt.Sprintf("curl -s %s/v2/token -u demo-server-app:demo-server-secret \\\n  -d grant_type=authorization_code -d redirect_uri=%s", *issuer, redirect)
@@ -274,6 +289,29 @@ func newHTTPServer(h http.Handler, l connLimits) *http.Server {
 		IdleTimeout:       l.Idle,
 		MaxHeaderBytes:    l.MaxHeaderBytes,
 	}
+}
+
+// registerDemoRedirect adds redirect to the redirect URIs of every stored demo app that
+// registers the default demo callback.
+func registerDemoRedirect(ctx context.Context, st store.Clients, redirect string) error {
+	for _, id := range demoClientIDs {
+		c, err := st.Client(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(c.RedirectURIs, demoRedirect) || slices.Contains(c.RedirectURIs, redirect) {
+			continue
+		}
+		c.RedirectURIs = append(c.RedirectURIs, redirect)
+		c.UpdatedAt = time.Now()
+		if err := st.PutClient(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func printWelcome(w io.Writer, issuer, demoURL, redirect, curl string) {

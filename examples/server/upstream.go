@@ -17,7 +17,7 @@ type upstreamFlags struct {
 	issuer, name, clientID, clientSecret, scopes string
 	orgClaim, rolesClaim, emailClaim             string
 	orgMap, signInRoles, adminRoles              string
-	requireVerifiedEmail                         bool
+	allowMissingEmailVerified                    bool
 }
 
 // upstreamSecretEnv is read when -upstream-client-secret is not given, so that the secret
@@ -25,7 +25,7 @@ type upstreamFlags struct {
 const upstreamSecretEnv = "OAUTHKIT_UPSTREAM_CLIENT_SECRET"
 
 func (u *upstreamFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&u.issuer, "upstream-issuer", "", "issuer URL of an upstream OpenID Connect provider: /login signs in through it (see flows/FEDERATION.section.md)")
+	fs.StringVar(&u.issuer, "upstream-issuer", "", "issuer URL of an upstream OpenID Connect provider: /login signs in through it (see the README, federated sign-in)")
 	fs.StringVar(&u.name, "upstream-name", "", "the upstream's name on the sign-in page (default: its host)")
 	fs.StringVar(&u.clientID, "upstream-client-id", "", "this server's client id at the upstream")
 	fs.StringVar(&u.clientSecret, "upstream-client-secret", "", "this server's client secret at the upstream (default $"+upstreamSecretEnv+")")
@@ -36,7 +36,7 @@ func (u *upstreamFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&u.orgMap, "upstream-org-map", "", "upstream organization ids mapped to local ones: UPSTREAM=LOCAL,... (e.g. up-org-1=org-demo)")
 	fs.StringVar(&u.signInRoles, "upstream-signin-roles", "agent", "upstream roles that may sign in, comma-separated")
 	fs.StringVar(&u.adminRoles, "upstream-admin-roles", "", "upstream roles that sign in as administrator, comma-separated")
-	fs.BoolVar(&u.requireVerifiedEmail, "upstream-require-verified-email", false, "refuse upstream people without an email_verified claim")
+	fs.BoolVar(&u.allowMissingEmailVerified, "upstream-allow-missing-email-verified", false, "accept an upstream that sends no email_verified claim (some never do): its emails then create and link accounts")
 }
 
 // federation returns the configured federation, or nil without -upstream-issuer.
@@ -64,18 +64,18 @@ func (u *upstreamFlags) federation() (*flows.Federation, error) {
 		secret = os.Getenv(upstreamSecretEnv)
 	}
 	return &flows.Federation{
-		Issuer:               u.issuer,
-		Name:                 u.name,
-		ClientID:             u.clientID,
-		ClientSecret:         secret,
-		Scopes:               commaList(u.scopes),
-		OrganizationClaim:    u.orgClaim,
-		RolesClaim:           u.rolesClaim,
-		EmailClaim:           u.emailClaim,
-		Organizations:        orgs,
-		SignInRoles:          commaList(u.signInRoles),
-		AdminRoles:           commaList(u.adminRoles),
-		RequireVerifiedEmail: u.requireVerifiedEmail,
+		Issuer:                    u.issuer,
+		Name:                      u.name,
+		ClientID:                  u.clientID,
+		ClientSecret:              secret,
+		Scopes:                    commaList(u.scopes),
+		OrganizationClaim:         u.orgClaim,
+		RolesClaim:                u.rolesClaim,
+		EmailClaim:                u.emailClaim,
+		Organizations:             orgs,
+		SignInRoles:               commaList(u.signInRoles),
+		AdminRoles:                commaList(u.adminRoles),
+		AllowMissingEmailVerified: u.allowMissingEmailVerified,
 	}, nil
 }
 
