@@ -236,7 +236,7 @@ func (x *tokenIndex) issue(now time.Time, is store.Issue) error {
 }
 
 // checkCaps refuses is when a capped group would hold more live tokens than its cap after
-// the insert.
+// the insert. The refresh token is.RotateID names is not live after it, so it does not count.
 func (x *tokenIndex) checkCaps(now time.Time, is store.Issue) error {
 	adding := make(map[group]int)
 	for _, t := range is.Tokens {
@@ -247,7 +247,7 @@ func (x *tokenIndex) checkCaps(now time.Time, is store.Issue) error {
 	for g, n := range adding {
 		live := 0
 		for id := range x.byGroup[g] {
-			if x.byID[id].Live(now) {
+			if x.byID[id].Live(now) && id != is.RotateID {
 				live++
 			}
 		}
