@@ -215,7 +215,7 @@ func tokenRequireLive(t *testing.T, s store.Storage) {
 func tokenGrantedAt(t *testing.T, s store.Storage) {
 	ctx := t.Context()
 	p := newParty(t, s)
-	granted := base.Add(-24*time.Hour + 250*time.Millisecond)
+	granted := base.Add(-24 * time.Hour)
 	access, refresh := p.pair(newID(), base)
 	access.GrantedAt, refresh.GrantedAt = granted, granted
 	pat := p.personal(base) // descends from no grant
