@@ -13,7 +13,8 @@ import (
 // ids is a set of token ids.
 type ids = map[string]struct{}
 
-// group is what a limit counts: tokens of one kind for one (client, account).
+// group is what a limit or a cap counts: tokens of one kind for one (client, account), or
+// for one (client, customer).
 type group struct {
 	kind      store.TokenKind
 	clientID  string
@@ -156,10 +157,10 @@ func (s *Store) Token(_ context.Context, hash store.Hash, now time.Time) (store.
 	return cloneToken(t), nil
 }
 
-// IssueTokens implements [store.Tokens]. It checks every condition before it changes
-// anything, so a failed issuance writes nothing. Eviction (see [store.Issue.Limits]) applies
-// to the groups (kind, client, account) of the inserted tokens; refresh tokens are evicted
-// first, and among tokens issued at the same instant older entries go before new ones.
+// IssueTokens implements [store.Tokens]. It checks every condition (the code, the rotation,
+// the required token, the hashes and IDs, the caps) before it changes anything, so a failed
+// issuance writes nothing. Eviction (see [store.Issue.Limits]) applies to the groups of the
+// inserted tokens, refresh groups first, and picks only among the tokens stored before.
 func (s *Store) IssueTokens(_ context.Context, now time.Time, is store.Issue) error {
 	return s.changeTokens(func(x *tokenIndex) error {
 		var code store.AuthorizationCode
@@ -236,7 +237,7 @@ func (x *tokenIndex) issue(now time.Time, is store.Issue) error {
 }
 
 // checkCaps refuses is when a capped group would hold more live tokens than its cap after
-// the insert.
+// the insert. The refresh token is.RotateID names is not live after it, so it does not count.
 func (x *tokenIndex) checkCaps(now time.Time, is store.Issue) error {
 	adding := make(map[group]int)
 	for _, t := range is.Tokens {
@@ -247,7 +248,7 @@ func (x *tokenIndex) checkCaps(now time.Time, is store.Issue) error {
 	for g, n := range adding {
 		live := 0
 		for id := range x.byGroup[g] {
-			if x.byID[id].Live(now) {
+			if x.byID[id].Live(now) && id != is.RotateID {
 				live++
 			}
 		}

@@ -3,18 +3,17 @@ package sqlstore_test
 import (
 	"testing"
 
-	"github.com/oauthkit/oauthkit/store"
 	"github.com/oauthkit/oauthkit/store/storetest"
 )
 
 // R-STORE-2, R-STORE-3: the conformance kit, on every dialect.
 
 func conformance(t *testing.T, b backend) {
-	storetest.Run(t, func(t *testing.T) store.Storage { return b.fresh(t) })
+	storetest.Run(t, b.kitStorage(t))
 }
 
 func revocationPublisher(t *testing.T, b backend) {
-	storetest.RunRevocationPublisher(t, func(t *testing.T) store.Storage { return b.fresh(t) })
+	storetest.RunRevocationPublisher(t, b.kitStorage(t))
 }
 
 func TestSQLiteConformance(t *testing.T)   { conformance(t, sqliteBackend) }

@@ -13,6 +13,10 @@
 //	sqlite::memory:                          an in-memory SQLite database, for tests
 //	postgres://oauthkit@db.internal/oauthkit?sslmode=verify-full
 //
+// Open fails, naming the file and the cause, when a SQLite database cannot be opened or
+// written (missing directory, read-only file or file system, mode=ro): a server using it
+// fails at start rather than at its first sign-in.
+//
 // [New] wraps a *sql.DB the application already has (driver "sqlite" from
 // modernc.org/sqlite, or "pgx" from github.com/jackc/pgx/v5/stdlib), so the server can share
 // the application's pool; call [Store.Migrate] once before use. Every table is named
@@ -30,10 +34,12 @@
 // a Go mutex, so they hold across processes sharing one PostgreSQL database:
 //
 //   - ConsumeCode is one conditional UPDATE: exactly one caller wins.
-//   - IssueTokens is one transaction. Rotation is a conditional UPDATE of the old refresh
-//     token; limits are enforced under a PostgreSQL advisory lock per (kind, client,
-//     account) group, so concurrent issuances into a group take turns; a per-family lock
-//     orders issuance against RevokeFamily.
+//   - IssueTokens is one transaction. Redeeming a code (Issue.ConsumeCode) and rotating a
+//     refresh token are conditional UPDATEs in it; limits and caps are enforced under a
+//     PostgreSQL advisory lock per group ((kind, client, account), or (kind, client,
+//     customer) for customer tokens), so concurrent issuances into a group take turns and a
+//     cap holds exactly; an issuance never evicts the tokens it inserts; a per-family lock
+//     orders issuance against RevokeFamily and RevokeAccountTokens.
 //   - RevokeToken, RevokeFamily and RevokeAccountTokens each run in one transaction.
 //
 // Transactions run at READ COMMITTED on PostgreSQL. Deadlocks and serialization failures
@@ -47,7 +53,8 @@
 // # Errors
 //
 // Missing rows are [store.ErrNotFound]; unique violations and lost races are
-// [store.ErrConflict]; every other failure (database down, timeout) is returned wrapped,
+// [store.ErrConflict]; an issuance refused by a cap is [store.ErrLimitReached]; every other
+// failure (database down, timeout) is returned wrapped,
 // with the SQL error inside for logs. The server (package flows) answers those with
 // temporarily_unavailable and never shows their text.
 //

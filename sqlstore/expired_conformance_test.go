@@ -3,7 +3,6 @@ package sqlstore_test
 import (
 	"testing"
 
-	"github.com/oauthkit/oauthkit/store"
 	"github.com/oauthkit/oauthkit/store/storetest"
 )
 
@@ -11,7 +10,7 @@ import (
 // conformance_test.go does for the whole store.Storage.
 
 func expiredDeleter(t *testing.T, b backend) {
-	storetest.RunExpiredDeleter(t, func(t *testing.T) store.Storage { return b.fresh(t) })
+	storetest.RunExpiredDeleter(t, b.kitStorage(t))
 }
 
 func TestSQLiteExpiredDeleter(t *testing.T) { expiredDeleter(t, sqliteBackend) }

@@ -22,6 +22,10 @@ var lookups = []struct{ query, index string }{
 	{"SELECT hash FROM oauthkit_sessions WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2", "oauthkit_sessions_expiry"},
 	{"DELETE FROM oauthkit_sessions WHERE account_id = $1", "oauthkit_sessions_account"},
 	{"SELECT id FROM oauthkit_accounts WHERE login = $1", "oauthkit_accounts_login_key|sqlite_autoindex_oauthkit_accounts_2"},
+	{"SELECT id FROM oauthkit_accounts WHERE upstream_issuer = $1 AND upstream_subject = $2 AND upstream_issuer <> '' AND upstream_subject <> ''", "oauthkit_accounts_upstream"},
+	{"SELECT id, issued_at FROM oauthkit_tokens WHERE customer_id = $1 AND client_id = $2 AND kind = $3 AND expires_at > $4 AND rotated_at IS NULL AND customer_id <> ''", "oauthkit_tokens_customer"},
+	{"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND family_id <> ''", "oauthkit_tokens_owner"},
+	{"DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id, family_id", "oauthkit_tokens_owner"},
 }
 
 func indexedLookups(t *testing.T, b backend) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -134,6 +135,107 @@ func instanceRaces(t *testing.T, b backend) {
 			if err != nil || len(live) != limit {
 				t.Errorf("%d live %s tokens after %d racing issues with a limit of %d (%v)", len(live), kind, n, limit, err)
 			}
+		}
+	})
+
+	// Issue.ConsumeCode: a code redeemed at both instances at once yields one set of tokens.
+	t.Run("RedeemCode", func(t *testing.T) {
+		a, c := twoInstances(t, b)
+		code := store.AuthorizationCode{Hash: randHash(), ClientID: "c", AccountID: "a", FamilyID: randID(),
+			RedirectURI: "https://app.example/cb", IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}
+		if err := a.CreateCode(ctx, code); err != nil {
+			t.Fatal(err)
+		}
+		now := t0.Add(time.Second)
+		sets := make([][]store.Token, 50)
+		for i := range sets {
+			access, refresh := newToken(store.KindAccess, "c", "a", code.FamilyID, now), newToken(store.KindRefresh, "c", "a", code.FamilyID, now)
+			access.RefreshID = refresh.ID
+			sets[i] = []store.Token{access, refresh}
+		}
+		errs := raceBoth(len(sets), [2]*sqlstore.Store{a, c}, func(i int, s *sqlstore.Store) error {
+			return s.IssueTokens(ctx, now, store.Issue{Tokens: sets[i], ConsumeCode: code.Hash,
+				Limits: map[store.TokenKind]int{store.KindAccess: 100, store.KindRefresh: 100}})
+		})
+		onlyOneWins(t, "IssueTokens(ConsumeCode)", errs)
+		for i, set := range sets {
+			for _, tok := range set {
+				_, err := c.TokenByID(ctx, tok.ID, now)
+				if stored := err == nil; stored != (errs[i] == nil) {
+					t.Errorf("IssueTokens #%d returned %v, and its %s token is stored: %v", i, errs[i], tok.Kind, stored)
+				}
+			}
+		}
+	})
+
+	// Issue.Caps holds exactly across instances.
+	t.Run("Caps", func(t *testing.T) {
+		a, c := twoInstances(t, b)
+		const n, capped = 50, 10
+		errs := raceBoth(n, [2]*sqlstore.Store{a, c}, func(i int, s *sqlstore.Store) error {
+			pat := newToken(store.KindPersonal, "", "a", "", t0.Add(time.Duration(i)*time.Second))
+			pat.FamilyID = pat.ID
+			return s.IssueTokens(ctx, t0.Add(time.Minute), store.Issue{Tokens: []store.Token{pat},
+				Caps: map[store.TokenKind]int{store.KindPersonal: capped}})
+		})
+		wins := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				wins++
+			case !errors.Is(err, store.ErrLimitReached):
+				t.Errorf("IssueTokens #%d: %v, want nil or ErrLimitReached", i, err)
+			}
+		}
+		live, err := c.AccountTokens(ctx, "a", store.KindPersonal, t0.Add(time.Minute))
+		if wins != capped || err != nil || len(live) != capped {
+			t.Errorf("%d of %d racing issues under a cap of %d succeeded, %d live (%v); want %d", wins, n, capped, len(live), err, capped)
+		}
+	})
+
+	// An issuance that waited for the group's lock at one instance, while the other committed
+	// newer tokens, keeps its own token: storetest's LimitKeepsOwnTokensConcurrently, with
+	// two pools.
+	t.Run("LimitKeepsOwnTokens", func(t *testing.T) {
+		a, c := twoInstances(t, b)
+		const n, limit = 20, 5
+		at := t0.Add(time.Hour)
+		var stored []store.Token
+		for i := range limit {
+			stored = append(stored, newToken(store.KindAccess, "c", "a", "", at.Add(time.Duration(i)*time.Second)))
+		}
+		if err := a.IssueTokens(ctx, at, store.Issue{Tokens: stored}); err != nil {
+			t.Fatal(err)
+		}
+		fresh := make([]store.Token, n)
+		for i := range fresh {
+			fresh[i] = newToken(store.KindAccess, "c", "a", "", at.Add(-time.Duration(i+1)*time.Second))
+		}
+		now := at.Add(time.Minute)
+		errs := raceBoth(n, [2]*sqlstore.Store{a, c}, func(i int, s *sqlstore.Store) error {
+			return s.IssueTokens(ctx, now, store.Issue{Tokens: fresh[i : i+1], Limits: map[store.TokenKind]int{store.KindAccess: limit}})
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("IssueTokens #%d: %v", i, err)
+			}
+		}
+		// The first to commit evicts stored[0], each later one the previous one's token:
+		// oldest first, one of the racers' tokens, then the newer stored tokens.
+		live, err := a.AccountTokens(ctx, "a", store.KindAccess, now)
+		var ids []string
+		for _, tok := range live {
+			ids = append(ids, tok.ID)
+		}
+		want := []string{"one of the racers' tokens"}
+		for _, tok := range stored[1:] {
+			want = append(want, tok.ID)
+		}
+		if len(ids) > 0 && slices.ContainsFunc(fresh, func(f store.Token) bool { return f.ID == ids[0] }) {
+			want[0] = ids[0]
+		}
+		if err != nil || !slices.Equal(ids, want) {
+			t.Errorf("live tokens after the race: %v (%v), want %v", ids, err, want)
 		}
 	})
 

@@ -101,6 +101,9 @@ func (s *Store) migrateTo(ctx context.Context, ms []migration, target int) error
 			return err
 		})
 		if err != nil {
+			if s.file != "" {
+				return fmt.Errorf("sqlstore: migrating the schema of the SQLite database %s: %w", s.file, err)
+			}
 			return fmt.Errorf("sqlstore: migrating the schema: %w", err)
 		}
 		if done {

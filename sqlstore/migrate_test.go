@@ -90,7 +90,8 @@ func upgrade(t *testing.T, b backend) {
 		t.Fatalf("SchemaVersion after Open = %d, %v; want %d", v, err, len(names))
 	}
 	for _, idx := range []string{"oauthkit_tokens_owner", "oauthkit_tokens_refresh", "oauthkit_tokens_family",
-		"oauthkit_tokens_expiry", "oauthkit_codes_expiry", "oauthkit_sessions_expiry", "oauthkit_sessions_account"} {
+		"oauthkit_tokens_expiry", "oauthkit_codes_expiry", "oauthkit_sessions_expiry", "oauthkit_sessions_account",
+		"oauthkit_accounts_upstream", "oauthkit_tokens_customer"} {
 		if !hasIndex(t, db, d, idx) {
 			t.Errorf("index %s missing after the upgrade", idx)
 		}
@@ -98,8 +99,20 @@ func upgrade(t *testing.T, b backend) {
 	if got, err := s.Client(ctx, "c1"); err != nil || got.Name != "App" {
 		t.Errorf("Client after the upgrade = %+v, %v", got, err)
 	}
-	if got, err := s.Token(ctx, tok.Hash, now); err != nil || got.ID != "t1" {
-		t.Errorf("Token after the upgrade = %+v, %v", got, err)
+	if got, err := s.Token(ctx, tok.Hash, now); err != nil || got.ID != "t1" || !got.GrantedAt.IsZero() {
+		t.Errorf("Token after the upgrade = %+v, %v; want t1 with no GrantedAt", got, err)
+	}
+	// An instance of the older release, still running beside the upgraded one, stores an
+	// account with version 1's columns: it is unlinked, and one is no conflict with another.
+	for _, id := range []string{"a1", "a2"} {
+		_, err = db.ExecContext(ctx, `INSERT INTO oauthkit_accounts (id, login, organization_id, roles, password_hash,
+			password_login_disabled, created_at) VALUES ($1, $2, '', '[]', '', $3, $4)`, id, id+"@example.com", false, issued)
+		if err != nil {
+			t.Fatalf("inserting an account as the older release does, after the upgrade: %v", err)
+		}
+	}
+	if got, err := s.Account(ctx, "a1"); err != nil || got.UpstreamIssuer != "" || got.UpstreamSubject != "" {
+		t.Errorf("Account stored by the older release = %+v, %v; want it unlinked", got, err)
 	}
 
 	var rows int

@@ -28,7 +28,9 @@ type Store struct {
 	rd *sql.DB
 	// owned are the pools Open created, closed by Close.
 	owned []*sql.DB
-	subs  store.Subscribers
+	// file is the path of the SQLite file Open opened, named in its errors; empty otherwise.
+	file string
+	subs store.Subscribers
 	// batch is how many rows one DeleteExpired statement removes at most.
 	batch int
 }
@@ -74,8 +76,12 @@ func New(db *sql.DB, d Dialect) (*Store, error) {
 //
 // A SQLite file is opened in WAL mode with a busy timeout of 5 s, foreign keys on, one
 // writer connection whose transactions begin IMMEDIATE, and a pool of read-only connections
-// for lookups. PostgreSQL gets a pool of at most 20 connections and, unless dsn sets
-// connect_timeout, a 5 s connection timeout.
+// for lookups. PATH may also be a SQLite URI (sqlite:file:PATH?mode=rwc). Before it returns,
+// Open proves that it can write to the file (a write it rolls back), so that a server fails
+// at start, not at its first sign-in, on a file it may only read (file permissions, a
+// read-only directory or file system, mode=ro or immutable=1); its errors name the file and,
+// when the operating system tells it, the cause. PostgreSQL gets a pool of at most 20
+// connections and, unless dsn sets connect_timeout, a 5 s connection timeout.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	var s *Store
 	var err error
@@ -95,7 +101,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
-		return nil, err
+		return nil, s.fileError(err)
+	}
+	if s.file != "" {
+		if err := s.checkWritable(ctx); err != nil {
+			s.Close()
+			return nil, s.fileError(fmt.Errorf("sqlstore: the SQLite database %s is not writable: %w", s.file, err))
+		}
 	}
 	return s, nil
 }
@@ -125,6 +137,7 @@ func openSQLiteFile(ctx context.Context, path string) (*Store, error) {
 		return nil, errors.New("sqlstore: sqlite: needs a file path, e.g. sqlite:oauthkit.db")
 	}
 	path, extra, _ := strings.Cut(path, "?")
+	file := sqliteFile(path)
 	params := sqliteParams + "&_pragma=journal_mode(WAL)"
 	if extra != "" {
 		params += "&" + extra
@@ -133,20 +146,26 @@ func openSQLiteFile(ctx context.Context, path string) (*Store, error) {
 	// instead of failing with SQLITE_BUSY inside SQLite.
 	w, err := sql.Open("sqlite", path+"?"+params+"&_txlock=immediate")
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: opening SQLite: %w", err)
+		return nil, openError(file, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("sqlstore: opening SQLite: %w", err)
+		return nil, openError(file, err)
 	}
 	// Readers: WAL lets them run beside the writer, each on its own snapshot.
 	r, err := sql.Open("sqlite", path+"?"+params+"&_pragma=query_only(1)")
+	if err == nil {
+		err = r.PingContext(ctx)
+	}
 	if err != nil {
 		w.Close()
-		return nil, fmt.Errorf("sqlstore: opening SQLite: %w", err)
+		if r != nil {
+			r.Close()
+		}
+		return nil, openError(file, err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
@@ -154,6 +173,7 @@ func openSQLiteFile(ctx context.Context, path string) (*Store, error) {
 	s, _ := New(w, SQLite)
 	s.rd = r
 	s.owned = []*sql.DB{w, r}
+	s.file = file
 	return s, nil
 }
 

@@ -67,8 +67,9 @@ type Issue struct {
 	// token removes only it.
 	Limits map[TokenKind]int
 	// Caps refuses the issuance instead of evicting: when, after the insert, a group that
-	// an inserted token belongs to would hold more live tokens of a kind than Caps names,
-	// IssueTokens fails with ErrLimitReached and nothing is written. Under concurrent
+	// an inserted token belongs to would hold more live tokens of a kind than Caps names
+	// (the refresh token RotateID names no longer counts: it is rotated), IssueTokens fails
+	// with ErrLimitReached and nothing is written. Under concurrent
 	// issuances the cap holds exactly. A kind that is absent, or a cap ≤ 0, is uncapped.
 	Caps map[TokenKind]int
 	// ConsumeCode, when not zero, is the hash of an authorization code that this issuance
@@ -92,9 +93,12 @@ type Issue struct {
 
 // Tokens stores issued tokens.
 type Tokens interface {
-	// IssueTokens performs is atomically: every token is inserted, limits are enforced
-	// and the refresh token named by is.RotateID is rotated, or nothing changes. Under
-	// concurrent calls the live count of a limited kind never exceeds its limit.
+	// IssueTokens performs is atomically: the code named by is.ConsumeCode is consumed,
+	// the refresh token named by is.RotateID is rotated, every token is inserted and
+	// limits are enforced, or (a failed check, a cap reached) nothing changes. Under
+	// concurrent calls the live count of a limited kind never exceeds its limit (unless a
+	// single issuance inserts more tokens into a group than its limit: they are all kept),
+	// nor that of a capped kind its cap.
 	IssueTokens(ctx context.Context, now time.Time, is Issue) error
 	// Token returns the token with hash, or ErrNotFound when there is none (revoked tokens
 	// are removed) or it has expired at now. A rotated refresh token is returned, with
@@ -105,8 +109,7 @@ type Tokens interface {
 	// access token paired with it. ErrNotFound when no token has id.
 	RevokeToken(ctx context.Context, id string) error
 	// RevokeFamily removes every token whose FamilyID is familyID, rotated ones included.
-	// Revoking a family with no tokens is not an error; an empty familyID revokes nothing
-	// (personal and customer tokens have none).
+	// Revoking a family with no tokens is not an error; an empty familyID revokes nothing.
 	RevokeFamily(ctx context.Context, familyID string) error
 }
 

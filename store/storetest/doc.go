@@ -30,7 +30,9 @@
 // organization, account, client and customer that a record names are stored before the
 // record, and no record that another one names is deleted, so a backend may enforce
 // referential integrity. Several subtests run goroutines against one storage at once (the
-// concurrency rules of [store.Codes.ConsumeCode] and [store.Tokens.IssueTokens]); a backend
+// concurrency rules of [store.Codes.ConsumeCode] and [store.Tokens.IssueTokens]: codes
+// redeemed once, rotations won once, limits and caps held exactly, and an issuance never
+// evicting the tokens it inserts however late it commits); a backend
 // must answer them with nil or the documented sentinel error, never with a transient error
 // such as "database is locked". Run does not call t.Parallel.
 package storetest

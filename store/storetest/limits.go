@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -28,6 +29,16 @@ var limitTests = []test{
 		"unlimited.", limitUnlimited},
 	{"LimitConcurrently", "R-TOKEN-7: 40 goroutines each issuing one access token for one (client, " +
 		"account) with a limit of 5 all succeed and leave exactly 5 live.", limitConcurrently},
+	{"LimitKeepsOwnTokens", "An issuance never evicts the tokens it inserts: into a full group of " +
+		"tokens issued at T, one with IssuedAt T-1s keeps its own token and evicts the oldest " +
+		"stored before it.", limitKeepsOwn},
+	{"LimitKeepsOwnTokensConcurrently", "20 goroutines issuing at once into one full group, each a " +
+		"token older than every stored one, all succeed; each evicts the oldest token stored before " +
+		"it, so exactly one of theirs (the last committed) survives beside the limit-1 newest stored.",
+		limitKeepsOwnConcurrently},
+	{"LimitPerCustomer", "Customer tokens are limited and capped per (client, customer): another " +
+		"customer's tokens of the same client, and the customer's tokens of another client, are " +
+		"neither counted nor evicted.", limitPerCustomer},
 }
 
 // limited issues toks at now under limits.
@@ -220,4 +231,133 @@ func limitConcurrently(t *testing.T, s store.Storage) {
 	if live != limit {
 		t.Errorf("%d live access tokens after %d concurrent issues with a limit of %d, want %d", live, n, limit, limit)
 	}
+}
+
+func limitKeepsOwn(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	const limit = 3
+	at := base.Add(time.Hour)
+	var stored []store.Token
+	for range limit {
+		stored = append(stored, p.token(store.KindAccess, at))
+	}
+	issue(t, s, at, stored...)
+	slices.SortFunc(stored, byEviction)
+
+	// A request that arrived a second before the group filled commits now.
+	now := at.Add(time.Minute)
+	late := p.token(store.KindAccess, at.Add(-time.Second))
+	limited(t, s, now, map[store.TokenKind]int{store.KindAccess: limit}, late)
+	wantPresent(t, s, now, "the token of the issuance (older than the stored ones)", late)
+	wantAbsent(t, s, now, "the oldest token stored before the issuance", stored[0])
+	wantPresent(t, s, now, "the newer stored tokens", stored[1:]...)
+
+	// An issuance that inserts more than the limit keeps all its tokens, and evicts every
+	// token stored before it.
+	var many []store.Token
+	for range limit + 1 {
+		many = append(many, p.token(store.KindAccess, at.Add(-time.Hour)))
+	}
+	limited(t, s, now, map[store.TokenKind]int{store.KindAccess: limit}, many...)
+	wantPresent(t, s, now, "the tokens of an issuance larger than the limit", many...)
+	wantAbsent(t, s, now, "every token stored before an issuance larger than the limit", append(stored, late)...)
+}
+
+// byEviction orders tokens as store.CompareEviction does.
+func byEviction(a, b store.Token) int {
+	return store.CompareEviction(store.EvictionCandidate{ID: a.ID, IssuedAt: a.IssuedAt},
+		store.EvictionCandidate{ID: b.ID, IssuedAt: b.IssuedAt})
+}
+
+func limitKeepsOwnConcurrently(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	const n, limit = 20, 5
+	at := base.Add(time.Hour)
+	var stored []store.Token
+	for i := range limit {
+		stored = append(stored, p.token(store.KindAccess, at.Add(time.Duration(i)*time.Second)))
+	}
+	issue(t, s, at, stored...)
+
+	// Requests that arrived before every stored token, committing in any order. Whatever the
+	// order, the first to commit evicts stored[0], the oldest stored token; each later one
+	// finds the previous one's token the oldest stored before it (older than every stored
+	// token) and evicts it. An issuance that evicted its own token instead leaves none of
+	// theirs.
+	fresh := make([]store.Token, n)
+	for i := range fresh {
+		fresh[i] = p.token(store.KindAccess, at.Add(-time.Duration(i+1)*time.Second))
+	}
+	now := at.Add(time.Minute)
+	limits := map[store.TokenKind]int{store.KindAccess: limit}
+	errs := race(n, func(i int) error {
+		return s.IssueTokens(t.Context(), now, store.Issue{Tokens: fresh[i : i+1], Limits: limits})
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("IssueTokens #%d: %v", i, err)
+		}
+	}
+	survivors := 0
+	for _, tok := range fresh {
+		if exists(t, s, tok, now) {
+			survivors++
+		}
+	}
+	if survivors != 1 {
+		t.Errorf("%d of the %d racing issuances' tokens survive, want exactly 1 (the last committed)", survivors, n)
+	}
+	wantAbsent(t, s, now, "the oldest stored token", stored[0])
+	wantPresent(t, s, now, "the newer stored tokens", stored[1:]...)
+}
+
+// customerToken returns a new customer token for customer c through p's client.
+func (p party) customerToken(c store.Customer, issuedAt time.Time) store.Token {
+	tok := p.token(store.KindCustomer, issuedAt)
+	tok.AccountID, tok.CustomerID, tok.OrganizationID = "", c.ID, c.OrganizationID
+	return tok
+}
+
+func limitPerCustomer(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	otherClient := p.withClient(t, s)
+	c, d := newCustomer(p), newCustomer(p)
+	must(t, "CreateCustomer", s.CreateCustomer(ctx, c))
+	must(t, "CreateCustomer", s.CreateCustomer(ctx, d))
+	const limit = 2
+
+	// Older tokens of d, and of c through another client, at the limit: a backend that
+	// groups customer tokens by (client, account) counts d's with c's and evicts them first.
+	var others []store.Token
+	for i := range limit {
+		at := base.Add(time.Duration(i) * time.Minute)
+		others = append(others, p.customerToken(d, at), otherClient.customerToken(c, at))
+	}
+	issue(t, s, base.Add(time.Minute), others...)
+
+	limits := map[store.TokenKind]int{store.KindCustomer: limit}
+	var mine []store.Token
+	for i := range limit + 1 {
+		at := base.Add(time.Duration(10+i) * time.Minute)
+		tok := p.customerToken(c, at)
+		limited(t, s, at, limits, tok)
+		mine = append(mine, tok)
+	}
+	now := base.Add(time.Hour)
+	wantAbsent(t, s, now, "the customer's oldest token of the client", mine[0])
+	wantPresent(t, s, now, "the customer's newer tokens of the client", mine[1:]...)
+	wantPresent(t, s, now, "another customer's tokens, and the customer's of another client", others...)
+
+	// A cap counts the same group: c has limit live tokens through p's client, so one more is
+	// refused; d through p's client, and c through the other client, are at the cap too.
+	caps := map[store.TokenKind]int{store.KindCustomer: limit + 1}
+	must(t, "IssueTokens(a 3rd token for another customer, cap 3)",
+		s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{p.customerToken(d, now)}, Caps: caps}))
+	must(t, "IssueTokens(a 3rd token through another client, cap 3)",
+		s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{otherClient.customerToken(c, now)}, Caps: caps}))
+	must(t, "IssueTokens(a 3rd token for the customer, cap 3)",
+		s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{p.customerToken(c, now)}, Caps: caps}))
+	wantErr(t, "IssueTokens(a 4th token for the customer, cap 3)",
+		s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{p.customerToken(c, now)}, Caps: caps}), store.ErrLimitReached)
 }

@@ -38,6 +38,16 @@ func RunRevocationPublisher(t *testing.T, newStorage func(t *testing.T) store.St
 			must(t, "RevokeAccountTokens", err)
 			return []string{pat.ID}
 		}},
+		{"RevokeAccountTokensFamilies", func(t *testing.T, s store.Storage, p party) []string {
+			gone, _ := accountFamilies(t, s, p, p.withAccount(t, s))
+			_, err := s.RevokeAccountTokens(t.Context(), p.account.ID)
+			must(t, "RevokeAccountTokens", err)
+			var ids []string
+			for _, tok := range gone {
+				ids = append(ids, tok.ID)
+			}
+			return ids
+		}},
 		{"LimitEviction", func(t *testing.T, s store.Storage, p party) []string {
 			old := p.token(store.KindAccess, base)
 			issue(t, s, base, old)

@@ -26,10 +26,10 @@ func Run(t *testing.T, newStorage func(t *testing.T) store.Storage) {
 		tests []test
 	}{
 		{"Organizations", organizationTests},
-		{"Accounts", accountTests},
+		{"Accounts", slices.Concat(accountTests, subjectTests)},
 		{"Clients", clientTests},
 		{"Codes", codeTests},
-		{"Tokens", slices.Concat(tokenTests, rotationTests, revocationTests, limitTests)},
+		{"Tokens", slices.Concat(tokenTests, rotationTests, revocationTests, limitTests, redeemTests, capTests)},
 		{"TokenAdmin", tokenAdminTests},
 		{"Grants", grantTests},
 		{"Sessions", sessionTests},

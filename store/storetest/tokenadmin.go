@@ -18,6 +18,10 @@ var tokenAdminTests = []test{
 		"stored token.", accountTokensNoAliasing},
 	{"RevokeAccountTokens", "RevokeAccountTokens removes every token of the account, rotated ones " +
 		"included, returns how many, and leaves other accounts' tokens.", revokeAccountTokens},
+	{"RevokeAccountTokensFamilies", "RevokeAccountTokens also removes every token sharing a " +
+		"non-empty FamilyID with one of the account's tokens (the customer tokens minted with " +
+		"its grants and personal tokens), and counts them; other families survive.",
+		revokeAccountTokensFamilies},
 }
 
 func tokenByID(t *testing.T, s store.Storage) {
@@ -128,4 +132,41 @@ func revokeAccountTokens(t *testing.T, s store.Storage) {
 	if !exists(t, s, keep, later) {
 		t.Errorf("another account's token was revoked")
 	}
+}
+
+// accountFamilies issues, for p's account, a pair in a family and a personal token (a
+// family of its own), each with a customer token minted with it, and for other, a pair with
+// its own customer token and a customer token in no family. It returns the account's tokens
+// with the customer tokens of its families, and the tokens that must survive their
+// revocation.
+func accountFamilies(t *testing.T, s store.Storage, p, other party) (gone, kept []store.Token) {
+	t.Helper()
+	cust := newCustomer(p)
+	must(t, "CreateCustomer", s.CreateCustomer(t.Context(), cust))
+	access, refresh := p.pair(newID(), base)
+	pat := p.personal(base)
+	viaGrant := p.customerToken(cust, base)
+	viaGrant.FamilyID = access.FamilyID
+	viaPAT := p.customerToken(cust, base)
+	viaPAT.FamilyID = pat.FamilyID
+
+	otherAccess, otherRefresh := other.pair(newID(), base)
+	viaOther := other.customerToken(cust, base)
+	viaOther.FamilyID = otherAccess.FamilyID
+	unrelated := p.customerToken(cust, base)
+	issue(t, s, base, access, refresh, pat, viaGrant, viaPAT, otherAccess, otherRefresh, viaOther, unrelated)
+	return []store.Token{access, refresh, pat, viaGrant, viaPAT}, []store.Token{otherAccess, otherRefresh, viaOther, unrelated}
+}
+
+func revokeAccountTokensFamilies(t *testing.T, s store.Storage) {
+	p := newParty(t, s)
+	gone, kept := accountFamilies(t, s, p, p.withAccount(t, s))
+	n, err := s.RevokeAccountTokens(t.Context(), p.account.ID)
+	must(t, "RevokeAccountTokens", err)
+	if n != len(gone) {
+		t.Errorf("RevokeAccountTokens = %d, want %d", n, len(gone))
+	}
+	now := base.Add(time.Minute)
+	wantAbsent(t, s, now, "after RevokeAccountTokens", gone...)
+	wantPresent(t, s, now, "tokens of other families, or none, after RevokeAccountTokens", kept...)
 }

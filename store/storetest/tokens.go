@@ -21,6 +21,8 @@ var tokenTests = []test{
 		"RotateID nor evicts anything.", tokenIssueConflictWritesNothing},
 	{"RequireLive", "IssueTokens with RequireID issues only while that token is live at now: " +
 		"a missing, expired or rotated one gives ErrNotFound and nothing is written.", tokenRequireLive},
+	{"GrantedAt", "Token, TokenByID and AccountTokens return the GrantedAt IssueTokens stored, " +
+		"and a zero GrantedAt as zero.", tokenGrantedAt},
 	{"NoAliasing", "Mutating the Scopes of a token passed to IssueTokens (or the Issue's Tokens " +
 		"slice) or returned by Token does not change the stored token.", tokenNoAliasing},
 }
@@ -208,4 +210,25 @@ func tokenRequireLive(t *testing.T, s store.Storage) {
 	late := p.token(store.KindAccess, now)
 	err := s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{late}, RequireID: refresh.ID})
 	wantErr(t, "IssueTokens(RequireID rotated)", err, store.ErrNotFound)
+}
+
+func tokenGrantedAt(t *testing.T, s store.Storage) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	granted := base.Add(-24 * time.Hour)
+	access, refresh := p.pair(newID(), base)
+	access.GrantedAt, refresh.GrantedAt = granted, granted
+	pat := p.personal(base) // descends from no grant
+	issue(t, s, base, access, refresh, pat)
+
+	now := base.Add(time.Minute)
+	for _, want := range []store.Token{access, refresh, pat} {
+		checkToken(t, s, "Token("+string(want.Kind)+")", want, now)
+		got, err := s.TokenByID(ctx, want.ID, now)
+		must(t, "TokenByID", err)
+		checkEqual(t, "TokenByID("+string(want.Kind)+")", want, got)
+	}
+	got, err := s.AccountTokens(ctx, p.account.ID, store.KindRefresh, now)
+	must(t, "AccountTokens", err)
+	checkEqual(t, "AccountTokens(refresh)", []store.Token{refresh}, got)
 }
