@@ -73,6 +73,11 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		return nil, e
 	}
 	ctx := r.Context()
+	for _, f := range []string{"client_id", "entity_id"} {
+		if e := checkText(f, p[f]); e != nil {
+			return nil, e
+		}
+	}
 	switch {
 	case p["client_id"] == "":
 		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "client_id is missing")
