@@ -17,7 +17,8 @@ import (
 // Error mapping (documented in README): no client_id, or an unknown one, is the seed's
 // unauthorized_client; a wrong, missing or superfluous secret is RFC 6749's invalid_client
 // with 401 (and WWW-Authenticate: Basic when Basic was used); Basic and a body secret
-// together, or a secret in the query string, is invalid_request; too many failures is 429.
+// together, a secret in the query string, or a client_id with control characters or invalid
+// UTF-8 (never looked up), is invalid_request; too many failures is 429.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params) (store.Client, *Error) {
 	if q := r.URL.Query(); q.Has("client_secret") {
 		return store.Client{}, invalidRequest("client_secret must not be sent in the query string")
@@ -45,6 +46,9 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 	}
 	if id == "" {
 		return store.Client{}, clientErr(ErrUnauthorizedClient, "client_id is missing", basic)
+	}
+	if e := checkText("client_id", id); e != nil {
+		return store.Client{}, e
 	}
 	now := s.now()
 	key := throttleKey(id, r)

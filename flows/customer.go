@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/internal/secrets"
-	"github.com/oauthkit/oauthkit/redirecturi"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
@@ -74,6 +73,11 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		return nil, e
 	}
 	ctx := r.Context()
+	for _, f := range []string{"client_id", "entity_id"} {
+		if e := checkText(f, p[f]); e != nil {
+			return nil, e
+		}
+	}
 	switch {
 	case p["client_id"] == "":
 		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "client_id is missing")
@@ -93,7 +97,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	if client.OrganizationID != "" && client.OrganizationID != caller.OrganizationID {
 		return nil, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "the app is private to another organization")
 	}
-	if p["redirect_uri"] == "" || redirecturi.Match(client.RedirectURIs, p["redirect_uri"]) != nil {
+	if p["redirect_uri"] == "" || matchRedirect(client, p["redirect_uri"]) != nil {
 		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
 	}
 

@@ -35,9 +35,11 @@ var detailHeadline = map[string][2]string{
 	DetailTooManyRedirects: {"This app is stuck in a redirect loop", "It kept sending you back here to sign in, again and again within a few seconds, so the sign-in was stopped. Wait a moment, then go back to the app and try once more; if it keeps happening, the app needs fixing."},
 }
 
-// errorPageData is what the "error" template receives.
+// errorPageData is what the "error" template receives. A message that names an id (an
+// upstream organization, say) has it in MessageID, shown as code between Message and
+// MessageEnd.
 type errorPageData struct {
-	Title, Message, Code, Detail, DetailMessage string
+	Title, Message, MessageID, MessageEnd, Code, Detail, DetailMessage string
 }
 
 // ErrorPageHandler returns the error page (the seed's /ooops): a friendly explanation of

@@ -264,7 +264,7 @@ func TestFederatedE2E(t *testing.T) {
 
 	t.Run("organization not mapped", func(t *testing.T) {
 		p := ee.upstreamSignIn(t, ee.e2eBrowser(), authorize, "stranger@upstream.test", "upstream-pass-3")
-		wantFedPage(t, p, http.StatusForbidden, flows.DetailOrganizationNotFound, "The user organization `up-org-unmapped` was not found in the system.")
+		wantFedPage(t, p, http.StatusForbidden, flows.DetailOrganizationNotFound, "The user organization <code>up-org-unmapped</code> was not found in the system.")
 	})
 
 	t.Run("no role that may sign in", func(t *testing.T) {

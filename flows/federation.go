@@ -92,12 +92,6 @@ type Federation struct {
 	// person is refused (not authorised), unless already bound to an account. An
 	// email_verified of false never creates or links an account.
 	AllowMissingEmailVerified bool
-	// RequireVerifiedEmail refuses an upstream person whose claims have no email_verified
-	// claim.
-	//
-	// Deprecated: that is the default now; AllowMissingEmailVerified turns it off. Setting
-	// both is a configuration error.
-	RequireVerifiedEmail bool
 	// HTTPClient makes the requests to the upstream (discovery, JWKS, token, UserInfo).
 	// Default: a client with a 10-second timeout.
 	HTTPClient *http.Client
@@ -182,9 +176,6 @@ func newFederator(f Federation, cfg Config) (*federator, error) {
 		orgs[up] = local
 	}
 	f.Organizations = orgs
-	if f.RequireVerifiedEmail && f.AllowMissingEmailVerified {
-		return nil, bad("RequireVerifiedEmail and AllowMissingEmailVerified contradict each other")
-	}
 	if len(f.SignInRoles)+len(f.AdminRoles) == 0 {
 		return nil, bad("SignInRoles or AdminRoles must name at least one role")
 	}

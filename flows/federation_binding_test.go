@@ -202,14 +202,4 @@ func TestFederatedEmailVouching(t *testing.T) {
 			t.Fatalf("alice bound to %v", up)
 		}
 	})
-	t.Run("contradicting options", func(t *testing.T) {
-		cfg := fedTestConfig(t)
-		cfg.Federation = &flows.Federation{
-			Issuer: "https://upstream.example", ClientID: "c", Organizations: map[string]string{"u": orgA},
-			SignInRoles: []string{"agent"}, RequireVerifiedEmail: true, AllowMissingEmailVerified: true,
-		}
-		if _, err := flows.New(cfg); err == nil || !strings.Contains(err.Error(), "AllowMissingEmailVerified") {
-			t.Fatalf("New: %v", err)
-		}
-	})
 }

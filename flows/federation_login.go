@@ -197,7 +197,7 @@ func (s *Server) federationFailed(w http.ResponseWriter, r *http.Request, fe *fe
 		org := trimmed(fe.org, 200)
 		s.render(w, r, http.StatusForbidden, "error", errorPageData{
 			Title:   "Your organization was not found",
-			Message: "The user organization `" + org + "` was not found in the system.",
+			Message: "The user organization ", MessageID: org, MessageEnd: " was not found in the system.",
 			DetailMessage: "Your organization at " + name + " has not been set up here yet. " +
 				"Ask your administrator to connect it.",
 			Code: ErrAccessDenied, Detail: DetailOrganizationNotFound,

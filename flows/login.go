@@ -107,7 +107,15 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.loginFailed(w, r, IdentityInvalidRequest, "", returnTo)
 		return
 	}
-	email := strings.ToLower(strings.TrimSpace(p["email"]))
+	email := strings.TrimSpace(p["email"])
+	if checkText("email", email) != nil {
+		// No account has such a login: the generic failure, without a lookup (strings.ToLower
+		// would also turn invalid UTF-8 into U+FFFD).
+		s.log.InfoContext(ctx, "oauthkit: password sign-in refused: the email holds control characters or invalid UTF-8")
+		s.loginFailed(w, r, IdentityUnauthorized, "", returnTo)
+		return
+	}
+	email = strings.ToLower(email)
 	pw := p["password"]
 	if email == "" || pw == "" || len(email) > 320 || len(pw) > 1024 {
 		s.loginFailed(w, r, IdentityInvalidRequest, email, returnTo)

@@ -8,10 +8,6 @@ import (
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
-// maxTrackedKeys bounds redirectLimiter's map; beyond it, keys whose events have aged out
-// are pruned.
-const maxTrackedKeys = 10000
-
 // failureLimiterSize is how many keys a failureLimiter remembers at most (about 130 bytes
 // each, so 13 MB at most whatever the traffic).
 const failureLimiterSize = 100_000

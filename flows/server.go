@@ -359,18 +359,19 @@ func setDefault[T comparable](v *T, def T) {
 // seed's aliases when the paths are the defaults: the authorization endpoint also at
 // "/authorize", the token endpoint also at "/token", the info endpoint also at "/info". The
 // token endpoint accepts authorization_code and refresh_token, and client_credentials when
-// Config.ClientCredentials is set; DELETE on it revokes (R-REVOKE-1).
+// Config.ClientCredentials is set; DELETE on it revokes (DeleteTokenHandler), and any other
+// method is 405 with "Allow: DELETE, POST".
 func (s *Server) Mount(mux *http.ServeMux) {
 	p := s.cfg.Paths
 	grants := []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
 	if s.cfg.ClientCredentials {
 		grants = append(grants, s.ClientCredentialsGrant())
 	}
-	authorize, token, del, info := s.AuthorizeHandler(), s.TokenHandler(grants...), s.DeleteTokenHandler(), s.InfoHandler()
+	authorize, info := s.AuthorizeHandler(), s.InfoHandler()
+	token := s.tokenMethods(s.TokenHandler(grants...), s.DeleteTokenHandler())
 	paths := map[string]http.Handler{
 		exact(p.Authorize):     authorize,
 		exact(p.Token):         token,
-		"DELETE " + p.Token:    del,
 		exact(p.Login):         s.LoginHandler(),
 		exact(p.PasswordLogin): s.PasswordLoginHandler(),
 		exact(p.Logout):        s.LogoutHandler(),
@@ -389,7 +390,6 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	if p.Token == DefaultPaths.Token {
 		paths["/token"] = token
-		paths["DELETE /token"] = del
 	}
 	if c := strings.TrimSuffix(p.Customer, "/"); c != p.Customer && c != "" {
 		paths[c] = paths[exact(p.Customer)]
@@ -406,6 +406,21 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	for pattern, h := range paths {
 		mux.Handle(pattern, h)
 	}
+}
+
+// tokenMethods serves the token endpoint's path: POST to token, DELETE to del (the seed's
+// revocation), and any other method 405 with Allow naming both.
+func (s *Server) tokenMethods(token, del http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			token.ServeHTTP(w, r)
+		case http.MethodDelete:
+			del.ServeHTTP(w, r)
+		default:
+			s.writeJSONError(w, r, jsonMethodNotAllowed(w, "DELETE, POST", "token endpoint"))
+		}
+	})
 }
 
 // exact turns a path into a ServeMux pattern that matches only that path: "/" would match

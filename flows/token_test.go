@@ -143,14 +143,15 @@ func (e *env) live(tok string) bool {
 	return err == nil
 }
 
-// TestTokenMethodNotAllowed: R-TOKEN-1, POST only: 405 with Allow: POST and a JSON body.
+// TestTokenMethodNotAllowed: R-TOKEN-1, POST only (and DELETE, the revocation of
+// R-REVOKE-1, at the same path): 405 with Allow naming both and a JSON body.
 func TestTokenMethodNotAllowed(t *testing.T) {
 	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodHead} {
 		t.Run(m, func(t *testing.T) {
 			e := newEnv(t)
 			r := e.tokenDo(tokenCall{method: m, body: "grant_type=refresh_token&refresh_token=x", auth: basicAuth(confID, confSecret)})
-			if got := r.header.Get("Allow"); got != http.MethodPost {
-				t.Errorf("Allow = %q, want POST", got)
+			if got := r.header.Get("Allow"); got != "DELETE, POST" {
+				t.Errorf("Allow = %q, want DELETE, POST", got)
 			}
 			if m == http.MethodHead { // no body to read
 				if r.status != http.StatusMethodNotAllowed {
