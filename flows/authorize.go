@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/redirecturi"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // authzRequest is an authorization request whose client and redirect URI have been
@@ -308,7 +308,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, acct store.Ac
 		Scopes:              req.scopes.Names(),
 		CodeChallenge:       req.challenge,
 		CodeChallengeMethod: req.method,
-		FamilyID:            secrets.ID(),
+		FamilyID:            credentials.NewID(),
 		IssuedAt:            now,
 		ExpiresAt:           now.Add(s.cfg.CodeLifetime),
 	}
@@ -330,7 +330,7 @@ func (s *Server) issueImplicit(w http.ResponseWriter, r *http.Request, acct stor
 	now := s.now()
 	access, at, err := s.newToken(store.KindAccess, store.Token{
 		ClientID: req.client.ID, AccountID: acct.ID, OrganizationID: acct.OrganizationID,
-		Scopes: req.scopes.Names(), FamilyID: secrets.ID(),
+		Scopes: req.scopes.Names(), FamilyID: credentials.NewID(),
 	}, now)
 	if err != nil {
 		s.authzError(w, r, req, internal(err))

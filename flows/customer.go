@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // markCustomer marks customer access tokens.
@@ -112,14 +112,14 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 			return nil, unavailable(err)
 		}
 	} else {
-		cust = store.Customer{ID: secrets.ID(), OrganizationID: caller.OrganizationID, ClientID: client.ID, CreatedAt: now}
+		cust = store.Customer{ID: credentials.NewID(), OrganizationID: caller.OrganizationID, ClientID: client.ID, CreatedAt: now}
 		if err := s.store.CreateCustomer(ctx, cust); err != nil {
 			return nil, unavailable(err)
 		}
 	}
 	secret, h := s.mint(markCustomer)
 	t := store.Token{
-		Hash: h, ID: secrets.ID(), Kind: store.KindCustomer, ClientID: client.ID,
+		Hash: h, ID: credentials.NewID(), Kind: store.KindCustomer, ClientID: client.ID,
 		OrganizationID: cust.OrganizationID, CustomerID: cust.ID,
 		FamilyID: familyOf(caller), IssuedAt: now, ExpiresAt: now.Add(s.cfg.CustomerTokenLifetime),
 	}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // upstreamPerson is what sign-in takes from the upstream's claims.
@@ -132,7 +132,7 @@ func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			acct = store.Account{
-				ID: secrets.ID(), Login: p.email, OrganizationID: org, Roles: roles,
+				ID: credentials.NewID(), Login: p.email, OrganizationID: org, Roles: roles,
 				PasswordLoginDisabled: true, UpstreamIssuer: issuer, UpstreamSubject: p.sub,
 				CreatedAt: s.now(),
 			}

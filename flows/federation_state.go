@@ -11,8 +11,8 @@ import (
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"golang.org/x/oauth2"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // A federated sign-in in progress is kept in the browser, in a cookie that only this
@@ -45,8 +45,8 @@ type fedState struct {
 
 func (s *Server) newFedState(returnTo string) fedState {
 	return fedState{
-		State:    secrets.New(""),
-		Nonce:    secrets.New(""),
+		State:    credentials.NewSecret(""),
+		Nonce:    credentials.NewSecret(""),
 		Verifier: oauth2.GenerateVerifier(),
 		ReturnTo: returnTo,
 		Expires:  s.now().Add(fedStateLifetime).Unix(),

@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/flows"
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/redirecturi"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // The authorization endpoint fuzzed with arbitrary raw query strings (R-AUTHZ-2, R-REDIR,
@@ -49,7 +49,7 @@ func newAuthzFuzzEnv(tb testing.TB) *authzFuzzEnv {
 	}
 	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	st := memstore.New()
-	hasher, err := secrets.NewHasher(testKey)
+	hasher, err := credentials.NewHasher(testKey)
 	must(err)
 	cat, err := scopes.NewCatalog([]scopes.Scope{
 		{Name: "chats--my:ro", Description: "Read your chats"},

@@ -19,9 +19,9 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // Fuzz targets for the parsers of untrusted input outside the token endpoint (whose own are
@@ -270,7 +270,7 @@ func FuzzFedStateCookie(f *testing.F) {
 	s := fuzzFedServer(f)
 	other := fuzzFedServer(f)
 	var err error
-	if other.hasher, err = secrets.NewHasher([]byte("another key, another key, another")); err != nil {
+	if other.hasher, err = credentials.NewHasher([]byte("another key, another key, another")); err != nil {
 		f.Fatal(err)
 	}
 	st := fedState{State: "state-1", Nonce: "n", Verifier: "v", ReturnTo: "/authorize?x=1", Expires: fuzzFedNow.Add(time.Minute).Unix()}

@@ -18,10 +18,10 @@ import (
 
 	"github.com/oauthkit/oauthkit/flows"
 	"github.com/oauthkit/oauthkit/internal/password"
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // Test fixtures: two organizations, three accounts, three clients.
@@ -72,7 +72,7 @@ type env struct {
 	flows  *flows.Server
 	store  *memstore.Store
 	clock  *clock
-	hasher *secrets.Hasher
+	hasher *credentials.Hasher
 }
 
 // cheap argon2id parameters keep sign-in fast in tests; the KDF itself is tested in
@@ -85,7 +85,7 @@ func newEnv(t *testing.T, mutate ...func(*flows.Config)) *env {
 	ctx := context.Background()
 	st := memstore.New()
 	clk := &clock{now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
-	hasher, err := secrets.NewHasher(testKey)
+	hasher, err := credentials.NewHasher(testKey)
 	if err != nil {
 		t.Fatal(err)
 	}

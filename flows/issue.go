@@ -5,9 +5,9 @@ import (
 	"errors"
 	"time"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // Readable markers after the token prefix, one per kind of secret.
@@ -21,7 +21,7 @@ const (
 
 // mint returns a new secret of the given mark and its record skeleton.
 func (s *Server) mint(mark string) (string, store.Hash) {
-	secret := secrets.New(s.cfg.TokenPrefix + mark)
+	secret := credentials.NewSecret(s.cfg.TokenPrefix + mark)
 	return secret, s.hasher.Hash(secret)
 }
 
@@ -34,7 +34,7 @@ func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time)
 	}
 	secret, h := s.mint(mark)
 	t := base
-	t.Hash, t.ID, t.Kind = h, secrets.ID(), kind
+	t.Hash, t.ID, t.Kind = h, credentials.NewID(), kind
 	t.IssuedAt, t.ExpiresAt = now, now.Add(ttl)
 	if end, ok := s.grantEnd(t); ok && kind == store.KindRefresh && end.Before(t.ExpiresAt) {
 		t.ExpiresAt = end

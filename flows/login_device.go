@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // Device cookies (OWASP's defence against account lockout): a browser in which an account
@@ -33,7 +33,7 @@ func (s *Server) deviceCookie() string {
 
 // setDevice marks this browser as one where login signed in with its password.
 func (s *Server) setDevice(w http.ResponseWriter, login string) {
-	payload := secrets.New("") + "\x00" + login
+	payload := credentials.NewSecret("") + "\x00" + login
 	sealed := s.hasher.Seal(devicePurpose, []byte(payload))
 	http.SetCookie(w, &http.Cookie{
 		Name: s.deviceCookie(), Value: base64.RawURLEncoding.EncodeToString(sealed), Path: "/",

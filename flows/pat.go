@@ -7,9 +7,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // markPersonal marks personal access tokens.
@@ -92,7 +92,7 @@ func (s *Server) CreatePersonalToken(ctx context.Context, accountID, name string
 		return PersonalToken{}, errTooManyPersonalTokens()
 	}
 	secret, h := s.mint(markPersonal)
-	id := secrets.ID()
+	id := credentials.NewID()
 	t := store.Token{
 		Hash: h, ID: id, Kind: store.KindPersonal, Name: name,
 		AccountID: acct.ID, OrganizationID: acct.OrganizationID, Scopes: want.Names(),

@@ -19,9 +19,9 @@ import (
 
 	"github.com/oauthkit/oauthkit/internal/jose"
 	"github.com/oauthkit/oauthkit/internal/password"
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // Config configures a [Server]. Storage, Issuer, HashKey and Scopes are required; every other
@@ -224,7 +224,7 @@ var DefaultPaths = Paths{
 type Server struct {
 	cfg       Config
 	store     store.Storage
-	hasher    *secrets.Hasher
+	hasher    *credentials.Hasher
 	catalog   *scopes.Catalog
 	auth      Authenticator
 	pages     *template.Template
@@ -255,7 +255,7 @@ func New(cfg Config) (*Server, error) {
 		iss.RawQuery != "" || iss.Fragment != "" || iss.User != nil || iss.ForceQuery {
 		return nil, errors.New("flows: Config.Issuer must be an absolute http(s) URL without query, fragment or userinfo")
 	}
-	hasher, err := secrets.NewHasher(cfg.HashKey)
+	hasher, err := credentials.NewHasher(cfg.HashKey)
 	if err != nil {
 		return nil, err
 	}

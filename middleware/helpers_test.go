@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 var testHashKey = bytes.Repeat([]byte("k"), 32)
@@ -38,7 +38,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 // like the server's.
 type fixture struct {
 	st     *memstore.Store
-	hasher *secrets.Hasher
+	hasher *credentials.Hasher
 	clock  *fakeClock
 }
 
@@ -51,7 +51,7 @@ const (
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	h, err := secrets.NewHasher(testHashKey)
+	h, err := credentials.NewHasher(testHashKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,10 +80,10 @@ func (f *fixture) issue(t testing.TB, tok store.Token) string {
 // issueExact is issue without the default account: for tokens that act for no account.
 func (f *fixture) issueExact(t testing.TB, tok store.Token) string {
 	t.Helper()
-	secret := secrets.New("oak:at_")
+	secret := credentials.NewSecret("oak:at_")
 	tok.Hash = f.hasher.Hash(secret)
 	if tok.ID == "" {
-		tok.ID = secrets.ID()
+		tok.ID = credentials.NewID()
 	}
 	if tok.ClientID == "" {
 		tok.ClientID = testClient

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // LocalOptions configures [NewLocal]. The zero value means the documented defaults.
@@ -56,7 +56,7 @@ type Local struct {
 	signInRoles []string
 	admin       store.TokenAdmin
 	jwt         *JWT
-	hasher      *secrets.Hasher
+	hasher      *credentials.Hasher
 	now         func() time.Time
 }
 
@@ -75,7 +75,7 @@ func NewLocal(tokens store.Tokens, hashKey []byte, opts LocalOptions) (*Local, e
 	if opts.Accounts == nil && (opts.AdminRole != "" || opts.SignInRoles != nil) {
 		return nil, errors.New("middleware: LocalOptions.AdminRole and SignInRoles need Accounts")
 	}
-	h, err := secrets.NewHasher(hashKey)
+	h, err := credentials.NewHasher(hashKey)
 	if err != nil {
 		return nil, fmt.Errorf("middleware: %w", err)
 	}

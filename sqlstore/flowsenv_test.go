@@ -18,9 +18,9 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauthkit/oauthkit/flows"
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // A small harness that runs the real authorization server (package flows) over a
@@ -41,8 +41,8 @@ const (
 
 var hashKey = []byte("0123456789abcdef0123456789abcdef")
 
-func testHasher(t testing.TB) *secrets.Hasher {
-	h, err := secrets.NewHasher(hashKey)
+func testHasher(t testing.TB) *credentials.Hasher {
+	h, err := credentials.NewHasher(hashKey)
 	if err != nil {
 		t.Fatal(err)
 	}

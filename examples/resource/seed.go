@@ -5,8 +5,8 @@ import (
 	"encoding/base64"
 	"time"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // Demo identities, as in examples/server's config.json.
@@ -22,7 +22,7 @@ const (
 // token. With -db memory the API has no authorization server to get tokens from, so it
 // mints its own, exactly as package flows would store them.
 func seed(ctx context.Context, st store.Storage, hashKey []byte) ([]demoToken, error) {
-	h, err := secrets.NewHasher(hashKey)
+	h, err := credentials.NewHasher(hashKey)
 	if err != nil {
 		return nil, err
 	}
@@ -34,8 +34,8 @@ func seed(ctx context.Context, st store.Storage, hashKey []byte) ([]demoToken, e
 	}
 	now := time.Now()
 	mk := func(kind store.TokenKind, scopes []string) (string, store.Token) {
-		s := secrets.New("oak:at_")
-		t := store.Token{Hash: h.Hash(s), ID: secrets.ID(), Kind: kind, ClientID: demoClient,
+		s := credentials.NewSecret("oak:at_")
+		t := store.Token{Hash: h.Hash(s), ID: credentials.NewID(), Kind: kind, ClientID: demoClient,
 			AccountID: demoAccount, OrganizationID: demoOrg, Scopes: scopes,
 			IssuedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
 		return s, t

@@ -25,9 +25,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauthkit/oauthkit/flows"
-	"github.com/oauthkit/oauthkit/internal/password"
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 //go:embed config.json
@@ -96,18 +95,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if err != nil {
 			return err
 		}
-		h, err := password.Hash(pw, password.Default)
+		h, err := credentials.HashPassword(pw)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, h)
 		return nil
 	case *newSecret:
-		h, err := secrets.NewHasher(key)
+		h, err := credentials.NewHasher(key)
 		if err != nil {
 			return err
 		}
-		sec := secrets.New("")
+		sec := credentials.NewClientSecret()
 		fmt.Fprintf(stdout, "secret:      %s\nsecret_hash: %s\n", sec, h.Hash(sec))
 		return nil
 	case *hashSecret:
@@ -115,7 +114,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		if err != nil {
 			return err
 		}
-		h, err := secrets.NewHasher(key)
+		h, err := credentials.NewHasher(key)
 		if err != nil {
 			return err
 		}

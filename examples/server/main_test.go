@@ -14,9 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oauthkit/oauthkit/internal/password"
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // TestNewcomerWalkthrough is the README's first command as a test: start the example
@@ -128,7 +127,7 @@ func TestDemoConfig(t *testing.T) {
 	}
 	for _, a := range cfg.Accounts {
 		want := map[string]string{"agent@example.com": "agent-pass-123", "admin@example.com": "admin-pass-123"}[a.Login]
-		if ok, err := password.Verify(want, a.PasswordHash); !ok || err != nil {
+		if ok, err := credentials.VerifyPassword(want, a.PasswordHash); !ok || err != nil {
 			t.Errorf("account %s: documented password does not verify (%v)", a.Login, err)
 		}
 	}
@@ -136,7 +135,7 @@ func TestDemoConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _ := secrets.NewHasher(key)
+	h, _ := credentials.NewHasher(key)
 	secretsByClient := map[string]string{"demo-server-app": "demo-server-secret", "demo-private-app": "demo-private-secret"}
 	for _, c := range cfg.Clients {
 		if c.Public {
@@ -160,7 +159,7 @@ func TestHashFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"-hash-password"}, strings.NewReader("s3cret\n"), &out); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := password.Verify("s3cret", strings.TrimSpace(out.String())); !ok || err != nil {
+	if ok, err := credentials.VerifyPassword("s3cret", strings.TrimSpace(out.String())); !ok || err != nil {
 		t.Fatalf("-hash-password printed %q (%v)", out.String(), err)
 	}
 	out.Reset()

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/sqlstore"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // TestMain runs the tests in a temporary working directory: the default -db is a SQLite
@@ -185,7 +185,7 @@ func TestRestartKeepsData(t *testing.T) {
 	}
 	cfg, _ := parseConfig(demoConfig)
 	key, _ := cfg.hashKey()
-	h, _ := secrets.NewHasher(key)
+	h, _ := credentials.NewHasher(key)
 	if _, err := st.Token(ctx, h.Hash(access), time.Now()); err != nil {
 		t.Errorf("access token issued before the restart: %v", err)
 	}
@@ -239,7 +239,7 @@ func postgresTestDSN(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { admin.Close() })
-	schema := "oauthkit_test_server_" + strings.ReplaceAll(secrets.ID(), "-", "")
+	schema := "oauthkit_test_server_" + strings.ReplaceAll(credentials.NewID(), "-", "")
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		t.Fatal(err)
 	}

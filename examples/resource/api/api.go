@@ -17,9 +17,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/middleware"
 	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // Chat is one chat of the demo API.
@@ -91,7 +91,7 @@ func (a *api) createChat(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	c := Chat{ID: secrets.ID(), Title: in.Title, OrganizationID: tok.OrganizationID,
+	c := Chat{ID: credentials.NewID(), Title: in.Title, OrganizationID: tok.OrganizationID,
 		CreatedBy: tok.AccountID, CreatedAt: time.Now().UTC()}
 	a.mu.Lock()
 	list := append(a.chats[tok.OrganizationID], c)

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/examples/resource/api"
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/middleware"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 var hashKey = bytes.Repeat([]byte{7}, 32)
@@ -30,7 +30,7 @@ const (
 type env struct {
 	t      *testing.T
 	st     *memstore.Store
-	hasher *secrets.Hasher
+	hasher *credentials.Hasher
 	h      http.Handler
 }
 
@@ -46,7 +46,7 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	hasher, _ := secrets.NewHasher(hashKey)
+	hasher, _ := credentials.NewHasher(hashKey)
 	l, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st, Catalog: api.Catalog()})
 	if err != nil {
 		t.Fatal(err)
@@ -62,9 +62,9 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) token(kind store.TokenKind, acc string, scopes ...string) (string, string) {
 	e.t.Helper()
-	s := secrets.New("oak:at_")
+	s := credentials.NewSecret("oak:at_")
 	now := time.Now()
-	tok := store.Token{Hash: e.hasher.Hash(s), ID: secrets.ID(), Kind: kind, ClientID: "demo-server-app",
+	tok := store.Token{Hash: e.hasher.Hash(s), ID: credentials.NewID(), Kind: kind, ClientID: "demo-server-app",
 		AccountID: acc, OrganizationID: org, Scopes: scopes, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
 	if kind == store.KindCustomer {
 		tok.AccountID, tok.CustomerID = "", "cust-1"

@@ -9,17 +9,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauthkit/oauthkit/internal/secrets"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // clientToken stores a client_credentials access token, as package flows does: no account,
 // and the organization of its client ("" for a client of no organization).
 func (e *env) clientToken(orgID string, scopes ...string) string {
 	e.t.Helper()
-	s := secrets.New("oak:at_")
+	s := credentials.NewSecret("oak:at_")
 	now := time.Now()
-	tok := store.Token{Hash: e.hasher.Hash(s), ID: secrets.ID(), Kind: store.KindAccess, ClientID: "machine",
+	tok := store.Token{Hash: e.hasher.Hash(s), ID: credentials.NewID(), Kind: store.KindAccess, ClientID: "machine",
 		OrganizationID: orgID, Scopes: scopes, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
 	if err := e.st.IssueTokens(context.Background(), now, store.Issue{Tokens: []store.Token{tok}}); err != nil {
 		e.t.Fatal(err)

@@ -1,6 +1,18 @@
-// Package secrets mints the server's random secrets (codes, tokens, session ids) and hashes
-// them with a server-held key for storage (R-SEC-6).
-package secrets
+// Package credentials makes and checks the secrets an authorization server stores: random
+// secrets (codes, tokens, session ids, client secrets) with 256 bits from crypto/rand, their
+// keyed hashes (HMAC-SHA256 under a key that stays out of the database), which are all that
+// storage ever holds of them, and argon2id hashes of human passwords.
+//
+// The server (package flows) and a local token validator (package middleware) use a
+// [Hasher] made from the same key; provisioning code uses the same functions to register a
+// client's secret or an account's password:
+//
+//	h, err := credentials.NewHasher(key) // key: 32+ random bytes, kept out of the database
+//	secret := credentials.NewClientSecret()
+//	client := store.Client{ID: "my-app", SecretHash: h.Hash(secret), ...}
+//	pw, err := credentials.HashPassword("correct horse battery staple")
+//	account := store.Account{ID: credentials.NewID(), Login: "ann@example.com", PasswordHash: pw, ...}
+package credentials
 
 import (
 	"crypto/hmac"
@@ -17,8 +29,8 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// Bytes is the number of random bytes in every generated secret: 256 bits (R-SEC-6).
-const Bytes = 32
+// SecretBytes is the number of random bytes in every generated secret: 256 bits.
+const SecretBytes = 32
 
 // MinKeyLen is the shortest hashing key a [Hasher] accepts.
 const MinKeyLen = 32
@@ -26,14 +38,20 @@ const MinKeyLen = 32
 // New returns prefix followed by 256 bits from crypto/rand, base64url-encoded without
 // padding (43 characters). The prefix makes a secret's kind readable (and findable by
 // secret scanners); it adds no strength.
-func New(prefix string) string {
-	var b [Bytes]byte
+func NewSecret(prefix string) string {
+	var b [SecretBytes]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it crashes the program instead)
 	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// ID returns a random UUID (version 4): a public identifier, not a secret.
-func ID() string { return uuid.NewString() }
+// NewClientSecret returns a new client secret: 256 bits from crypto/rand, base64url-encoded
+// (43 characters). Show it to the client's developer once and store only its
+// [Hasher.Hash].
+func NewClientSecret() string { return NewSecret("") }
+
+// NewID returns a random UUID (version 4): a public identifier (an account, token or
+// customer id), not a secret.
+func NewID() string { return uuid.NewString() }
 
 // Hasher computes keyed hashes (HMAC-SHA256) of high-entropy secrets. A fast keyed hash is
 // the right tool here: the secrets carry 256 bits, so brute force is hopeless, and the key,
@@ -47,7 +65,7 @@ type Hasher struct {
 // NewHasher returns a Hasher keyed with key, which must be at least [MinKeyLen] bytes.
 func NewHasher(key []byte) (*Hasher, error) {
 	if len(key) < MinKeyLen {
-		return nil, errors.New("secrets: the hashing key must be at least 32 bytes")
+		return nil, errors.New("credentials: the hashing key must be at least 32 bytes")
 	}
 	k := append([]byte(nil), key...)
 	h := &Hasher{key: k}

@@ -1,4 +1,4 @@
-package secrets
+package credentials
 
 import (
 	"crypto/hmac"
@@ -12,7 +12,7 @@ import (
 )
 
 func TestNewCarries256Bits(t *testing.T) {
-	s := New("oak:at_")
+	s := NewSecret("oak:at_")
 	if !strings.HasPrefix(s, "oak:at_") {
 		t.Fatalf("prefix lost: %q", s)
 	}
@@ -20,7 +20,7 @@ func TestNewCarries256Bits(t *testing.T) {
 	if err != nil || len(raw) != 32 {
 		t.Fatalf("body is %d bytes (%v), want 32", len(raw), err)
 	}
-	if New("") == New("") {
+	if NewSecret("") == NewSecret("") {
 		t.Fatal("two secrets are equal")
 	}
 }

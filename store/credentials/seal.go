@@ -1,4 +1,4 @@
-package secrets
+package credentials
 
 import (
 	"crypto/aes"
@@ -32,7 +32,7 @@ func (h *Hasher) Open(secret string, sealed []byte) ([]byte, error) {
 	return aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], nil)
 }
 
-var errSealed = errors.New("secrets: sealed value is malformed")
+var errSealed = errors.New("credentials: sealed value is malformed")
 
 func (h *Hasher) aead(secret string) cipher.AEAD {
 	key, err := hkdf.Key(sha256.New, []byte(secret), h.key, sealInfo, 32)
