@@ -5,33 +5,52 @@ import (
 	"time"
 )
 
-// Organizations stores tenants.
+// Organizations finds tenants.
 type Organizations interface {
 	// Organization returns the organization with id, or ErrNotFound.
 	Organization(ctx context.Context, id string) (Organization, error)
+}
+
+// OrganizationWriter provisions tenants.
+type OrganizationWriter interface {
 	// PutOrganization creates or replaces the organization with o.ID.
 	PutOrganization(ctx context.Context, o Organization) error
 }
 
-// Accounts stores the people who sign in.
+// Accounts finds the people who sign in. An application with a users table of its own
+// implements it over that table.
 type Accounts interface {
 	// Account returns the account with id, or ErrNotFound.
 	Account(ctx context.Context, id string) (Account, error)
 	// AccountByLogin returns the account whose Login equals login exactly, or ErrNotFound.
 	AccountByLogin(ctx context.Context, login string) (Account, error)
-	// AccountBySubject returns the account linked to the upstream identity (issuer,
-	// subject) of federated sign-in, or ErrNotFound. Empty arguments find nothing.
-	AccountBySubject(ctx context.Context, issuer, subject string) (Account, error)
+}
+
+// AccountWriter creates and changes accounts: provisioning, password changes, and the
+// accounts that federated sign-in creates and links.
+type AccountWriter interface {
 	// PutAccount creates or replaces the account with a.ID. It returns ErrConflict when
 	// another account already has a.Login, or the same non-empty (UpstreamIssuer,
 	// UpstreamSubject).
 	PutAccount(ctx context.Context, a Account) error
 }
 
-// Clients stores OAuth clients.
+// AccountLinks finds accounts by the upstream identity that federated sign-in linked them
+// to.
+type AccountLinks interface {
+	// AccountBySubject returns the account linked to the upstream identity (issuer,
+	// subject) of federated sign-in, or ErrNotFound. Empty arguments find nothing.
+	AccountBySubject(ctx context.Context, issuer, subject string) (Account, error)
+}
+
+// Clients finds OAuth clients.
 type Clients interface {
 	// Client returns the client with id, or ErrNotFound.
 	Client(ctx context.Context, id string) (Client, error)
+}
+
+// ClientWriter provisions OAuth clients.
+type ClientWriter interface {
 	// PutClient creates or replaces the client with c.ID.
 	PutClient(ctx context.Context, c Client) error
 	// DeleteClient removes the client with id, or returns ErrNotFound.
@@ -183,12 +202,17 @@ type RevocationPublisher interface {
 	SubscribeRevocations(fn func(tokenIDs []string)) (cancel func())
 }
 
-// Storage is everything the authorization server needs. Handlers take the narrowest of
-// the interfaces above that they use; a backend implements them all.
+// Storage is every part above: what a complete backend (memstore, sqlstore) implements and
+// what the conformance kit's Run checks. The server and the sign-in packages each ask only
+// for the parts they use.
 type Storage interface {
 	Organizations
+	OrganizationWriter
 	Accounts
+	AccountWriter
+	AccountLinks
 	Clients
+	ClientWriter
 	Codes
 	Tokens
 	TokenAdmin

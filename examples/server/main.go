@@ -292,7 +292,10 @@ func newHTTPServer(h http.Handler, l connLimits) *http.Server {
 
 // registerDemoRedirect adds redirect to the redirect URIs of every stored demo app that
 // registers the default demo callback.
-func registerDemoRedirect(ctx context.Context, st store.Clients, redirect string) error {
+func registerDemoRedirect(ctx context.Context, st interface {
+	store.Clients
+	store.ClientWriter
+}, redirect string) error {
 	for _, id := range demoClientIDs {
 		c, err := st.Client(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
