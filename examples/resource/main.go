@@ -53,6 +53,12 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("resource", flag.ContinueOnError)
 	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, "Usage: go run ./examples/resource [flags]\n\n"+
+			"A demo API protected by package middleware. With the defaults (-validator local -db memory)\n"+
+			"it seeds demo tokens and prints curl commands that use them.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8081", "address to listen on")
 	fs.StringVar(&c.validator, "validator", "local", "how tokens are validated: local, introspect or jwt")
 	fs.StringVar(&c.issuer, "issuer", "http://127.0.0.1:8080", "the authorization server (examples/server)")
@@ -175,8 +181,13 @@ func newHandler(ctx context.Context, c config) (http.Handler, []demoToken, func(
 	}, nil
 }
 
+// run starts the API and serves until ctx ends or a signal arrives. -h and -help print the
+// usage and return nil, so that asking for help is not a failure.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	c, err := parseFlags(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -17,10 +17,24 @@ const (
 	demoClient  = "demo-server-app"
 )
 
+// tokenMark is the prefix package flows (with its default TokenPrefix "oak:") gives the
+// secret of a token of kind k.
+func tokenMark(k store.TokenKind) string {
+	switch k {
+	case store.KindPersonal:
+		return "oak:pat_"
+	case store.KindCustomer:
+		return "oak:ct_"
+	default:
+		return "oak:at_"
+	}
+}
+
 // seed fills memory storage with the demo account and three tokens valid for a day: an
 // access token (chats--my:ro), a personal access token (chats--all:rw) and a customer
 // token. With -db memory the API has no authorization server to get tokens from, so it
-// mints its own, exactly as package flows would store them.
+// mints its own, exactly as package flows would store them and with the marks flows gives
+// each kind ("oak:at_", "oak:pat_", "oak:ct_"), so that a token reads as what it is.
 func seed(ctx context.Context, st store.Storage, hashKey []byte) ([]demoToken, error) {
 	h, err := credentials.NewHasher(hashKey)
 	if err != nil {
@@ -34,7 +48,7 @@ func seed(ctx context.Context, st store.Storage, hashKey []byte) ([]demoToken, e
 	}
 	now := time.Now()
 	mk := func(kind store.TokenKind, scopes []string) (string, store.Token) {
-		s := credentials.NewSecret("oak:at_")
+		s := credentials.NewSecret(tokenMark(kind))
 		t := store.Token{Hash: h.Hash(s), ID: credentials.NewID(), Kind: kind, ClientID: demoClient,
 			AccountID: demoAccount, OrganizationID: demoOrg, Scopes: scopes,
 			IssuedAt: now, ExpiresAt: now.Add(24 * time.Hour)}

@@ -185,6 +185,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return err
 	}
 	mux := http.NewServeMux()
+	mux.Handle("GET /favicon.ico", favicon())
 	srv.Mount(mux)
 	stopAPI, err := mountAPI(mux, st, key, cat)
 	if err != nil {
