@@ -3,8 +3,9 @@
 //
 // The contract is a set of small interfaces, one per kind of record, with reading and
 // writing apart ([Clients] and [ClientWriter], [Accounts] and [AccountWriter], …). Each
-// feature asks only for the parts it uses: the server reads clients and accounts but never
-// writes them, and sessions are needed only by the built-in password sign-in. [Storage] is
+// feature asks only for the parts it uses: the authorization server reads clients and
+// accounts and writes neither, only federated sign-in and password changes write accounts,
+// and only the built-in password sign-in needs sessions. [Storage] is
 // the union of every part, what a complete backend (packages memstore and sqlstore)
 // implements; [Parts] composes a storage from several backends, e.g. tokens, codes and
 // grants in sqlstore, accounts from the application's own users table and no sessions at
