@@ -67,13 +67,6 @@ func (s *faultyStore) Code(ctx context.Context, h store.Hash, now time.Time) (st
 	return s.Store.Code(ctx, h, now)
 }
 
-func (s *faultyStore) ConsumeCode(ctx context.Context, h store.Hash, now time.Time) error {
-	if err := s.err("ConsumeCode"); err != nil {
-		return err
-	}
-	return s.Store.ConsumeCode(ctx, h, now)
-}
-
 func (s *faultyStore) Token(ctx context.Context, h store.Hash, now time.Time) (store.Token, error) {
 	if err := s.err("Token"); err != nil {
 		return store.Token{}, err

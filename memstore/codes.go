@@ -34,20 +34,3 @@ func (s *Store) Code(_ context.Context, hash store.Hash, now time.Time) (store.A
 	}
 	return cloneCode(c), nil
 }
-
-// ConsumeCode implements [store.Codes]. An expired code gives ErrNotFound even when it was
-// consumed before it expired.
-func (s *Store) ConsumeCode(_ context.Context, hash store.Hash, now time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.codes[hash]
-	if !ok || !now.Before(c.ExpiresAt) {
-		return notFound("no such code")
-	}
-	if !c.ConsumedAt.IsZero() {
-		return conflict("code already consumed")
-	}
-	c.ConsumedAt = now
-	s.codes[hash] = c
-	return nil
-}

@@ -14,6 +14,20 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(*testing.T) store.Storage { return memstore.New() })
 }
 
+// The kit's Run function of each part, on a store that has every part.
+func TestConformanceByPart(t *testing.T) {
+	storetest.RunOrganizations(t, func(*testing.T) storetest.OrganizationsUnderTest { return memstore.New() })
+	storetest.RunAccounts(t, func(*testing.T) storetest.AccountsUnderTest { return memstore.New() })
+	storetest.RunAccountLinks(t, func(*testing.T) storetest.AccountLinksUnderTest { return memstore.New() })
+	storetest.RunClients(t, func(*testing.T) storetest.ClientsUnderTest { return memstore.New() })
+	storetest.RunCodes(t, func(*testing.T) storetest.CodesUnderTest { return memstore.New() })
+	storetest.RunTokens(t, func(*testing.T) storetest.TokensUnderTest { return memstore.New() })
+	storetest.RunTokenAdmin(t, func(*testing.T) storetest.TokenAdminUnderTest { return memstore.New() })
+	storetest.RunGrants(t, func(*testing.T) store.Grants { return memstore.New() })
+	storetest.RunSessions(t, func(*testing.T) store.Sessions { return memstore.New() })
+	storetest.RunCustomers(t, func(*testing.T) store.Customers { return memstore.New() })
+}
+
 func TestDeleteExpired(t *testing.T) {
 	ctx := t.Context()
 	s := memstore.New()

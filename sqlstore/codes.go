@@ -35,14 +35,7 @@ func (s *Store) Code(ctx context.Context, hash store.Hash, now time.Time) (store
 	return c, err
 }
 
-// ConsumeCode implements [store.Codes], in a transaction of its own (see [Store.consume]).
-func (s *Store) ConsumeCode(ctx context.Context, hash store.Hash, now time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.consume(ctx, tx, hash, now) })
-	return s.failure("consuming a code", err)
-}
-
-// consume marks the code with hash consumed at now, in tx: [Store.ConsumeCode] and the
-// ConsumeCode of an issuance. One conditional UPDATE decides the race: the database lets
+// consume marks the code with hash consumed at now, in tx: the ConsumeCode of an issuance. One conditional UPDATE decides the race: the database lets
 // exactly one statement change consumed_at from NULL (on PostgreSQL the others wait for its
 // row lock, then see the row consumed and change nothing; if its transaction rolls back
 // instead, one of them wins). A loser then reads the row to tell a consumed code

@@ -5,22 +5,22 @@ import (
 	"fmt"
 	"hash/fnv"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names the SQL database a [Store] talks to. The queries are the same for both
 // (numbered $n parameters, ON CONFLICT, RETURNING); a dialect differs in its schema
 // migrations, how times are stored, how errors are classified and how rows are locked.
+// Package sqlstore links no driver: packages sqlstore/sqlite and sqlstore/postgres open a
+// store with theirs, and a program links only the driver of the dialect it uses.
 type Dialect string
 
 // The supported dialects.
 const (
-	// SQLite, through the pure-Go driver modernc.org/sqlite (registered as "sqlite").
+	// SQLite, through the pure-Go driver modernc.org/sqlite (registered as "sqlite" by
+	// package sqlstore/sqlite, or by importing the driver).
 	SQLite Dialect = "sqlite"
-	// PostgreSQL, through github.com/jackc/pgx/v5/stdlib (registered as "pgx").
+	// PostgreSQL, through github.com/jackc/pgx/v5/stdlib (registered as "pgx" by package
+	// sqlstore/postgres), or any driver whose errors have pgx's SQLState method.
 	PostgreSQL Dialect = "postgres"
 )
 
@@ -88,10 +88,12 @@ func (f *flavor) nullTimeArg(t time.Time) any {
 	return f.timeArg(t)
 }
 
+// pgCode returns the SQLSTATE of a PostgreSQL error, as pgx's *pgconn.PgError (and
+// lib/pq's *pq.Error) reports it, or "".
 func pgCode(err error) string {
-	var pe *pgconn.PgError
+	var pe interface{ SQLState() string }
 	if errors.As(err, &pe) {
-		return pe.Code
+		return pe.SQLState()
 	}
 	return ""
 }
@@ -105,8 +107,22 @@ func postgresTransient(err error) bool {
 	return false
 }
 
+// SQLite result codes (https://sqlite.org/rescode.html), as modernc.org/sqlite's *Error
+// reports them with its Code method. They are written here, not imported from the driver,
+// so that package sqlstore links no driver.
+const (
+	sqliteBusy                 = 5
+	sqliteLocked               = 6
+	sqliteConstraintPrimaryKey = 1555
+	sqliteConstraintUnique     = 2067
+)
+
+// sqliteCode returns the extended result code of a SQLite error, or 0.
 func sqliteCode(err error) int {
-	var se *sqlite.Error
+	var se interface {
+		error
+		Code() int
+	}
 	if errors.As(err, &se) {
 		return se.Code()
 	}
@@ -115,19 +131,19 @@ func sqliteCode(err error) int {
 
 func sqliteUnique(err error) bool {
 	switch sqliteCode(err) {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+	case sqliteConstraintUnique, sqliteConstraintPrimaryKey:
 		return true
 	}
 	return false
 }
 
 // sqliteTransient: SQLITE_BUSY and SQLITE_LOCKED with any extended code. A store opened
-// by [Open] has one writer connection and a busy timeout, so these come only from other
-// processes writing the same file for longer than the timeout, or from a pool given to
-// [New] that lacks those settings.
+// by package sqlstore/sqlite has one writer connection and a busy timeout, so these come
+// only from other processes writing the same file for longer than the timeout, or from a
+// pool given to [New] that lacks those settings.
 func sqliteTransient(err error) bool {
 	switch sqliteCode(err) & 0xff {
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+	case sqliteBusy, sqliteLocked:
 		return true
 	}
 	return false

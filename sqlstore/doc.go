@@ -2,20 +2,19 @@
 // of the example server, and PostgreSQL, for production and for several server instances
 // behind a load balancer. It implements the whole contract of package store, including the
 // optional [store.ExpiredDeleter] and [store.RevocationPublisher], and passes the
-// conformance kit (store/storetest) on both.
+// conformance kit (store/storetest) on both. A program may use it for some parts only
+// (tokens, codes and grants, say), composed with its own through [store.Parts].
 //
 // # Opening a store
 //
-// [Open] takes a DSN, connects, and migrates the schema:
+// Package sqlstore holds the code both databases share and links no driver. Each database
+// has a package that opens its pools with its driver, migrates the schema and returns a
+// [*Store], so that a program links the driver of the database it uses and no other:
 //
-//	sqlite:oauthkit.db                       a SQLite file (created on first use)
-//	sqlite:/var/lib/oauthkit/db.sqlite?_pragma=synchronous(NORMAL)
-//	sqlite::memory:                          an in-memory SQLite database, for tests
-//	postgres://oauthkit@db.internal/oauthkit?sslmode=verify-full
-//
-// Open fails, naming the file and the cause, when a SQLite database cannot be opened or
-// written (missing directory, read-only file or file system, mode=ro): a server using it
-// fails at start rather than at its first sign-in.
+//	sqlite.Open(ctx, "oauthkit.db")           // package sqlstore/sqlite: modernc.org/sqlite
+//	sqlite.Open(ctx, sqlite.Memory)           // an in-memory SQLite database, for tests
+//	postgres.Open(ctx, "postgres://oauthkit@db.internal/oauthkit?sslmode=verify-full")
+//	                                          // package sqlstore/postgres: github.com/jackc/pgx/v5
 //
 // [New] wraps a *sql.DB the application already has (driver "sqlite" from
 // modernc.org/sqlite, or "pgx" from github.com/jackc/pgx/v5/stdlib), so the server can share
@@ -24,18 +23,19 @@
 //
 // # Schema
 //
-// Migrations are embedded, numbered and append-only, one transaction each, recorded in the
-// table oauthkit_schema_migrations; running them again is a no-op, and on PostgreSQL an
-// advisory lock keeps two instances starting at once from migrating together.
+// Migrations are embedded, one directory per dialect, numbered and append-only, one
+// transaction each, recorded in the table oauthkit_schema_migrations; running them again is
+// a no-op, and on PostgreSQL an advisory lock keeps two instances starting at once from
+// migrating together.
 //
 // # Concurrency guarantees
 //
 // The operations the contract requires to be atomic are atomic in the database, not behind
 // a Go mutex, so they hold across processes sharing one PostgreSQL database:
 //
-//   - ConsumeCode is one conditional UPDATE: exactly one caller wins.
-//   - IssueTokens is one transaction. Redeeming a code (Issue.ConsumeCode) and rotating a
-//     refresh token are conditional UPDATEs in it; limits and caps are enforced under a
+//   - IssueTokens is one transaction. Redeeming a code (Issue.ConsumeCode) is one
+//     conditional UPDATE in it, so exactly one of any number of racing issuances redeems a
+//     code; rotating a refresh token is another. Limits and caps are enforced under a
 //     PostgreSQL advisory lock per group ((kind, client, account), or (kind, client,
 //     customer) for customer tokens), so concurrent issuances into a group take turns and a
 //     cap holds exactly; an issuance never evicts the tokens it inserts; a per-family lock
@@ -43,20 +43,16 @@
 //   - RevokeToken, RevokeFamily and RevokeAccountTokens each run in one transaction.
 //
 // Transactions run at READ COMMITTED on PostgreSQL. Deadlocks and serialization failures
-// are retried internally, with backoff, and never reach the caller.
-//
-// A SQLite file is opened in WAL mode, with a 5 s busy timeout, one writer connection
-// whose transactions start with BEGIN IMMEDIATE, and a pool of read-only connections.
-// Writers queue for the writer connection inside database/sql, so concurrent requests
-// never see "database is locked"; reads run beside the writer.
+// are retried internally, with backoff, and never reach the caller. On SQLite, write
+// transactions run one at a time on one writer connection (see package sqlstore/sqlite).
 //
 // # Errors
 //
 // Missing rows are [store.ErrNotFound]; unique violations and lost races are
 // [store.ErrConflict]; an issuance refused by a cap is [store.ErrLimitReached]; every other
-// failure (database down, timeout) is returned wrapped,
-// with the SQL error inside for logs. The server (package flows) answers those with
-// temporarily_unavailable and never shows their text.
+// failure (database down, timeout) is returned wrapped, with the SQL error inside for
+// logs. The server (package flows) answers those with temporarily_unavailable and never
+// shows their text.
 //
 // # Times
 //

@@ -12,9 +12,9 @@ import (
 	"sync"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/oauthkit/oauthkit/sqlstore"
+	"github.com/oauthkit/oauthkit/sqlstore/postgres"
+	"github.com/oauthkit/oauthkit/sqlstore/sqlite"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -37,10 +37,19 @@ var (
 	postgresBackend = backend{"postgres", postgresDSN}
 )
 
+// openDSN opens the store that a test DSN names: sqlite:PATH, sqlite::memory: or a
+// PostgreSQL URL.
+func openDSN(ctx context.Context, dsn string) (*sqlstore.Store, error) {
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		return sqlite.Open(ctx, path)
+	}
+	return postgres.Open(ctx, dsn)
+}
+
 // open opens a store on dsn, closed when t ends.
 func open(t testing.TB, dsn string) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.Open(context.Background(), dsn)
+	s, err := openDSN(context.Background(), dsn)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -79,19 +79,6 @@ func onlyOneWins(t *testing.T, what string, errs []error) {
 
 func instanceRaces(t *testing.T, b backend) {
 	ctx := context.Background()
-	t.Run("ConsumeCode", func(t *testing.T) {
-		a, c := twoInstances(t, b)
-		code := store.AuthorizationCode{Hash: randHash(), ClientID: "c", AccountID: "a", FamilyID: randID(),
-			RedirectURI: "https://app.example/cb", IssuedAt: t0, ExpiresAt: t0.Add(time.Minute)}
-		if err := a.CreateCode(ctx, code); err != nil {
-			t.Fatal(err)
-		}
-		errs := raceBoth(50, [2]*sqlstore.Store{a, c}, func(_ int, s *sqlstore.Store) error {
-			return s.ConsumeCode(ctx, code.Hash, t0.Add(time.Second))
-		})
-		onlyOneWins(t, "ConsumeCode", errs)
-	})
-
 	t.Run("RotateRefreshToken", func(t *testing.T) {
 		a, c := twoInstances(t, b)
 		family := randID()

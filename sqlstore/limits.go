@@ -64,7 +64,7 @@ func (s *Store) checkCaps(ctx context.Context, tx *sql.Tx, now time.Time, is sto
 	return nil
 }
 
-// evict enforces is.Limits after the insert (R-TOKEN-7), inside the issuing transaction,
+// evict enforces is.Limits after the insert, inside the issuing transaction,
 // and returns the IDs it removed. In each limited group that an inserted token belongs to,
 // the live tokens (not expired at now, not rotated) beyond the limit are removed among
 // those stored before this issuance, as [store.CompareEviction] orders them: the tokens

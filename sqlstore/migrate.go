@@ -82,7 +82,8 @@ const migrateLock = "SELECT pg_advisory_xact_lock(1869312875, hashtext(current_s
 // migration not yet recorded in the schema table. Each migration runs in its own
 // transaction together with its record, so a failure leaves the schema at the last version
 // that succeeded. Running it again, or from several processes at once, is safe: a migration
-// is applied once. [Open] calls Migrate; a store made by [New] must call it before use.
+// is applied once. The openers of packages sqlstore/sqlite and sqlstore/postgres call
+// Migrate; a store made by [New] must call it before use.
 func (s *Store) Migrate(ctx context.Context) error {
 	ms, err := s.f.migrations()
 	if err != nil {
@@ -101,9 +102,6 @@ func (s *Store) migrateTo(ctx context.Context, ms []migration, target int) error
 			return err
 		})
 		if err != nil {
-			if s.file != "" {
-				return fmt.Errorf("sqlstore: migrating the schema of the SQLite database %s: %w", s.file, err)
-			}
 			return fmt.Errorf("sqlstore: migrating the schema: %w", err)
 		}
 		if done {

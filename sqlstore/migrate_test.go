@@ -47,7 +47,7 @@ func upgrade(t *testing.T, b backend) {
 	ctx := context.Background()
 	dsn := b.dsn(t)
 	db, d := rawDB(t, dsn)
-	old, err := sqlstore.New(db, d)
+	old, err := sqlstore.New(db, d, sqlstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func concurrentMigrate(t *testing.T, b backend) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			s, err := sqlstore.Open(context.Background(), dsn)
+			s, err := openDSN(context.Background(), dsn)
 			if err == nil {
 				s.Close()
 			}

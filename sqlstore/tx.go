@@ -50,8 +50,9 @@ func (s *Store) retry(ctx context.Context, fn func() error) error {
 //
 // On PostgreSQL the transaction runs at READ COMMITTED, and fn takes the locks it needs
 // (row locks through UPDATE and DELETE, advisory locks through [Store.lock]). On SQLite a
-// store from [Open] begins with BEGIN IMMEDIATE on its single writer connection, so write
-// transactions run one at a time and never fail with "database is locked".
+// store opened by package sqlstore/sqlite begins with BEGIN IMMEDIATE on its single writer
+// connection, so write transactions run one at a time and never fail with "database is
+// locked".
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.retry(ctx, func() error {
 		tx, err := s.db.BeginTx(ctx, nil)

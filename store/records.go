@@ -2,7 +2,8 @@ package store
 
 import "time"
 
-// Organization is a tenant (the seed's "license"). Accounts and private clients belong to one.
+// Organization is a tenant (a "license" in the LiveChat-style API). Accounts and private
+// clients belong to one.
 type Organization struct {
 	// ID identifies the organization; other records name it as their OrganizationID.
 	ID string
@@ -106,7 +107,7 @@ type AuthorizationCode struct {
 	// ExpiresAt is when the code stops being valid (IssuedAt plus the server's code
 	// lifetime, 5 minutes by default); from then on storage no longer returns it.
 	ExpiresAt time.Time
-	// ConsumedAt is set, once, by ConsumeCode.
+	// ConsumedAt is set, once, by the issuance that redeems the code ([Issue.ConsumeCode]).
 	ConsumedAt time.Time
 }
 
@@ -162,7 +163,7 @@ type Token struct {
 	// SealedRefresh holds, on an access token issued by the refresh_token grant, its paired
 	// refresh token encrypted under a key derived from the access token itself and the
 	// server's key, so that the info endpoint can show it to the access token's holder
-	// (R-INFO-1) while storage alone reveals nothing. Opaque to backends.
+	// while storage alone reveals nothing. Opaque to backends.
 	SealedRefresh []byte
 	// IssuedAt is when the token was issued; token limits evict the oldest first.
 	IssuedAt time.Time

@@ -57,18 +57,14 @@ type ClientWriter interface {
 	DeleteClient(ctx context.Context, id string) error
 }
 
-// Codes stores authorization codes.
+// Codes stores authorization codes. A code is redeemed by the issuance of its tokens
+// ([Issue.ConsumeCode]), so a backend of Codes is also the backend of [Tokens].
 type Codes interface {
 	// CreateCode stores c. It returns ErrConflict when a code with c.Hash exists.
 	CreateCode(ctx context.Context, c AuthorizationCode) error
 	// Code returns the code with hash, consumed or not, or ErrNotFound when there is none
 	// or it has expired at now.
 	Code(ctx context.Context, hash Hash, now time.Time) (AuthorizationCode, error)
-	// ConsumeCode marks the code with hash consumed at now. It succeeds exactly once per
-	// code, however many callers race: the others get ErrConflict. A missing or expired
-	// code gives ErrNotFound. The consumed record is kept until it expires, so that a
-	// replay can be recognised.
-	ConsumeCode(ctx context.Context, hash Hash, now time.Time) error
 }
 
 // Issue is one atomic token issuance for [Tokens.IssueTokens].
@@ -96,7 +92,8 @@ type Issue struct {
 	// marked consumed at now in the same atomic step. A code already consumed fails the
 	// issuance with ErrConflict; a missing or expired one with ErrNotFound; in both cases
 	// nothing is written. Whatever fails (the process, the connection, the database), a
-	// code is redeemed at most once.
+	// code is redeemed at most once, however many issuances race for it. The consumed code
+	// is kept until it expires, so that a replay can be recognised.
 	ConsumeCode Hash
 	// RotateID, when set, names a refresh token that must be live at now; it is marked
 	// rotated in the same operation. If it has already been rotated, the issuance fails
@@ -204,7 +201,7 @@ type RevocationPublisher interface {
 
 // Storage is every part above: what a complete backend (memstore, sqlstore) implements and
 // what the conformance kit's Run checks. The server and the sign-in packages each ask only
-// for the parts they use.
+// for the parts they use; [Parts] composes them from several backends.
 type Storage interface {
 	Organizations
 	OrganizationWriter

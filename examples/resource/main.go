@@ -30,7 +30,6 @@ import (
 	"github.com/oauthkit/oauthkit/examples/resource/api"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/middleware"
-	"github.com/oauthkit/oauthkit/sqlstore"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -129,7 +128,7 @@ func newHandler(ctx context.Context, c config) (http.Handler, []demoToken, func(
 		} else {
 			// The authorization server's own database (sqlite:PATH or postgres://…): the
 			// server's tokens validate here directly.
-			ss, err := sqlstore.Open(ctx, c.db)
+			ss, err := openDB(ctx, c.db)
 			if err != nil {
 				return nil, nil, nil, err
 			}

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/oauthkit/oauthkit/sqlstore"
 )
 
 func TestFlagErrors(t *testing.T) {
@@ -87,7 +85,7 @@ func TestLocalSharedDatabase(t *testing.T) {
 	ctx := context.Background()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "auth.db")
 	key := bytes.Repeat([]byte{7}, 32)
-	st, err := sqlstore.Open(ctx, dsn)
+	st, err := openDB(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

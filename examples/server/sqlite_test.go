@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauthkit/oauthkit/sqlstore"
+	"github.com/oauthkit/oauthkit/sqlstore/sqlite"
 	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
@@ -130,7 +130,8 @@ func refreshAt(t *testing.T, issuer, refresh string) int {
 // tokens it issued; and it does not load the demo data over what changed meanwhile.
 func TestRestartKeepsData(t *testing.T) {
 	ctx := context.Background()
-	db := "sqlite:" + filepath.Join(t.TempDir(), "oauthkit.db")
+	path := filepath.Join(t.TempDir(), "oauthkit.db")
+	db := "sqlite:" + path
 
 	first := start(t, "-db", db)
 	if !strings.Contains(first.storage, "demo data loaded") {
@@ -145,7 +146,7 @@ func TestRestartKeepsData(t *testing.T) {
 	first.stop()
 
 	// Meanwhile, an administrator renames the app.
-	st, err := sqlstore.Open(ctx, db)
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestRestartKeepsData(t *testing.T) {
 	}
 	second.stop()
 
-	st, err = sqlstore.Open(ctx, db)
+	st, err = sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func postgresTestDSN(t *testing.T) string {
 		t.Log("-db postgres:// not tested: set OAUTHKIT_TEST_POSTGRES_DSN")
 		return ""
 	}
-	admin, err := sql.Open("pgx", base) // registered by sqlstore
+	admin, err := sql.Open("pgx", base) // registered by sqlstore/postgres
 	if err != nil {
 		t.Fatal(err)
 	}

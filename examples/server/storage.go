@@ -13,6 +13,8 @@ import (
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/sqlstore"
+	"github.com/oauthkit/oauthkit/sqlstore/postgres"
+	"github.com/oauthkit/oauthkit/sqlstore/sqlite"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -21,16 +23,23 @@ import (
 const defaultDB = "sqlite:oauthkit.db"
 
 // openStorage opens the storage that the -db flag names: "memory" (memstore, lost on
-// exit), or any DSN of sqlstore.Open (sqlite:PATH, sqlite::memory:, postgres://…). The
-// returned function closes it.
+// exit), sqlite:PATH or sqlite::memory: (package sqlstore/sqlite, PATH as its Open takes
+// it), or a postgres:// URL (package sqlstore/postgres). The returned function closes it.
+// A program that needs one database imports only its package, and links only its driver.
 func openStorage(ctx context.Context, dsn string) (store.Storage, func() error, error) {
-	if dsn == "memory" {
+	var s *sqlstore.Store
+	var err error
+	switch path, isSQLite := strings.CutPrefix(dsn, "sqlite:"); {
+	case dsn == "memory":
 		return memstore.New(), func() error { return nil }, nil
-	}
-	if !strings.HasPrefix(dsn, "sqlite:") && !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+	case isSQLite:
+		s, err = sqlite.Open(ctx, path)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		s, err = postgres.Open(ctx, dsn)
+	default:
+		// Never echo dsn: it may hold a password.
 		return nil, nil, errors.New("-db: want memory, sqlite:PATH, sqlite::memory: or a postgres:// URL")
 	}
-	s, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
 		return nil, nil, err
 	}

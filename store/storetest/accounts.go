@@ -20,7 +20,7 @@ var accountTests = []test{
 		"AccountByLogin does not change the stored account.", accountNoAliasing},
 }
 
-func accountPutAndGet(t *testing.T, s store.Storage) {
+func accountPutAndGet(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	want := newAccount(o.ID)
@@ -36,7 +36,7 @@ func accountPutAndGet(t *testing.T, s store.Storage) {
 	checkEqual(t, "AccountByLogin", want, got)
 }
 
-func accountPutReplaces(t *testing.T, s store.Storage) {
+func accountPutReplaces(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	a := putAccount(t, s, o.ID)
@@ -64,7 +64,7 @@ func accountPutReplaces(t *testing.T, s store.Storage) {
 	checkEqual(t, "Account", a, got)
 }
 
-func accountPutLoginTaken(t *testing.T, s store.Storage) {
+func accountPutLoginTaken(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	first := putAccount(t, s, o.ID)
@@ -88,7 +88,7 @@ func accountPutLoginTaken(t *testing.T, s store.Storage) {
 	checkEqual(t, "Account (unchanged after conflict)", third, got)
 }
 
-func accountLoginFreed(t *testing.T, s store.Storage) {
+func accountLoginFreed(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	a := putAccount(t, s, o.ID)
@@ -104,7 +104,7 @@ func accountLoginFreed(t *testing.T, s store.Storage) {
 	checkEqual(t, "AccountByLogin(freed login)", b, got)
 }
 
-func accountGetMissing(t *testing.T, s store.Storage) {
+func accountGetMissing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	putAccount(t, s, putOrganization(t, s).ID)
 	_, err := s.Account(ctx, newID())
@@ -113,7 +113,7 @@ func accountGetMissing(t *testing.T, s store.Storage) {
 	wantErr(t, "AccountByLogin(unknown)", err, store.ErrNotFound)
 }
 
-func accountNoAliasing(t *testing.T, s store.Storage) {
+func accountNoAliasing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	in := newAccount(o.ID)

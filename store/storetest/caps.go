@@ -31,7 +31,7 @@ func (p party) personal(issuedAt time.Time) store.Token {
 	return tok
 }
 
-func capRefuses(t *testing.T, s store.Storage) {
+func capRefuses(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	caps := map[store.TokenKind]int{store.KindPersonal: 3}
@@ -65,7 +65,7 @@ func capRefuses(t *testing.T, s store.Storage) {
 	}
 }
 
-func capCountsLive(t *testing.T, s store.Storage) {
+func capCountsLive(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	other := p.withAccount(t, s)
@@ -100,7 +100,7 @@ func capCountsLive(t *testing.T, s store.Storage) {
 	wantPresent(t, s, now, "the rotation's refresh token", r3)
 }
 
-func capWritesNothing(t *testing.T, s store.Storage) {
+func capWritesNothing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	family := newID()
@@ -129,7 +129,7 @@ func capWritesNothing(t *testing.T, s store.Storage) {
 	wantCodeUnconsumed(t, s, "after a refused issuance", c, now)
 }
 
-func capConcurrently(t *testing.T, s store.Storage) {
+func capConcurrently(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	const n, capped = 50, 10
 	toks := make([]store.Token, n)

@@ -17,7 +17,7 @@ var clientTests = []test{
 		"by Client does not change the stored client.", clientNoAliasing},
 }
 
-func clientPutAndGet(t *testing.T, s store.Storage) {
+func clientPutAndGet(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	private := newClient(o.ID)
@@ -34,7 +34,7 @@ func clientPutAndGet(t *testing.T, s store.Storage) {
 	}
 }
 
-func clientPutReplaces(t *testing.T, s store.Storage) {
+func clientPutReplaces(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	c := putClient(t, s)
 	c.Name = "Renamed app"
@@ -48,13 +48,13 @@ func clientPutReplaces(t *testing.T, s store.Storage) {
 	checkEqual(t, "Client", c, got)
 }
 
-func clientGetMissing(t *testing.T, s store.Storage) {
+func clientGetMissing(t *testing.T, s store.Parts) {
 	putClient(t, s)
 	_, err := s.Client(t.Context(), newID())
 	wantErr(t, "Client(unknown)", err, store.ErrNotFound)
 }
 
-func clientDelete(t *testing.T, s store.Storage) {
+func clientDelete(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	c := putClient(t, s)
 	other := putClient(t, s)
@@ -67,12 +67,12 @@ func clientDelete(t *testing.T, s store.Storage) {
 	wantErr(t, "DeleteClient(already deleted)", s.DeleteClient(ctx, c.ID), store.ErrNotFound)
 }
 
-func clientDeleteMissing(t *testing.T, s store.Storage) {
+func clientDeleteMissing(t *testing.T, s store.Parts) {
 	putClient(t, s)
 	wantErr(t, "DeleteClient(unknown)", s.DeleteClient(t.Context(), newID()), store.ErrNotFound)
 }
 
-func clientNoAliasing(t *testing.T, s store.Storage) {
+func clientNoAliasing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	in := newClient("")
 	want := newClient("")

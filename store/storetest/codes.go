@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -14,20 +13,13 @@ var codeTests = []test{
 		"leaves the existing code unchanged.", codeCreateDuplicate},
 	{"GetMissing", "Code of an unknown hash returns ErrNotFound.", codeGetMissing},
 	{"GetExpired", "Code returns ErrNotFound when now is at or after ExpiresAt.", codeGetExpired},
-	{"ConsumeMarksConsumed", "ConsumeCode sets ConsumedAt to now; Code still returns the code, " +
-		"consumed, until it expires.", codeConsumeMarks},
-	{"ConsumeTwice", "ConsumeCode of a consumed code returns ErrConflict and keeps the first " +
-		"ConsumedAt.", codeConsumeTwice},
-	{"ConsumeMissing", "ConsumeCode of an unknown hash returns ErrNotFound.", codeConsumeMissing},
-	{"ConsumeExpired", "ConsumeCode of an expired code returns ErrNotFound and does not mark it.",
-		codeConsumeExpired},
-	{"ConsumeOnceConcurrently", "ConsumeCode called by 50 goroutines at once on one code succeeds " +
-		"exactly once; every other call returns ErrConflict.", codeConsumeConcurrently},
+	{"ConsumeMarksConsumed", "Redeeming a code (IssueTokens with ConsumeCode) sets its ConsumedAt " +
+		"to now; Code still returns the code, consumed, until it expires.", codeConsumeMarks},
 	{"NoAliasing", "Mutating the Scopes of a value passed to CreateCode or returned by Code does " +
 		"not change the stored code.", codeNoAliasing},
 }
 
-func codeCreateAndGet(t *testing.T, s store.Storage) {
+func codeCreateAndGet(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	want := p.code(base)
@@ -43,7 +35,7 @@ func codeCreateAndGet(t *testing.T, s store.Storage) {
 	}
 }
 
-func codeCreateDuplicate(t *testing.T, s store.Storage) {
+func codeCreateDuplicate(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	want := p.code(base)
@@ -56,14 +48,14 @@ func codeCreateDuplicate(t *testing.T, s store.Storage) {
 	checkEqual(t, "Code (unchanged after conflict)", want, got)
 }
 
-func codeGetMissing(t *testing.T, s store.Storage) {
+func codeGetMissing(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	must(t, "CreateCode", s.CreateCode(t.Context(), p.code(base)))
 	_, err := s.Code(t.Context(), newHash(), base.Add(time.Minute))
 	wantErr(t, "Code(unknown)", err, store.ErrNotFound)
 }
 
-func codeGetExpired(t *testing.T, s store.Storage) {
+func codeGetExpired(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	c := newParty(t, s).code(base)
 	must(t, "CreateCode", s.CreateCode(ctx, c))
@@ -75,14 +67,16 @@ func codeGetExpired(t *testing.T, s store.Storage) {
 	wantErr(t, "Code(now after ExpiresAt)", err, store.ErrNotFound)
 }
 
-func codeConsumeMarks(t *testing.T, s store.Storage) {
+func codeConsumeMarks(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	c, other := p.code(base), p.code(base)
 	must(t, "CreateCode", s.CreateCode(ctx, c))
 	must(t, "CreateCode(other)", s.CreateCode(ctx, other))
 	now := base.Add(time.Minute)
-	must(t, "ConsumeCode", s.ConsumeCode(ctx, c.Hash, now))
+	must(t, "IssueTokens(ConsumeCode)", s.IssueTokens(ctx, now, store.Issue{
+		Tokens: p.codePair(c, now), ConsumeCode: c.Hash,
+	}))
 
 	want := c
 	want.ConsumedAt = now
@@ -95,70 +89,13 @@ func codeConsumeMarks(t *testing.T, s store.Storage) {
 	got, err = s.Code(ctx, other.Hash, now)
 	must(t, "Code(other)", err)
 	checkEqual(t, "other Code (not consumed)", other, got)
+	_, err = s.Code(ctx, c.Hash, c.ExpiresAt.Add(-time.Second))
+	must(t, "Code(consumed, a second before ExpiresAt)", err)
 	_, err = s.Code(ctx, c.Hash, c.ExpiresAt)
 	wantErr(t, "Code(consumed, now = ExpiresAt)", err, store.ErrNotFound)
 }
 
-func codeConsumeTwice(t *testing.T, s store.Storage) {
-	ctx := t.Context()
-	c := newParty(t, s).code(base)
-	must(t, "CreateCode", s.CreateCode(ctx, c))
-	first := base.Add(time.Minute)
-	must(t, "ConsumeCode", s.ConsumeCode(ctx, c.Hash, first))
-	wantErr(t, "ConsumeCode(again)", s.ConsumeCode(ctx, c.Hash, first.Add(time.Minute)), store.ErrConflict)
-	got, err := s.Code(ctx, c.Hash, first.Add(time.Minute))
-	must(t, "Code", err)
-	want := c
-	want.ConsumedAt = first
-	checkEqual(t, "Code (first ConsumedAt kept)", want, got)
-}
-
-func codeConsumeMissing(t *testing.T, s store.Storage) {
-	p := newParty(t, s)
-	must(t, "CreateCode", s.CreateCode(t.Context(), p.code(base)))
-	err := s.ConsumeCode(t.Context(), newHash(), base.Add(time.Minute))
-	wantErr(t, "ConsumeCode(unknown)", err, store.ErrNotFound)
-}
-
-func codeConsumeExpired(t *testing.T, s store.Storage) {
-	ctx := t.Context()
-	c := newParty(t, s).code(base)
-	must(t, "CreateCode", s.CreateCode(ctx, c))
-	wantErr(t, "ConsumeCode(now = ExpiresAt)", s.ConsumeCode(ctx, c.Hash, c.ExpiresAt), store.ErrNotFound)
-	wantErr(t, "ConsumeCode(now after ExpiresAt)", s.ConsumeCode(ctx, c.Hash, c.ExpiresAt.Add(time.Hour)),
-		store.ErrNotFound)
-	got, err := s.Code(ctx, c.Hash, base.Add(time.Minute))
-	must(t, "Code(before expiry)", err)
-	checkEqual(t, "Code (not marked by a failed ConsumeCode)", c, got)
-}
-
-func codeConsumeConcurrently(t *testing.T, s store.Storage) {
-	ctx := t.Context()
-	c := newParty(t, s).code(base)
-	must(t, "CreateCode", s.CreateCode(ctx, c))
-	now := base.Add(time.Minute)
-	const n = 50
-	errs := race(n, func(int) error { return s.ConsumeCode(ctx, c.Hash, now) })
-	wins := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("ConsumeCode #%d: got error %v, want nil or %v", i, err, store.ErrConflict)
-		}
-	}
-	if wins != 1 {
-		t.Errorf("%d of %d concurrent ConsumeCode calls succeeded, want exactly 1", wins, n)
-	}
-	got, err := s.Code(ctx, c.Hash, now)
-	must(t, "Code", err)
-	want := c
-	want.ConsumedAt = now
-	checkEqual(t, "Code after the race", want, got)
-}
-
-func codeNoAliasing(t *testing.T, s store.Storage) {
+func codeNoAliasing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	in := newParty(t, s).code(base)
 	want := in

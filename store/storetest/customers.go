@@ -18,7 +18,7 @@ func newCustomer(p party) store.Customer {
 	return store.Customer{ID: newID(), OrganizationID: p.org.ID, ClientID: p.client.ID, CreatedAt: base}
 }
 
-func customerCreateAndGet(t *testing.T, s store.Storage) {
+func customerCreateAndGet(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	want, other := newCustomer(p), newCustomer(p)
@@ -29,7 +29,7 @@ func customerCreateAndGet(t *testing.T, s store.Storage) {
 	checkEqual(t, "Customer", want, got)
 }
 
-func customerCreateDuplicate(t *testing.T, s store.Storage) {
+func customerCreateDuplicate(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	want := newCustomer(p)
@@ -43,7 +43,7 @@ func customerCreateDuplicate(t *testing.T, s store.Storage) {
 	checkEqual(t, "Customer (unchanged after conflict)", want, got)
 }
 
-func customerGetMissing(t *testing.T, s store.Storage) {
+func customerGetMissing(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	must(t, "CreateCustomer", s.CreateCustomer(t.Context(), newCustomer(p)))
 	_, err := s.Customer(t.Context(), newID())

@@ -81,7 +81,7 @@ func deleteExpired(t *testing.T, d store.ExpiredDeleter, now time.Time, want int
 
 // wantStored checks that every record of x is stored as x says, and wantDeleted that none
 // is stored at all; both look at base, before anything expired.
-func wantStored(t *testing.T, s store.Storage, what string, x expiredSet) {
+func wantStored(t *testing.T, s store.Parts, what string, x expiredSet) {
 	t.Helper()
 	ctx := t.Context()
 	for _, want := range x.codes {
@@ -105,7 +105,7 @@ func wantStored(t *testing.T, s store.Storage, what string, x expiredSet) {
 	}
 }
 
-func wantDeleted(t *testing.T, s store.Storage, what string, x expiredSet) {
+func wantDeleted(t *testing.T, s store.Parts, what string, x expiredSet) {
 	t.Helper()
 	ctx := t.Context()
 	for _, c := range x.codes {
@@ -127,7 +127,7 @@ func wantDeleted(t *testing.T, s store.Storage, what string, x expiredSet) {
 
 // storeExpiring stores, for p, codes, tokens of every kind and sessions, some expired at
 // expNow and some not, and returns them split so.
-func storeExpiring(t *testing.T, s store.Storage, p party) (expired, kept expiredSet) {
+func storeExpiring(t *testing.T, s store.Parts, p party) (expired, kept expiredSet) {
 	t.Helper()
 	ctx := t.Context()
 	// Codes, two of them consumed.
@@ -136,8 +136,12 @@ func storeExpiring(t *testing.T, s store.Storage, p party) (expired, kept expire
 		c.ExpiresAt = exp
 		must(t, "CreateCode", s.CreateCode(ctx, c))
 		if consumed := i >= 4; consumed {
-			must(t, "ConsumeCode", s.ConsumeCode(ctx, c.Hash, expRotate))
+			// Redeemed for a token that outlives every expiry here.
+			tok := p.token(store.KindAccess, expRotate)
+			tok.FamilyID, tok.ExpiresAt = c.FamilyID, expLater
+			must(t, "IssueTokens(ConsumeCode)", s.IssueTokens(ctx, expRotate, store.Issue{Tokens: []store.Token{tok}, ConsumeCode: c.Hash}))
 			c.ConsumedAt = expRotate
+			kept.tokens = append(kept.tokens, tok)
 		}
 		if exp.After(expNow) {
 			kept.codes = append(kept.codes, c)
@@ -199,7 +203,8 @@ func storeExpiring(t *testing.T, s store.Storage, p party) (expired, kept expire
 	return expired, kept
 }
 
-func expiredDeletes(t *testing.T, s store.Storage, d store.ExpiredDeleter) {
+func expiredDeletes(t *testing.T, st store.Storage, d store.ExpiredDeleter) {
+	s := store.PartsOf(st)
 	p := newParty(t, s)
 	expired, kept := storeExpiring(t, s, p)
 	wantStored(t, s, "before DeleteExpired", expired)
@@ -221,7 +226,8 @@ func expiredDeletes(t *testing.T, s store.Storage, d store.ExpiredDeleter) {
 	wantDeleted(t, s, "after DeleteExpired past every expiry", kept)
 }
 
-func expiredOnlyExpired(t *testing.T, s store.Storage, d store.ExpiredDeleter) {
+func expiredOnlyExpired(t *testing.T, st store.Storage, d store.ExpiredDeleter) {
+	s := store.PartsOf(st)
 	p := newParty(t, s)
 	// An expired refresh token whose paired access token (issued later, by a refresh)
 	// outlives it.
@@ -244,7 +250,8 @@ func expiredOnlyExpired(t *testing.T, s store.Storage, d store.ExpiredDeleter) {
 	wantStored(t, s, "unexpired, paired with or issued from an expired token", expiredSet{tokens: []store.Token{access, a1, r1}})
 }
 
-func expiredKeepsOthers(t *testing.T, s store.Storage, d store.ExpiredDeleter) {
+func expiredKeepsOthers(t *testing.T, st store.Storage, d store.ExpiredDeleter) {
+	s := store.PartsOf(st)
 	ctx := t.Context()
 	deleteExpired(t, d, expNow, 0) // empty
 	p := newParty(t, s)
@@ -278,12 +285,13 @@ func expiredKeepsOthers(t *testing.T, s store.Storage, d store.ExpiredDeleter) {
 	checkEqual(t, "Customer", cust, gotCust)
 }
 
-func expiredNotPublished(t *testing.T, s store.Storage, d store.ExpiredDeleter) {
+func expiredNotPublished(t *testing.T, st store.Storage, d store.ExpiredDeleter) {
+	s := store.PartsOf(st)
 	p := newParty(t, s)
 	expired, _ := storeExpiring(t, s, p)
 	var mu sync.Mutex
 	var got []string
-	if pub, ok := s.(store.RevocationPublisher); ok {
+	if pub, ok := st.(store.RevocationPublisher); ok {
 		defer pub.SubscribeRevocations(func(ids []string) {
 			mu.Lock()
 			defer mu.Unlock()

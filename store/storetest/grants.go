@@ -28,7 +28,7 @@ func newGrant(p party) store.Grant {
 	}
 }
 
-func grantPutAndGet(t *testing.T, s store.Storage) {
+func grantPutAndGet(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	want := newGrant(p)
@@ -44,7 +44,7 @@ func grantPutAndGet(t *testing.T, s store.Storage) {
 	checkEqual(t, "other Grant", other, got)
 }
 
-func grantPutReplaces(t *testing.T, s store.Storage) {
+func grantPutReplaces(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	g := newGrant(newParty(t, s))
 	must(t, "PutGrant", s.PutGrant(ctx, g))
@@ -57,7 +57,7 @@ func grantPutReplaces(t *testing.T, s store.Storage) {
 	checkEqual(t, "Grant", g, got)
 }
 
-func grantGetMissing(t *testing.T, s store.Storage) {
+func grantGetMissing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	must(t, "PutGrant", s.PutGrant(ctx, newGrant(p)))
@@ -67,7 +67,7 @@ func grantGetMissing(t *testing.T, s store.Storage) {
 	wantErr(t, "Grant(unknown account, client)", err, store.ErrNotFound)
 }
 
-func grantDelete(t *testing.T, s store.Storage) {
+func grantDelete(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	g := newGrant(p)
@@ -86,7 +86,7 @@ func grantDelete(t *testing.T, s store.Storage) {
 	}
 }
 
-func grantDeleteMissing(t *testing.T, s store.Storage) {
+func grantDeleteMissing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	g := newGrant(p)
@@ -96,7 +96,7 @@ func grantDeleteMissing(t *testing.T, s store.Storage) {
 	must(t, "DeleteGrant(already deleted)", s.DeleteGrant(ctx, g.AccountID, g.ClientID))
 }
 
-func grantNoAliasing(t *testing.T, s store.Storage) {
+func grantNoAliasing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	in, want := newGrant(p), newGrant(p)

@@ -9,25 +9,25 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// R-TOKEN-7: at most N live tokens of a kind per (client, account); one more evicts the
+// At most N live tokens of a kind per (client, account); one more evicts the
 // oldest, atomically, even under concurrent requests.
 var limitTests = []test{
-	{"LimitEvictsOldest", "R-TOKEN-7: issuing limit+1 live tokens of a kind for one (client, " +
+	{"LimitEvictsOldest", "issuing limit+1 live tokens of a kind for one (client, " +
 		"account) evicts the oldest by IssuedAt.", limitEvictsOldest},
-	{"LimitOrdersByIssuedAt", "R-TOKEN-7: eviction picks the oldest IssuedAt, not the first " +
+	{"LimitOrdersByIssuedAt", "eviction picks the oldest IssuedAt, not the first " +
 		"inserted.", limitOrdersByIssuedAt},
-	{"LimitPerClientAccountKind", "R-TOKEN-7: a limit counts and evicts only tokens of the same " +
+	{"LimitPerClientAccountKind", "a limit counts and evicts only tokens of the same " +
 		"kind, client and account; older tokens of other clients, accounts and kinds are untouched.",
 		limitPerGroup},
-	{"LimitIgnoresExpiredAndRotated", "R-TOKEN-7: expired and rotated tokens are not live, so they " +
+	{"LimitIgnoresExpiredAndRotated", "expired and rotated tokens are not live, so they " +
 		"do not count toward a limit, and a rotated token is not evicted.", limitIgnoresDead},
-	{"LimitEvictRefreshCascades", "R-TOKEN-7: evicting a refresh token also removes the access " +
+	{"LimitEvictRefreshCascades", "evicting a refresh token also removes the access " +
 		"tokens paired with it.", limitEvictRefresh},
-	{"LimitEvictAccessAlone", "R-TOKEN-7: evicting an access token does not remove its refresh " +
+	{"LimitEvictAccessAlone", "evicting an access token does not remove its refresh " +
 		"token.", limitEvictAccess},
-	{"LimitUnlimited", "R-TOKEN-7: a kind absent from Limits, or with a limit of 0 or less, is " +
+	{"LimitUnlimited", "a kind absent from Limits, or with a limit of 0 or less, is " +
 		"unlimited.", limitUnlimited},
-	{"LimitConcurrently", "R-TOKEN-7: 40 goroutines each issuing one access token for one (client, " +
+	{"LimitConcurrently", "40 goroutines each issuing one access token for one (client, " +
 		"account) with a limit of 5 all succeed and leave exactly 5 live.", limitConcurrently},
 	{"LimitKeepsOwnTokens", "An issuance never evicts the tokens it inserts: into a full group of " +
 		"tokens issued at T, one with IssuedAt T-1s keeps its own token and evicts the oldest " +
@@ -42,12 +42,12 @@ var limitTests = []test{
 }
 
 // limited issues toks at now under limits.
-func limited(t *testing.T, s store.Storage, now time.Time, limits map[store.TokenKind]int, toks ...store.Token) {
+func limited(t *testing.T, s store.Parts, now time.Time, limits map[store.TokenKind]int, toks ...store.Token) {
 	t.Helper()
 	must(t, "IssueTokens", s.IssueTokens(t.Context(), now, store.Issue{Tokens: toks, Limits: limits}))
 }
 
-func limitEvictsOldest(t *testing.T, s store.Storage) {
+func limitEvictsOldest(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	limits := map[store.TokenKind]int{store.KindAccess: 3}
 	var toks []store.Token
@@ -67,7 +67,7 @@ func limitEvictsOldest(t *testing.T, s store.Storage) {
 	wantPresent(t, s, now, "after issuing 5 with a limit of 3", toks[2:]...)
 }
 
-func limitOrdersByIssuedAt(t *testing.T, s store.Storage) {
+func limitOrdersByIssuedAt(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	newer := p.token(store.KindAccess, base.Add(2*time.Minute))
 	older := p.token(store.KindAccess, base.Add(time.Minute))
@@ -80,7 +80,7 @@ func limitOrdersByIssuedAt(t *testing.T, s store.Storage) {
 	wantPresent(t, s, at, "newer by IssuedAt (inserted first)", newer, latest)
 }
 
-func limitPerGroup(t *testing.T, s store.Storage) {
+func limitPerGroup(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	otherClient := p.withClient(t, s)
 	otherAccount := p.withAccount(t, s)
@@ -113,7 +113,7 @@ func limitPerGroup(t *testing.T, s store.Storage) {
 	wantPresent(t, s, now, "tokens of other clients, accounts and kinds", others...)
 }
 
-func limitIgnoresDead(t *testing.T, s store.Storage) {
+func limitIgnoresDead(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	limits := map[store.TokenKind]int{store.KindAccess: 2, store.KindRefresh: 2}
@@ -150,7 +150,7 @@ func limitIgnoresDead(t *testing.T, s store.Storage) {
 	checkToken(t, s, "rotated refresh token (not evicted)", rotated, at)
 }
 
-func limitEvictRefresh(t *testing.T, s store.Storage) {
+func limitEvictRefresh(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	limits := map[store.TokenKind]int{store.KindRefresh: 2}
 	a0, r0 := p.pair(newID(), base)
@@ -169,7 +169,7 @@ func limitEvictRefresh(t *testing.T, s store.Storage) {
 	wantPresent(t, s, now, "newer pairs", a1, r1, a2, r2)
 }
 
-func limitEvictAccess(t *testing.T, s store.Storage) {
+func limitEvictAccess(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	limits := map[store.TokenKind]int{store.KindAccess: 2}
 	var access, refresh []store.Token
@@ -185,7 +185,7 @@ func limitEvictAccess(t *testing.T, s store.Storage) {
 	wantPresent(t, s, now, "refresh tokens, including the evicted access token's", refresh...)
 }
 
-func limitUnlimited(t *testing.T, s store.Storage) {
+func limitUnlimited(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	cases := []map[store.TokenKind]int{
 		nil,
@@ -205,7 +205,7 @@ func limitUnlimited(t *testing.T, s store.Storage) {
 	}
 }
 
-func limitConcurrently(t *testing.T, s store.Storage) {
+func limitConcurrently(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	const n, limit = 40, 5
 	toks := make([]store.Token, n)
@@ -233,7 +233,7 @@ func limitConcurrently(t *testing.T, s store.Storage) {
 	}
 }
 
-func limitKeepsOwn(t *testing.T, s store.Storage) {
+func limitKeepsOwn(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	const limit = 3
 	at := base.Add(time.Hour)
@@ -269,7 +269,7 @@ func byEviction(a, b store.Token) int {
 		store.EvictionCandidate{ID: b.ID, IssuedAt: b.IssuedAt})
 }
 
-func limitKeepsOwnConcurrently(t *testing.T, s store.Storage) {
+func limitKeepsOwnConcurrently(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	const n, limit = 20, 5
 	at := base.Add(time.Hour)
@@ -318,13 +318,11 @@ func (p party) customerToken(c store.Customer, issuedAt time.Time) store.Token {
 	return tok
 }
 
-func limitPerCustomer(t *testing.T, s store.Storage) {
+func limitPerCustomer(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	otherClient := p.withClient(t, s)
-	c, d := newCustomer(p), newCustomer(p)
-	must(t, "CreateCustomer", s.CreateCustomer(ctx, c))
-	must(t, "CreateCustomer", s.CreateCustomer(ctx, d))
+	c, d := putCustomer(t, s, p), putCustomer(t, s, p)
 	const limit = 2
 
 	// Older tokens of d, and of c through another client, at the limit: a backend that

@@ -12,7 +12,7 @@ var organizationTests = []test{
 	{"GetMissing", "Organization of an unknown id returns ErrNotFound.", orgGetMissing},
 }
 
-func orgPutAndGet(t *testing.T, s store.Storage) {
+func orgPutAndGet(t *testing.T, s store.Parts) {
 	want := store.Organization{ID: newID(), Name: "Acme"}
 	must(t, "PutOrganization", s.PutOrganization(t.Context(), want))
 	other := putOrganization(t, s)
@@ -24,7 +24,7 @@ func orgPutAndGet(t *testing.T, s store.Storage) {
 	checkEqual(t, "other Organization", other, got)
 }
 
-func orgPutReplaces(t *testing.T, s store.Storage) {
+func orgPutReplaces(t *testing.T, s store.Parts) {
 	o := putOrganization(t, s)
 	o.Name = "Acme Renamed"
 	must(t, "PutOrganization (replace)", s.PutOrganization(t.Context(), o))
@@ -33,7 +33,7 @@ func orgPutReplaces(t *testing.T, s store.Storage) {
 	checkEqual(t, "Organization", o, got)
 }
 
-func orgGetMissing(t *testing.T, s store.Storage) {
+func orgGetMissing(t *testing.T, s store.Parts) {
 	putOrganization(t, s)
 	_, err := s.Organization(t.Context(), newID())
 	wantErr(t, "Organization(unknown)", err, store.ErrNotFound)

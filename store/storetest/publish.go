@@ -16,29 +16,29 @@ func RunRevocationPublisher(t *testing.T, newStorage func(t *testing.T) store.St
 	t.Helper()
 	cases := []struct {
 		name string
-		run  func(t *testing.T, s store.Storage, p party) (want []string)
+		run  func(t *testing.T, s store.Parts, p party) (want []string)
 	}{
-		{"RevokeToken", func(t *testing.T, s store.Storage, p party) []string {
+		{"RevokeToken", func(t *testing.T, s store.Parts, p party) []string {
 			access, refresh := p.pair(newID(), base)
 			issue(t, s, base, access, refresh, p.token(store.KindPersonal, base))
 			must(t, "RevokeToken", s.RevokeToken(t.Context(), refresh.ID))
 			return []string{access.ID, refresh.ID}
 		}},
-		{"RevokeFamily", func(t *testing.T, s store.Storage, p party) []string {
+		{"RevokeFamily", func(t *testing.T, s store.Parts, p party) []string {
 			family := newID()
 			access, refresh := p.pair(family, base)
 			issue(t, s, base, access, refresh)
 			must(t, "RevokeFamily", s.RevokeFamily(t.Context(), family))
 			return []string{access.ID, refresh.ID}
 		}},
-		{"RevokeAccountTokens", func(t *testing.T, s store.Storage, p party) []string {
+		{"RevokeAccountTokens", func(t *testing.T, s store.Parts, p party) []string {
 			pat := p.token(store.KindPersonal, base)
 			issue(t, s, base, pat)
 			_, err := s.RevokeAccountTokens(t.Context(), p.account.ID)
 			must(t, "RevokeAccountTokens", err)
 			return []string{pat.ID}
 		}},
-		{"RevokeAccountTokensFamilies", func(t *testing.T, s store.Storage, p party) []string {
+		{"RevokeAccountTokensFamilies", func(t *testing.T, s store.Parts, p party) []string {
 			gone, _ := accountFamilies(t, s, p, p.withAccount(t, s))
 			_, err := s.RevokeAccountTokens(t.Context(), p.account.ID)
 			must(t, "RevokeAccountTokens", err)
@@ -48,7 +48,7 @@ func RunRevocationPublisher(t *testing.T, newStorage func(t *testing.T) store.St
 			}
 			return ids
 		}},
-		{"LimitEviction", func(t *testing.T, s store.Storage, p party) []string {
+		{"LimitEviction", func(t *testing.T, s store.Parts, p party) []string {
 			old := p.token(store.KindAccess, base)
 			issue(t, s, base, old)
 			next := p.token(store.KindAccess, base.Add(time.Second))
@@ -60,8 +60,8 @@ func RunRevocationPublisher(t *testing.T, newStorage func(t *testing.T) store.St
 	}
 	for _, c := range cases {
 		t.Run("RevocationPublisher/"+c.name, func(t *testing.T) {
-			s := newStorage(t)
-			pub, ok := s.(store.RevocationPublisher)
+			st := newStorage(t)
+			pub, ok := st.(store.RevocationPublisher)
 			if !ok {
 				t.Fatal("the storage does not implement store.RevocationPublisher")
 			}
@@ -73,6 +73,7 @@ func RunRevocationPublisher(t *testing.T, newStorage func(t *testing.T) store.St
 				got = append(got, ids...)
 			})
 			defer cancel()
+			s := store.PartsOf(st)
 			want := c.run(t, s, newParty(t, s))
 			mu.Lock()
 			defer mu.Unlock()

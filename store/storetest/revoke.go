@@ -24,7 +24,7 @@ var revocationTests = []test{
 // pairs issues two families of tokens for p: in the first, a pair (access, refresh) and an
 // access token later refreshed from the same refresh token (no rotation); in the second, a
 // pair (otherAccess, otherRefresh).
-func pairs(t *testing.T, s store.Storage, p party) (access, refresh, refreshed, otherAccess, otherRefresh store.Token) {
+func pairs(t *testing.T, s store.Parts, p party) (access, refresh, refreshed, otherAccess, otherRefresh store.Token) {
 	t.Helper()
 	access, refresh = p.pair(newID(), base)
 	otherAccess, otherRefresh = p.pair(newID(), base)
@@ -35,7 +35,7 @@ func pairs(t *testing.T, s store.Storage, p party) (access, refresh, refreshed, 
 	return access, refresh, refreshed, otherAccess, otherRefresh
 }
 
-func revokeAccess(t *testing.T, s store.Storage) {
+func revokeAccess(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	access, refresh, refreshed, otherAccess, otherRefresh := pairs(t, s, p)
 	now := base.Add(2 * time.Hour)
@@ -48,7 +48,7 @@ func revokeAccess(t *testing.T, s store.Storage) {
 	wantAbsent(t, s, now, "after revoking the other access token", otherAccess, otherRefresh)
 }
 
-func revokeRefresh(t *testing.T, s store.Storage) {
+func revokeRefresh(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	access, refresh, refreshed, otherAccess, otherRefresh := pairs(t, s, p)
 	must(t, "RevokeToken(refresh)", s.RevokeToken(t.Context(), refresh.ID))
@@ -57,7 +57,7 @@ func revokeRefresh(t *testing.T, s store.Storage) {
 	wantPresent(t, s, now, "after revoking another pair's refresh token", otherAccess, otherRefresh)
 }
 
-func revokeUnpaired(t *testing.T, s store.Storage) {
+func revokeUnpaired(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	family := newID()
 	lone := p.token(store.KindAccess, base)
@@ -77,7 +77,7 @@ func revokeUnpaired(t *testing.T, s store.Storage) {
 	wantPresent(t, s, now, "after revoking a personal token", access, refresh)
 }
 
-func revokeMissing(t *testing.T, s store.Storage) {
+func revokeMissing(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	tok := p.token(store.KindAccess, base)
 	issue(t, s, base, tok)
@@ -86,7 +86,7 @@ func revokeMissing(t *testing.T, s store.Storage) {
 	wantErr(t, "RevokeToken(already revoked)", s.RevokeToken(t.Context(), tok.ID), store.ErrNotFound)
 }
 
-func revokeFamily(t *testing.T, s store.Storage) {
+func revokeFamily(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	family := newID()
@@ -113,7 +113,7 @@ func revokeFamily(t *testing.T, s store.Storage) {
 	must(t, "RevokeFamily(again)", s.RevokeFamily(ctx, family))
 }
 
-func revokeFamilyEmpty(t *testing.T, s store.Storage) {
+func revokeFamilyEmpty(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	access, refresh := p.pair(newID(), base)
 	issue(t, s, base, access, refresh)

@@ -30,7 +30,7 @@ func (p party) rotation(refresh store.Token, now time.Time) (access, next store.
 	return access, next
 }
 
-func rotateMarksRotated(t *testing.T, s store.Storage) {
+func rotateMarksRotated(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	access0, refresh0 := p.pair(newID(), base)
@@ -59,7 +59,7 @@ func rotateMarksRotated(t *testing.T, s store.Storage) {
 	wantErr(t, "Token(rotated, now = ExpiresAt)", err, store.ErrNotFound)
 }
 
-func rotateRotated(t *testing.T, s store.Storage) {
+func rotateRotated(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	_, refresh0 := p.pair(newID(), base)
@@ -80,7 +80,7 @@ func rotateRotated(t *testing.T, s store.Storage) {
 	checkToken(t, s, "rotated refresh token (first RotatedAt kept)", want, again)
 }
 
-func rotateMissing(t *testing.T, s store.Storage) {
+func rotateMissing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	access0, refresh0 := p.pair(newID(), base)
@@ -98,7 +98,7 @@ func rotateMissing(t *testing.T, s store.Storage) {
 	wantAbsent(t, s, now, "after rotating a revoked token", a1, r1)
 }
 
-func rotateExpired(t *testing.T, s store.Storage) {
+func rotateExpired(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	access0, refresh0 := p.pair(newID(), base)
@@ -113,7 +113,7 @@ func rotateExpired(t *testing.T, s store.Storage) {
 	checkToken(t, s, "expired refresh token seen before expiry (not rotated)", refresh0, base.Add(time.Hour))
 }
 
-func rotateConcurrently(t *testing.T, s store.Storage) {
+func rotateConcurrently(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	_, refresh0 := p.pair(newID(), base)

@@ -20,7 +20,7 @@ var sessionTests = []test{
 		"another account; with no sessions it returns nil.", sessionDeleteAccount},
 }
 
-func sessionCreateAndGet(t *testing.T, s store.Storage) {
+func sessionCreateAndGet(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	want, other := p.session(base), p.session(base)
@@ -31,7 +31,7 @@ func sessionCreateAndGet(t *testing.T, s store.Storage) {
 	checkEqual(t, "Session", want, got)
 }
 
-func sessionCreateDuplicate(t *testing.T, s store.Storage) {
+func sessionCreateDuplicate(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	want := p.session(base)
@@ -44,14 +44,14 @@ func sessionCreateDuplicate(t *testing.T, s store.Storage) {
 	checkEqual(t, "Session (unchanged after conflict)", want, got)
 }
 
-func sessionGetMissing(t *testing.T, s store.Storage) {
+func sessionGetMissing(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	must(t, "CreateSession", s.CreateSession(t.Context(), p.session(base)))
 	_, err := s.Session(t.Context(), newHash(), base.Add(time.Minute))
 	wantErr(t, "Session(unknown)", err, store.ErrNotFound)
 }
 
-func sessionGetExpired(t *testing.T, s store.Storage) {
+func sessionGetExpired(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	ss := newParty(t, s).session(base)
 	must(t, "CreateSession", s.CreateSession(ctx, ss))
@@ -64,7 +64,7 @@ func sessionGetExpired(t *testing.T, s store.Storage) {
 }
 
 // sessionExists reports whether Session finds ss at now.
-func sessionExists(t *testing.T, s store.Storage, ss store.Session, now time.Time) bool {
+func sessionExists(t *testing.T, s store.Parts, ss store.Session, now time.Time) bool {
 	t.Helper()
 	_, err := s.Session(t.Context(), ss.Hash, now)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -73,7 +73,7 @@ func sessionExists(t *testing.T, s store.Storage, ss store.Session, now time.Tim
 	return err == nil
 }
 
-func sessionDelete(t *testing.T, s store.Storage) {
+func sessionDelete(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	ss, other := p.session(base), p.session(base)
@@ -89,7 +89,7 @@ func sessionDelete(t *testing.T, s store.Storage) {
 	}
 }
 
-func sessionDeleteMissing(t *testing.T, s store.Storage) {
+func sessionDeleteMissing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	ss := newParty(t, s).session(base)
 	must(t, "CreateSession", s.CreateSession(ctx, ss))
@@ -98,7 +98,7 @@ func sessionDeleteMissing(t *testing.T, s store.Storage) {
 	must(t, "DeleteSession(already deleted)", s.DeleteSession(ctx, ss.Hash))
 }
 
-func sessionDeleteAccount(t *testing.T, s store.Storage) {
+func sessionDeleteAccount(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	q := p.withAccount(t, s)

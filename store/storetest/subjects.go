@@ -33,7 +33,7 @@ func linked(orgID, subject string) store.Account {
 }
 
 // wantNoSubject reports unless AccountBySubject(issuer, subject) is ErrNotFound.
-func wantNoSubject(t *testing.T, s store.Storage, what, issuer, subject string) {
+func wantNoSubject(t *testing.T, s store.Parts, what, issuer, subject string) {
 	t.Helper()
 	a, err := s.AccountBySubject(t.Context(), issuer, subject)
 	if err == nil {
@@ -43,7 +43,7 @@ func wantNoSubject(t *testing.T, s store.Storage, what, issuer, subject string) 
 	wantErr(t, "AccountBySubject("+what+")", err, store.ErrNotFound)
 }
 
-func accountBySubject(t *testing.T, s store.Storage) {
+func accountBySubject(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	want := linked(o.ID, "248289761001")
@@ -72,7 +72,7 @@ func accountBySubject(t *testing.T, s store.Storage) {
 	wantNoSubject(t, s, "issuer and subject swapped", want.UpstreamSubject, upstream)
 }
 
-func accountBySubjectEmpty(t *testing.T, s store.Storage) {
+func accountBySubjectEmpty(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	putAccount(t, s, o.ID)
@@ -89,7 +89,7 @@ func accountBySubjectEmpty(t *testing.T, s store.Storage) {
 	wantNoSubject(t, s, `"", subject`, "", "42")
 }
 
-func accountSubjectTaken(t *testing.T, s store.Storage) {
+func accountSubjectTaken(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	first := linked(o.ID, "alice")
@@ -120,7 +120,7 @@ func accountSubjectTaken(t *testing.T, s store.Storage) {
 	checkEqual(t, "AccountBySubject after replacing the account", first, got)
 }
 
-func accountSubjectRelinked(t *testing.T, s store.Storage) {
+func accountSubjectRelinked(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	a := linked(o.ID, "old")
@@ -145,7 +145,7 @@ func accountSubjectRelinked(t *testing.T, s store.Storage) {
 	must(t, "PutAccount(take the unlinked identity)", s.PutAccount(ctx, c))
 }
 
-func accountBySubjectNoAliasing(t *testing.T, s store.Storage) {
+func accountBySubjectNoAliasing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	o := putOrganization(t, s)
 	want := linked(o.ID, "alias")

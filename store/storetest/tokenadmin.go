@@ -24,10 +24,11 @@ var tokenAdminTests = []test{
 		revokeAccountTokensFamilies},
 }
 
-func tokenByID(t *testing.T, s store.Storage) {
+func tokenByID(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	access, refresh := p.pair(newID(), base)
+	access.GrantedAt, refresh.GrantedAt = base.Add(-time.Hour), base.Add(-time.Hour)
 	issue(t, s, base, access, refresh)
 	got, err := s.TokenByID(ctx, access.ID, base.Add(time.Minute))
 	must(t, "TokenByID", err)
@@ -43,7 +44,7 @@ func tokenByID(t *testing.T, s store.Storage) {
 	}
 }
 
-func tokenByIDMissing(t *testing.T, s store.Storage) {
+func tokenByIDMissing(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	tok := p.token(store.KindAccess, base)
 	issue(t, s, base, tok)
@@ -53,7 +54,7 @@ func tokenByIDMissing(t *testing.T, s store.Storage) {
 	wantErr(t, "TokenByID(expired)", err, store.ErrNotFound)
 }
 
-func accountTokens(t *testing.T, s store.Storage) {
+func accountTokens(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	other := p.withAccount(t, s)
@@ -90,7 +91,7 @@ func accountTokens(t *testing.T, s store.Storage) {
 	}
 }
 
-func accountTokensNoAliasing(t *testing.T, s store.Storage) {
+func accountTokensNoAliasing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	pat := p.token(store.KindPersonal, base)
@@ -106,7 +107,7 @@ func accountTokensNoAliasing(t *testing.T, s store.Storage) {
 	checkEqual(t, "stored token after mutating a returned one", []store.Token{pat}, got)
 }
 
-func revokeAccountTokens(t *testing.T, s store.Storage) {
+func revokeAccountTokens(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	other := p.withAccount(t, s)
@@ -139,10 +140,9 @@ func revokeAccountTokens(t *testing.T, s store.Storage) {
 // its own customer token and a customer token in no family. It returns the account's tokens
 // with the customer tokens of its families, and the tokens that must survive their
 // revocation.
-func accountFamilies(t *testing.T, s store.Storage, p, other party) (gone, kept []store.Token) {
+func accountFamilies(t *testing.T, s store.Parts, p, other party) (gone, kept []store.Token) {
 	t.Helper()
-	cust := newCustomer(p)
-	must(t, "CreateCustomer", s.CreateCustomer(t.Context(), cust))
+	cust := putCustomer(t, s, p)
 	access, refresh := p.pair(newID(), base)
 	pat := p.personal(base)
 	viaGrant := p.customerToken(cust, base)
@@ -158,7 +158,7 @@ func accountFamilies(t *testing.T, s store.Storage, p, other party) (gone, kept 
 	return []store.Token{access, refresh, pat, viaGrant, viaPAT}, []store.Token{otherAccess, otherRefresh, viaOther, unrelated}
 }
 
-func revokeAccountTokensFamilies(t *testing.T, s store.Storage) {
+func revokeAccountTokensFamilies(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	gone, kept := accountFamilies(t, s, p, p.withAccount(t, s))
 	n, err := s.RevokeAccountTokens(t.Context(), p.account.ID)

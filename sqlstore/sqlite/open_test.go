@@ -1,4 +1,4 @@
-package sqlstore_test
+package sqlite_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/oauthkit/oauthkit/sqlstore"
+	"github.com/oauthkit/oauthkit/sqlstore/sqlite"
 )
 
 // A server must fail at start, not at its first sign-in, on a SQLite file it cannot write,
@@ -15,17 +16,28 @@ import (
 // a file read-only, so the read-only cases use SQLite's own read-only modes, which refuse
 // writes to root too: a URI with mode=ro or immutable=1, or the query_only pragma.
 
+// open opens a store on path, closed when t ends.
+func open(t testing.TB, path string) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestSQLiteOpenReadOnly(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "oauthkit.db")
-	open(t, "sqlite:"+path).Close() // created and migrated: nothing left to write at Open
+	open(t, path).Close() // created and migrated: nothing left to write at Open
 	for _, tc := range []struct{ name, dsn string }{
-		{"URIModeRO", "sqlite:file:" + path + "?mode=ro"},
-		{"URIImmutable", "sqlite:file:" + path + "?immutable=1"},
-		{"QueryOnly", "sqlite:" + path + "?_pragma=query_only(1)"},
+		{"URIModeRO", "file:" + path + "?mode=ro"},
+		{"URIImmutable", "file:" + path + "?immutable=1"},
+		{"QueryOnly", path + "?_pragma=query_only(1)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := sqlstore.Open(ctx, tc.dsn)
+			s, err := sqlite.Open(ctx, tc.dsn)
 			if err == nil {
 				s.Close()
 				t.Fatalf("Open(%s) succeeded on a database it cannot write; want an error", tc.dsn)
@@ -37,8 +49,8 @@ func TestSQLiteOpenReadOnly(t *testing.T) {
 		})
 	}
 	// The file itself is untouched: a writable Open still works, as a path or as a URI.
-	open(t, "sqlite:"+path).Close()
-	open(t, "sqlite:file:"+path+"?mode=rw")
+	open(t, path).Close()
+	open(t, "file:"+path+"?mode=rw")
 }
 
 func TestSQLiteOpenErrorsNameTheFile(t *testing.T) {
@@ -57,13 +69,13 @@ func TestSQLiteOpenErrorsNameTheFile(t *testing.T) {
 		{"UnderAFile", filepath.Join(notDir, "oauthkit.db"), "not a directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := sqlstore.Open(ctx, "sqlite:"+tc.path)
+			s, err := sqlite.Open(ctx, tc.path)
 			if err == nil {
 				s.Close()
-				t.Fatalf("Open(sqlite:%s) succeeded; want an error", tc.path)
+				t.Fatalf("Open(%s) succeeded; want an error", tc.path)
 			}
 			if msg := err.Error(); !strings.Contains(msg, tc.path) || !strings.Contains(msg, tc.cause) {
-				t.Errorf("Open(sqlite:%s) = %q; want it to name the file and say %q", tc.path, msg, tc.cause)
+				t.Errorf("Open(%s) = %q; want it to name the file and say %q", tc.path, msg, tc.cause)
 			}
 		})
 	}

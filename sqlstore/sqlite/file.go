@@ -1,7 +1,6 @@
-package sqlstore
+package sqlite
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,8 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
+	driver "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -37,21 +36,21 @@ func sqliteFile(path string) string {
 // openError is the error of Open when SQLite cannot open file.
 func openError(file string, err error) error {
 	if cause := fileCause(file); cause != nil {
-		return fmt.Errorf("sqlstore: opening the SQLite database %s: %w: %w", file, err, cause)
+		return fmt.Errorf("sqlite: opening the SQLite database %s: %w: %w", file, err, cause)
 	}
-	return fmt.Errorf("sqlstore: opening the SQLite database %s: %w", file, err)
+	return fmt.Errorf("sqlite: opening the SQLite database %s: %w", file, err)
 }
 
-// fileError adds to an error of Open on the SQLite file of s what the operating system
-// tells of the file, when SQLite's error is that it cannot open or write it. Other errors,
-// and the errors of other stores, pass unchanged.
-func (s *Store) fileError(err error) error {
-	if s.file == "" {
+// fileError adds to err, an error of Open on file, what the operating system tells of the
+// file, when SQLite's error is that it cannot open or write it. Other errors pass unchanged.
+func fileError(file string, err error) error {
+	var se *driver.Error
+	if !errors.As(err, &se) {
 		return err
 	}
-	switch sqliteCode(err) & 0xff {
+	switch se.Code() & 0xff {
 	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_IOERR:
-		if cause := fileCause(s.file); cause != nil {
+		if cause := fileCause(file); cause != nil {
 			return fmt.Errorf("%w: %w", err, cause)
 		}
 	}
@@ -93,20 +92,4 @@ func fileCause(file string) error {
 	f.Close()
 	os.Remove(f.Name())
 	return nil
-}
-
-// checkWritable proves that the writer can write: it inserts a row into the schema table and
-// rolls the transaction back. SQLite refuses the insert on a file it opened read-only,
-// whatever the reason, and on a read-only database (mode=ro, immutable=1, query_only).
-func (s *Store) checkWritable(ctx context.Context) error {
-	return s.retry(ctx, func() error {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
-		_, err = tx.ExecContext(ctx, "INSERT INTO "+schemaTable+" (version, name, applied_at) VALUES (0, 'write check', $1)",
-			s.f.timeArg(time.Now()))
-		return err
-	})
 }
