@@ -65,7 +65,7 @@ func (s *Server) liveToken(ctx context.Context, secret string, kinds ...store.To
 		return store.Token{}, bearerError(http.StatusUnauthorized, "invalid_token", "the token is invalid, expired or revoked")
 	}
 	if err != nil {
-		return store.Token{}, unavailable(err)
+		return store.Token{}, TemporarilyUnavailable(err)
 	}
 	if !t.Live(now) || (len(kinds) > 0 && !slices.Contains(kinds, t.Kind)) {
 		return store.Token{}, bearerError(http.StatusUnauthorized, "invalid_token", "the token is invalid, expired or revoked")

@@ -21,26 +21,26 @@ import (
 // UTF-8 (never looked up), is invalid_request; too many failures is 429.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params) (store.Client, *Error) {
 	if q := r.URL.Query(); q.Has("client_secret") {
-		return store.Client{}, invalidRequest("client_secret must not be sent in the query string")
+		return store.Client{}, InvalidRequest("client_secret must not be sent in the query string")
 	}
 	id, secret := p["client_id"], p["client_secret"]
 	basic := false
 	if h := r.Header.Get("Authorization"); h != "" {
 		user, pass, ok := r.BasicAuth()
 		if !ok {
-			return store.Client{}, invalidRequest("the Authorization header is not valid HTTP Basic")
+			return store.Client{}, InvalidRequest("the Authorization header is not valid HTTP Basic")
 		}
 		// RFC 6749 §2.3.1: the client id and secret are form-urlencoded before Basic.
 		u, err1 := url.QueryUnescape(user)
 		pw, err2 := url.QueryUnescape(pass)
 		if err1 != nil || err2 != nil {
-			return store.Client{}, invalidRequest("the Basic credentials are not correctly form-urlencoded")
+			return store.Client{}, InvalidRequest("the Basic credentials are not correctly form-urlencoded")
 		}
 		if secret != "" {
-			return store.Client{}, invalidRequest("use one client authentication method, not Basic and client_secret together")
+			return store.Client{}, InvalidRequest("use one client authentication method, not Basic and client_secret together")
 		}
 		if id != "" && id != u {
-			return store.Client{}, invalidRequest("client_id differs from the Basic credentials")
+			return store.Client{}, InvalidRequest("client_id differs from the Basic credentials")
 		}
 		id, secret, basic = u, pw, true
 	}
@@ -62,7 +62,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 		return store.Client{}, clientErr(ErrUnauthorizedClient, "the client is not known", basic)
 	}
 	if err != nil {
-		return store.Client{}, unavailable(err)
+		return store.Client{}, TemporarilyUnavailable(err)
 	}
 	if c.Public {
 		if secret != "" {

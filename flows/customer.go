@@ -82,20 +82,20 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	case p["client_id"] == "":
 		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "client_id is missing")
 	case p["response_type"] != "token":
-		return nil, oauthErr(ErrUnsupportedResponseType, http.StatusBadRequest, "response_type must be token")
+		return nil, NewError(ErrUnsupportedResponseType, http.StatusBadRequest, "response_type must be token")
 	case p["client_id"] != caller.ClientID:
 		// An app gets customer tokens for itself only, never for another app.
-		return nil, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "client_id must be the client the access token was issued to")
+		return nil, UnauthorizedClient("client_id must be the client the access token was issued to")
 	}
 	client, err := s.store.Client(ctx, p["client_id"])
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "the client is not known")
 	}
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	if client.OrganizationID != "" && client.OrganizationID != caller.OrganizationID {
-		return nil, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "the app is private to another organization")
+		return nil, UnauthorizedClient("the app is private to another organization")
 	}
 	if p["redirect_uri"] == "" || matchRedirect(client, p["redirect_uri"]) != nil {
 		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
@@ -106,15 +106,15 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	if cust.ID != "" {
 		cust, err = s.store.Customer(ctx, cust.ID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && cust.OrganizationID != caller.OrganizationID) {
-			return nil, invalidRequest("entity_id does not name a customer of your organization")
+			return nil, InvalidRequest("entity_id does not name a customer of your organization")
 		}
 		if err != nil {
-			return nil, unavailable(err)
+			return nil, TemporarilyUnavailable(err)
 		}
 	} else {
 		cust = store.Customer{ID: credentials.NewID(), OrganizationID: caller.OrganizationID, ClientID: client.ID, CreatedAt: now}
 		if err := s.store.CreateCustomer(ctx, cust); err != nil {
-			return nil, unavailable(err)
+			return nil, TemporarilyUnavailable(err)
 		}
 	}
 	secret, h := s.mint(markCustomer)
@@ -124,7 +124,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		FamilyID: familyOf(caller), IssuedAt: now, ExpiresAt: now.Add(s.cfg.CustomerTokenLifetime),
 	}
 	if err := s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}, Limits: s.customerLimits()}); err != nil {
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	return &CustomerResponse{
 		AccessToken: secret,

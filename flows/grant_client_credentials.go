@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"net/http"
 	"strings"
 
 	"github.com/oauthkit/oauthkit/scopes"
@@ -23,34 +22,34 @@ func (clientCredentialsGrant) GrantType() string { return "client_credentials" }
 func (g clientCredentialsGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
 	s, c := g.s, req.Client
 	if c.Public {
-		return nil, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "a public client cannot use the client_credentials grant")
+		return nil, UnauthorizedClient("a public client cannot use the client_credentials grant")
 	}
 	allowed := scopes.New(c.Scopes...)
 	want := allowed.Minus(scopes.New(s.catalog.AdminOnly(allowed)...))
 	if raw, ok := req.Params["scope"]; ok {
 		var err error
 		if want, err = scopes.Parse(raw); err != nil {
-			return nil, invalidScope("the scope parameter is malformed")
+			return nil, InvalidScope("the scope parameter is malformed")
 		}
 		if want.IsEmpty() {
 			// Only separators: RFC 6749 §3.3 requires at least one scope-token.
-			return nil, invalidScope("the scope parameter names no scope")
+			return nil, InvalidScope("the scope parameter names no scope")
 		}
 		if !want.IsSubsetOf(allowed) {
-			return nil, invalidScope("the client may not request %s", want.Minus(allowed).String())
+			return nil, InvalidScope("the client may not request %s", want.Minus(allowed).String())
 		}
 		if admin := s.catalog.AdminOnly(want); len(admin) > 0 {
-			return nil, invalidScope("the scopes %s need an administrator", strings.Join(admin, ","))
+			return nil, InvalidScope("the scopes %s need an administrator", strings.Join(admin, ","))
 		}
 	}
 	access, at, err := s.newToken(store.KindAccess, store.Token{
 		ClientID: c.ID, OrganizationID: c.OrganizationID, Scopes: want.Names(),
 	}, req.Now)
 	if err != nil {
-		return nil, internal(err)
+		return nil, ServerError(err)
 	}
 	if err := s.store.IssueTokens(ctx, req.Now, store.Issue{Tokens: []store.Token{at}, Limits: s.limits()}); err != nil {
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	return s.tokenResponse(access, at, "", req.Now), nil
 }

@@ -26,40 +26,40 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 	s, p := g.s, req.Params
 	code := p["code"]
 	if code == "" {
-		return nil, invalidRequest("code is missing")
+		return nil, InvalidRequest("code is missing")
 	}
 	if p["redirect_uri"] == "" {
-		return nil, invalidRequest("redirect_uri is missing")
+		return nil, InvalidRequest("redirect_uri is missing")
 	}
 	h := s.hasher.Hash(code)
 	c, err := s.store.Code(ctx, h, req.Now)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, invalidGrant("the authorization code is invalid or expired")
+		return nil, InvalidGrant("the authorization code is invalid or expired")
 	}
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	// RFC 6749 §4.1.3: the code must have been issued to this client (R-SEC-2), for this
 	// redirect_uri.
 	if c.ClientID != req.Client.ID {
-		return nil, invalidGrant("the authorization code was issued to another client")
+		return nil, InvalidGrant("the authorization code was issued to another client")
 	}
 	if p["redirect_uri"] != c.RedirectURI {
-		return nil, invalidGrant("redirect_uri does not match the authorization request")
+		return nil, InvalidGrant("redirect_uri does not match the authorization request")
 	}
 	verifier := p["code_verifier"]
 	switch {
 	case c.CodeChallenge == "" && verifier != "":
 		// PKCE downgrade: the authorization request had no challenge (R-SEC-2).
-		return nil, invalidGrant("code_verifier was sent but the authorization request had no code_challenge")
+		return nil, InvalidGrant("code_verifier was sent but the authorization request had no code_challenge")
 	case c.CodeChallenge != "" && verifier == "":
-		return nil, invalidGrant("code_verifier is missing")
+		return nil, InvalidGrant("code_verifier is missing")
 	case c.CodeChallenge != "" && !verifyPKCE(c.CodeChallengeMethod, c.CodeChallenge, verifier):
-		return nil, invalidGrant("code_verifier does not match the code_challenge")
+		return nil, InvalidGrant("code_verifier does not match the code_challenge")
 	}
 	if !c.ConsumedAt.IsZero() {
 		s.revokeFamily(ctx, c.FamilyID, "authorization code replayed")
-		return nil, invalidGrant("the authorization code has already been used")
+		return nil, InvalidGrant("the authorization code has already been used")
 	}
 
 	// Issuing the tokens and consuming the code are one atomic step: whatever fails (the
@@ -76,11 +76,11 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 	}
 	refresh, rt, err := s.newToken(store.KindRefresh, base, req.Now)
 	if err != nil {
-		return nil, internal(err)
+		return nil, ServerError(err)
 	}
 	access, at, err := s.newToken(store.KindAccess, base, req.Now)
 	if err != nil {
-		return nil, internal(err)
+		return nil, ServerError(err)
 	}
 	at.RefreshID = rt.ID
 	is := store.Issue{Tokens: []store.Token{at, rt}, Limits: s.limits(), ConsumeCode: h}
@@ -91,10 +91,10 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 		// Another redemption consumed the code after it was read above: that one is a
 		// replay too, and its tokens exist now (RFC 9700 §4.5).
 		s.revokeFamily(ctx, c.FamilyID, "authorization code replayed")
-		return nil, invalidGrant("the authorization code has already been used")
+		return nil, InvalidGrant("the authorization code has already been used")
 	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the authorization code is invalid or expired")
+		return nil, InvalidGrant("the authorization code is invalid or expired")
 	default:
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 }

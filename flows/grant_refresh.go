@@ -3,7 +3,6 @@ package flows
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
@@ -32,21 +31,21 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	s, p := g.s, req.Params
 	refresh := p["refresh_token"]
 	if refresh == "" {
-		return nil, invalidRequest("refresh_token is missing")
+		return nil, InvalidRequest("refresh_token is missing")
 	}
 	old, err := s.store.Token(ctx, s.hasher.Hash(refresh), req.Now)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && old.Kind != store.KindRefresh) {
-		return nil, invalidGrant("the refresh token is invalid, expired or revoked")
+		return nil, InvalidGrant("the refresh token is invalid, expired or revoked")
 	}
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	if old.ClientID != req.Client.ID {
-		return nil, invalidGrant("the refresh token was issued to another client")
+		return nil, InvalidGrant("the refresh token was issued to another client")
 	}
 	if !old.RotatedAt.IsZero() {
 		s.revokeFamily(ctx, old.FamilyID, "rotated refresh token reused")
-		return nil, invalidGrant("the refresh token has already been used")
+		return nil, InvalidGrant("the refresh token has already been used")
 	}
 
 	if old.GrantedAt.IsZero() {
@@ -54,7 +53,7 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		old.GrantedAt = old.IssuedAt
 	}
 	if end, ok := s.grantEnd(old); ok && !req.Now.Before(end) {
-		return nil, invalidGrant("the grant has reached its maximum lifetime; sign in again")
+		return nil, InvalidGrant("the grant has reached its maximum lifetime; sign in again")
 	}
 
 	granted := scopes.New(old.Scopes...)
@@ -62,14 +61,14 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	if raw, ok := p["scope"]; ok {
 		want, err = scopes.Parse(raw)
 		if err != nil {
-			return nil, invalidScope("the scope parameter is malformed")
+			return nil, InvalidScope("the scope parameter is malformed")
 		}
 		if want.IsEmpty() {
 			// Only separators: RFC 6749 §3.3 requires at least one scope-token.
-			return nil, invalidScope("the scope parameter names no scope")
+			return nil, InvalidScope("the scope parameter names no scope")
 		}
 		if !want.IsSubsetOf(granted) {
-			return nil, oauthErr(ErrAccessDenied, http.StatusBadRequest, "the requested scopes include a scope that was not originally granted")
+			return nil, AccessDenied("the requested scopes include a scope that was not originally granted")
 		}
 	}
 	if old.AccountID != "" {
@@ -77,13 +76,13 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		kept, _, err := s.entitled(ctx, old.AccountID, &req.Client, granted)
 		switch {
 		case errors.Is(err, errNotEntitled):
-			return nil, invalidGrant("the account no longer exists or may no longer sign in")
+			return nil, InvalidGrant("the account no longer exists or may no longer sign in")
 		case err != nil:
-			return nil, unavailable(err)
+			return nil, TemporarilyUnavailable(err)
 		}
 		granted, want = kept, want.Intersect(kept)
 		if want.IsEmpty() {
-			return nil, invalidGrant("the account or the client no longer holds any of the granted scopes")
+			return nil, InvalidGrant("the account or the client no longer holds any of the granted scopes")
 		}
 	}
 
@@ -91,7 +90,7 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	base.Scopes = want.Names()
 	access, at, err := s.newToken(store.KindAccess, base, req.Now)
 	if err != nil {
-		return nil, internal(err)
+		return nil, ServerError(err)
 	}
 	at.FromRefresh, at.RefreshID = true, old.ID
 	is := store.Issue{Limits: s.limits()}
@@ -103,7 +102,7 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		nextBase.Scopes = granted.Names()
 		next, rt, err := s.newToken(store.KindRefresh, nextBase, req.Now)
 		if err != nil {
-			return nil, internal(err)
+			return nil, ServerError(err)
 		}
 		at.RefreshID, is.RotateID, respRefresh = rt.ID, old.ID, next
 		rotated = append(rotated, rt)
@@ -121,11 +120,11 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	case errors.Is(err, store.ErrConflict) && is.RotateID != "":
 		// Another request rotated this token first: one of the two is not the client.
 		s.revokeFamily(ctx, old.FamilyID, "refresh token rotated concurrently")
-		return nil, invalidGrant("the refresh token has already been used")
+		return nil, InvalidGrant("the refresh token has already been used")
 	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the refresh token is invalid, expired or revoked")
+		return nil, InvalidGrant("the refresh token is invalid, expired or revoked")
 	case err != nil:
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	return s.tokenResponse(access, at, respRefresh, req.Now), nil
 }

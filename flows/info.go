@@ -87,7 +87,7 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) (*InfoResponse, *E
 	case errors.Is(err, store.ErrNotFound):
 		return resp, nil // the client is gone: so are the uses of its refresh token
 	case err != nil:
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	if !s.showsRefreshToken(client) {
 		return resp, nil

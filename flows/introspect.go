@@ -91,7 +91,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 	}
 	token := p["token"]
 	if token == "" {
-		return inactive, invalidRequest("token is missing")
+		return inactive, InvalidRequest("token is missing")
 	}
 	now := s.now()
 	t, err := s.store.Token(r.Context(), s.hasher.Hash(token), now)
@@ -99,7 +99,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 	case errors.Is(err, store.ErrNotFound):
 		return inactive, nil
 	case err != nil:
-		return inactive, unavailable(err)
+		return inactive, TemporarilyUnavailable(err)
 	case !t.Live(now):
 		return inactive, nil
 	case t.Kind == store.KindRefresh && t.ClientID != client.ID:
@@ -130,7 +130,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 		case errors.Is(err, errNotEntitled):
 			return inactive, nil
 		case err != nil:
-			return inactive, unavailable(err)
+			return inactive, TemporarilyUnavailable(err)
 		case kept.IsEmpty():
 			return inactive, nil
 		}

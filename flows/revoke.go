@@ -38,7 +38,7 @@ func (s *Server) revokeRFC7009(w http.ResponseWriter, r *http.Request) *Error {
 		return e
 	}
 	if p["token"] == "" {
-		return invalidRequest("token is missing")
+		return InvalidRequest("token is missing")
 	}
 	return s.revokeSecret(r.Context(), p["token"], client.ID)
 }
@@ -69,7 +69,7 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) *Error {
 	}
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
-		return invalidRequest("%s", paramErrorText(err))
+		return InvalidRequest("%s", paramErrorText(err))
 	}
 	code := q["code"]
 	if r.ContentLength != 0 && r.Header.Get("Content-Type") != "" {
@@ -79,18 +79,18 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) *Error {
 		}
 		if p["code"] != "" {
 			if code != "" {
-				return invalidRequest("a parameter is included more than once")
+				return InvalidRequest("a parameter is included more than once")
 			}
 			code = p["code"]
 		}
 	}
 	switch {
 	case hasBearer && code != "" && code != secret:
-		return invalidRequest("the Bearer token and the code parameter differ")
+		return InvalidRequest("the Bearer token and the code parameter differ")
 	case hasBearer:
 		code = secret
 	case code == "":
-		return invalidRequest("send the token as a Bearer token or in the code parameter")
+		return InvalidRequest("send the token as a Bearer token or in the code parameter")
 	}
 	return s.revokeSecret(r.Context(), code, "")
 }
@@ -108,24 +108,24 @@ func (s *Server) revokeSecret(ctx context.Context, secret, clientID string) *Err
 	case errors.Is(err, store.ErrNotFound):
 		return nil
 	case err != nil:
-		return unavailable(err)
+		return TemporarilyUnavailable(err)
 	case clientID != "" && t.ClientID != clientID:
 		return nil
 	}
 	if t.Kind != store.KindCustomer && t.FamilyID != "" {
 		if err := s.store.RevokeFamily(ctx, t.FamilyID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return unavailable(err)
+			return TemporarilyUnavailable(err)
 		}
 		return nil
 	}
 	if err := s.store.RevokeToken(ctx, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return unavailable(err)
+		return TemporarilyUnavailable(err)
 	}
 	if t.Kind != store.KindCustomer {
 		// The customer tokens minted with a token of no family joined the family named
 		// by its ID (familyOf).
 		if err := s.store.RevokeFamily(ctx, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return unavailable(err)
+			return TemporarilyUnavailable(err)
 		}
 	}
 	return nil

@@ -87,11 +87,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string
 	}
 	gt := p["grant_type"]
 	if gt == "" {
-		return nil, invalidRequest("grant_type is missing")
+		return nil, InvalidRequest("grant_type is missing")
 	}
 	g, ok := grants[gt]
 	if !ok {
-		return nil, oauthErr(ErrUnsupportedGrantType, http.StatusBadRequest, "the grant type is not supported")
+		return nil, NewError(ErrUnsupportedGrantType, http.StatusBadRequest, "the grant type is not supported")
 	}
 	client, e := s.authenticateClient(r.Context(), r, p)
 	if e != nil {
@@ -109,7 +109,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string
 // method").
 func jsonMethodNotAllowed(w http.ResponseWriter, allow, endpoint string) *Error {
 	w.Header().Set("Allow", allow)
-	e := invalidRequest("the %s accepts only %s", endpoint, allow)
+	e := InvalidRequest("the %s accepts only %s", endpoint, allow)
 	e.Status = http.StatusMethodNotAllowed
 	return e
 }
