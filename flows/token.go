@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -31,7 +32,26 @@ type TokenRequest struct {
 	Now time.Time
 }
 
-// TokenResponse is a successful token response (RFC 6749 §5.1, R-TOKEN-4).
+// RequestedScopes parses the request's scope parameter (RFC 6749 §3.3; scopes separated
+// by spaces or commas). asked is false when the request has none. A malformed parameter,
+// or one that names no scope, is invalid_scope.
+func (r *TokenRequest) RequestedScopes() (want scopes.Set, asked bool, err error) {
+	raw, ok := r.Params["scope"]
+	if !ok {
+		return scopes.Set{}, false, nil
+	}
+	want, perr := scopes.Parse(raw)
+	if perr != nil {
+		return scopes.Set{}, true, InvalidScope("the scope parameter is malformed")
+	}
+	if want.IsEmpty() {
+		// Only separators: RFC 6749 §3.3 requires at least one scope-token.
+		return scopes.Set{}, true, InvalidScope("the scope parameter names no scope")
+	}
+	return want, true, nil
+}
+
+// TokenResponse is a successful token response (RFC 6749 §5.1), as [Server.Issue] makes it.
 type TokenResponse struct {
 	// AccessToken is the new access token: opaque, or a signed JWT with Config.JWT.
 	AccessToken string `json:"access_token"`
@@ -42,13 +62,16 @@ type TokenResponse struct {
 	// RefreshToken is the refresh token, if any: none for client_credentials; the same one
 	// again for a confidential client's refresh, a new one for a public client's (rotation).
 	RefreshToken string `json:"refresh_token,omitempty"`
-	// Scope is comma-separated, as in the seed's examples.
+	// Scope is comma-separated, as LiveChat-style clients expect.
 	Scope string `json:"scope,omitempty"`
 	// AccountID is the account the token acts for; absent for client_credentials.
 	AccountID string `json:"account_id,omitempty"`
 	// OrganizationID is the organization of the account (or, for client_credentials, of
 	// the client); absent when there is none.
 	OrganizationID string `json:"organization_id,omitempty"`
+	// IssuedTokenType is the RFC 8693 §2.2.1 issued_token_type, which a token exchange
+	// grant sets (urn:ietf:params:oauth:token-type:access_token); absent otherwise.
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
 }
 
 // TokenHandler returns the token endpoint. With no grants it accepts the
@@ -57,7 +80,7 @@ type TokenResponse struct {
 //
 //	s.TokenHandler(s.AuthorizationCodeGrant(), s.RefreshTokenGrant())
 //
-// Any other grant_type is unsupported_grant_type (R-TOKEN-6).
+// Any other grant_type is unsupported_grant_type.
 func (s *Server) TokenHandler(grants ...Grant) http.Handler {
 	if len(grants) == 0 {
 		grants = []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
