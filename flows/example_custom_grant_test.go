@@ -15,7 +15,6 @@ import (
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
-	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // RFC 8693 token exchange: the grant type and the one token type this grant handles.
@@ -97,20 +96,25 @@ func ExampleServer_TokenHandler_customGrant() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	key := []byte(strings.Repeat("k", 32)) // load 32+ random bytes from your secret store
 	st := memstore.New()
-	srv, err := flows.New(flows.Config{Issuer: "https://auth.example.com", Storage: st, HashKey: key, Scopes: catalog})
+	srv, err := flows.New(flows.Config{
+		Issuer:  "https://auth.example.com",
+		Storage: st,
+		HashKey: []byte(strings.Repeat("k", 32)), // load 32+ random bytes from your secret store
+		Scopes:  catalog,
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	// The backend that exchanges tokens, and the person whose token it was given.
-	hasher, err := credentials.NewHasher(key)
+	backend, secret, err := srv.NewClient(flows.ClientSpec{ID: "reports-backend", Scopes: []string{"chats--my:ro", "chats--all:rw"}})
 	if err != nil {
 		log.Fatal(err)
 	}
-	secret := credentials.NewClientSecret()
-	backend := store.Client{ID: "reports-backend", SecretHash: hasher.Hash(secret), Scopes: []string{"chats--my:ro", "chats--all:rw"}}
-	ann := store.Account{ID: credentials.NewID(), Login: "ann@example.com"}
+	ann, err := srv.NewAccount(flows.AccountSpec{Login: "ann@example.com"})
+	if err != nil {
+		log.Fatal(err)
+	}
 	if err := st.PutClient(ctx, backend); err != nil {
 		log.Fatal(err)
 	}
