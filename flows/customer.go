@@ -13,7 +13,7 @@ import (
 // markCustomer marks customer access tokens.
 const markCustomer = "ct_"
 
-// CustomerResponse is the answer of the customer endpoint (R-CUST-1).
+// CustomerResponse is the answer of the customer endpoint.
 type CustomerResponse struct {
 	// AccessToken is the new customer access token.
 	AccessToken string `json:"access_token"`
@@ -26,12 +26,12 @@ type CustomerResponse struct {
 	ExpiresIn int64 `json:"expires_in"`
 }
 
-// CustomerHandler returns the customer endpoint (R-CUST-1, the seed's POST /customer/). An
+// CustomerHandler returns the LiveChat-style customer endpoint (POST /customer/). An
 // agent's app, holding a Bearer access token with the customer scope (Config.CustomerScope,
 // default "customers:own"), posts client_id, response_type=token and redirect_uri (JSON or
 // form), and gets a customer access token: for a new customer, or, with entity_id, for an
-// existing customer of the same organization. Customer tokens are a kind of their own
-// (R-CUST-2): they are refused wherever agent tokens are expected, and the reverse.
+// existing customer of the same organization. Customer tokens are a kind of their own: they
+// are refused wherever agent tokens are expected, and the reverse.
 //
 // An app gets customer tokens for itself only: client_id must be the client the access
 // token was issued to (unauthorized_client otherwise). The live customer tokens of one
@@ -39,21 +39,12 @@ type CustomerResponse struct {
 // token belongs to the grant of the access token that minted it: revoking that grant, or
 // signing the account out everywhere with its tokens, revokes the customer token too.
 func (s *Server) CustomerHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, e := s.customer(w, r)
-		if e != nil {
-			s.writeJSONError(w, r, e)
-			return
-		}
-		writeNoStore(w)
-		writeJSON(w, http.StatusOK, resp)
+	return s.jsonEndpoint("customer endpoint", []string{http.MethodPost}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return answer(s.customer(w, r))
 	})
 }
 
 func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResponse, *Error) {
-	if r.Method != http.MethodPost {
-		return nil, jsonMethodNotAllowed(w, http.MethodPost, "customer endpoint")
-	}
 	caller, _, e := s.requireBearer(r, store.KindAccess)
 	if e != nil {
 		return nil, e

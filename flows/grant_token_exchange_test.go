@@ -1,8 +1,14 @@
 package flows_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,5 +161,52 @@ func TestTokenExchangeLimit(t *testing.T) {
 	}
 	if !e.tokenAlive(alice.access) {
 		t.Error("the subject token (another client's) was evicted")
+	}
+}
+
+// failingGrant answers every request with err and resp.
+type failingGrant struct {
+	resp *flows.TokenResponse
+	err  error
+}
+
+func (failingGrant) GrantType() string { return "urn:example:failing" }
+
+func (g failingGrant) Exchange(context.Context, *flows.TokenRequest) (*flows.TokenResponse, error) {
+	return g.resp, g.err
+}
+
+// TestCustomGrantFailures: what a custom grant returns besides tokens. An *Error (wrapped
+// or not) is sent as is; any other error, or no answer at all, is server_error whose
+// description reveals nothing.
+func TestCustomGrantFailures(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name   string
+		g      failingGrant
+		status int
+		code   string
+	}{
+		{"an *Error", failingGrant{err: flows.InvalidGrant("no")}, http.StatusBadRequest, "invalid_grant"},
+		{"a wrapped *Error", failingGrant{err: fmt.Errorf("checking: %w", flows.AccessDenied("no"))}, http.StatusBadRequest, "access_denied"},
+		{"a plain error", failingGrant{err: errors.New("database password is hunter2")}, http.StatusInternalServerError, "server_error"},
+		{"no answer", failingGrant{}, http.StatusInternalServerError, "server_error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := e.flows.TokenHandler(tc.g)
+			req := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader("grant_type=urn:example:failing"))
+			req.Header.Set("Content-Type", ctForm)
+			req.SetBasicAuth(confID, confSecret)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			var body map[string]string
+			_ = json.Unmarshal(rec.Body.Bytes(), &body)
+			if rec.Code != tc.status || body["error"] != tc.code || strings.Contains(rec.Body.String(), "hunter2") {
+				t.Errorf("got %d %s, want %d %s", rec.Code, rec.Body, tc.status, tc.code)
+			}
+			if rec.Header().Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control = %q", rec.Header().Get("Cache-Control"))
+			}
+		})
 	}
 }

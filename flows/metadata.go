@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Metadata is the RFC 8414 authorization server metadata (R-META).
+// Metadata is the RFC 8414 authorization server metadata.
 type Metadata struct {
 	// Issuer is the server's issuer identifier (Config.Issuer).
 	Issuer string `json:"issuer"`
@@ -46,7 +46,7 @@ type Metadata struct {
 	// iss (RFC 9207).
 	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 
-	// oauthkit's endpoints beyond RFC 8414 (the seed's token info, personal access tokens
+	// oauthkit's endpoints beyond RFC 8414 (the LiveChat-style token info, personal access tokens
 	// and customer tokens).
 
 	// InfoEndpoint is the URL of the token info endpoint (Paths.Info).

@@ -24,7 +24,7 @@ const maxPersonalTokens = 100
 // holds it.
 const PersonalTokensScope = "personal_tokens:manage"
 
-// PersonalToken describes a personal access token (R-PAT-1). Token, the secret, is set only
+// PersonalToken describes a personal access token. Token, the secret, is set only
 // in the answer that creates it: it is never stored and never shown again.
 type PersonalToken struct {
 	// ID is the token's public, non-secret ID, used to revoke it (DELETE {base}/{id}).

@@ -42,18 +42,9 @@ const csrfHeader = "X-CSRF-Token"
 // header is judged by that header alone.
 func (s *Server) PersonalTokensHandler() http.Handler {
 	base := strings.TrimSuffix(s.cfg.Paths.PersonalTokens, "/")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		status, body, e := s.personalTokensAPI(w, r, base)
-		if e != nil {
-			s.writeJSONError(w, r, e)
-			return
-		}
-		writeNoStore(w)
-		if body == nil {
-			w.WriteHeader(status)
-			return
-		}
-		writeJSON(w, status, body)
+	// The methods depend on the path: personalTokensAPI checks them.
+	return s.jsonEndpoint("personal access token API", nil, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return s.personalTokensAPI(w, r, base)
 	})
 }
 

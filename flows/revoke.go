@@ -8,27 +8,19 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// RevokeHandler returns the RFC 7009 revocation endpoint (R-REVOKE-3): POST with token (and
+// RevokeHandler returns the RFC 7009 revocation endpoint: POST with token (and
 // an optional token_type_hint, which is not needed: every kind is found by its hash) and
 // client authentication as at the token endpoint. A client can revoke only tokens issued to
 // it; an unknown, already revoked or foreign token still gets 200, so the endpoint reveals
 // nothing (RFC 7009 §2.2). Revoking any access or refresh token of a grant revokes every
-// token of that grant (R-REVOKE-2, RFC 7009 §2.1).
+// token of that grant (RFC 7009 §2.1).
 func (s *Server) RevokeHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if e := s.revokeRFC7009(w, r); e != nil {
-			s.writeJSONError(w, r, e)
-			return
-		}
-		writeNoStore(w)
-		w.WriteHeader(http.StatusOK)
+	return s.jsonEndpoint("revocation endpoint", []string{http.MethodPost}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return http.StatusOK, nil, s.revokeRFC7009(w, r) // RFC 7009 §2.2: an empty body
 	})
 }
 
 func (s *Server) revokeRFC7009(w http.ResponseWriter, r *http.Request) *Error {
-	if r.Method != http.MethodPost {
-		return jsonMethodNotAllowed(w, http.MethodPost, "revocation endpoint")
-	}
 	p, e := readBodyParams(w, r)
 	if e != nil {
 		return e
@@ -43,26 +35,18 @@ func (s *Server) revokeRFC7009(w http.ResponseWriter, r *http.Request) *Error {
 	return s.revokeSecret(r.Context(), p["token"], client.ID)
 }
 
-// DeleteTokenHandler returns the seed's revocation endpoint (R-REVOKE-1): DELETE /v2/token
+// DeleteTokenHandler returns the LiveChat-style revocation endpoint: DELETE /v2/token
 // with "Authorization: Bearer <access or refresh token>", or with the token in a code
 // parameter (query or form body). Holding the token is the authorization. Revoking any
 // access or refresh token of a grant revokes every token of that grant, as at the RFC 7009
 // endpoint. It answers 200 {} whether or not the token was live.
 func (s *Server) DeleteTokenHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if e := s.deleteToken(w, r); e != nil {
-			s.writeJSONError(w, r, e)
-			return
-		}
-		writeNoStore(w)
-		writeJSON(w, http.StatusOK, struct{}{})
+	return s.jsonEndpoint("revocation endpoint", []string{http.MethodDelete}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return answer(struct{}{}, s.deleteToken(w, r))
 	})
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) *Error {
-	if r.Method != http.MethodDelete {
-		return jsonMethodNotAllowed(w, http.MethodDelete, "revocation endpoint")
-	}
 	secret, hasBearer, malformed := bearerToken(r)
 	if malformed {
 		return bearerError(http.StatusBadRequest, ErrInvalidRequest, "the Authorization header is malformed")

@@ -2,9 +2,8 @@ package flows
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/oauthkit/oauthkit/scopes"
@@ -89,21 +88,12 @@ func (s *Server) TokenHandler(grants ...Grant) http.Handler {
 	for _, g := range grants {
 		byType[g.GrantType()] = g
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, err := s.token(w, r, byType)
-		if err != nil {
-			s.writeJSONError(w, r, err)
-			return
-		}
-		writeNoStore(w)
-		writeJSON(w, http.StatusOK, resp)
+	return s.jsonEndpoint("token endpoint", []string{http.MethodPost}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return answer(s.token(w, r, byType))
 	})
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string]Grant) (*TokenResponse, *Error) {
-	if r.Method != http.MethodPost {
-		return nil, jsonMethodNotAllowed(w, http.MethodPost, "token endpoint")
-	}
 	p, e := readBodyParams(w, r)
 	if e != nil {
 		return nil, e
@@ -121,55 +111,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string
 		return nil, e
 	}
 	resp, err := g.Exchange(r.Context(), &TokenRequest{Client: client, Params: p, Now: s.now()})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, asError(err)
+	case resp == nil:
+		return nil, ServerError(fmt.Errorf("flows: the %s grant answered nothing", gt))
 	}
 	return resp, nil
-}
-
-// jsonMethodNotAllowed refuses a request to a JSON endpoint made with another method than
-// allow: 405 with Allow, and the body of an OAuth invalid_request (the seed: "wrong HTTP
-// method").
-func jsonMethodNotAllowed(w http.ResponseWriter, allow, endpoint string) *Error {
-	w.Header().Set("Allow", allow)
-	e := InvalidRequest("the %s accepts only %s", endpoint, allow)
-	e.Status = http.StatusMethodNotAllowed
-	return e
-}
-
-// writeJSONError renders err as RFC 6749 §5.2 JSON (R-ERR-1). Internal causes are logged,
-// never sent (R-ERR-5).
-func (s *Server) writeJSONError(w http.ResponseWriter, r *http.Request, e *Error) {
-	if e.Err != nil {
-		s.log.ErrorContext(r.Context(), "oauthkit: request failed", "path", r.URL.Path, "code", e.Code, "err", e.Err)
-	}
-	writeNoStore(w)
-	if e.challenge != "" {
-		w.Header().Set("WWW-Authenticate", e.challenge)
-	}
-	if e.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((e.retryAfter+time.Second-1)/time.Second)))
-	}
-	body := struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description,omitempty"`
-	}{e.Code, e.Description}
-	status := e.Status
-	if status == 0 {
-		status = http.StatusBadRequest
-	}
-	writeJSON(w, status, body)
-}
-
-// writeNoStore forbids caching of a response carrying or refusing credentials (RFC 6749
-// §5.1, R-TOKEN-4, R-SEC-5).
-func writeNoStore(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
