@@ -6,9 +6,13 @@ import (
 	"github.com/oauthkit/oauthkit/scopes"
 )
 
+// grantClientCredentials is the grant_type of the client_credentials grant.
+const grantClientCredentials = "client_credentials"
+
 // ClientCredentialsGrant returns the grant_type=client_credentials handler (RFC 6749 §4.4).
-// It is off unless mounted explicitly or enabled with Config.ClientCredentials, as
-// LiveChat-style servers disable it. Only confidential clients may use it; the token's
+// It is off unless Config.ClientCredentials is set, as LiveChat-style servers disable it:
+// then the token endpoint that Mount registers accepts it, and so does TokenHandler() with
+// no arguments; [Server.TokenHandler] refuses it while the switch is off. Only confidential clients may use it; the token's
 // subject is the client itself, with no account, and no refresh token is issued (RFC 6749
 // §4.4.3). Without a scope parameter the token holds the client's scopes except the
 // administrator-only ones; asking for an administrator-only scope is invalid_scope, since
@@ -17,7 +21,7 @@ func (s *Server) ClientCredentialsGrant() Grant { return clientCredentialsGrant{
 
 type clientCredentialsGrant struct{ s *Server }
 
-func (clientCredentialsGrant) GrantType() string { return "client_credentials" }
+func (clientCredentialsGrant) GrantType() string { return grantClientCredentials }
 
 func (g clientCredentialsGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenResponse, error) {
 	s, c := g.s, req.Client

@@ -73,24 +73,50 @@ type TokenResponse struct {
 	IssuedTokenType string `json:"issued_token_type,omitempty"`
 }
 
-// TokenHandler returns the token endpoint. With no grants it accepts the
-// authorization_code and refresh_token grants; otherwise exactly the grants given, for
-// example:
+// TokenHandler returns the token endpoint. With no grants it accepts the grants of the
+// token endpoint that Mount registers: authorization_code and refresh_token, and
+// client_credentials when Config.ClientCredentials is set. Otherwise it accepts exactly the
+// grants given, built-in or written outside this package, for example:
 //
-//	s.TokenHandler(s.AuthorizationCodeGrant(), s.RefreshTokenGrant())
+//	s.TokenHandler(s.AuthorizationCodeGrant(), s.RefreshTokenGrant(), myTokenExchange)
 //
 // Any other grant_type is unsupported_grant_type.
+//
+// Config.ClientCredentials is the one switch of the client_credentials grant, so that the
+// metadata ([Server.Metadata]) tells the truth: TokenHandler panics when given a grant of
+// that type while it is off, as it does for two grants of one type or a grant without a
+// type. These are wiring mistakes, caught when the handler is built, as http.ServeMux
+// catches conflicting patterns.
 func (s *Server) TokenHandler(grants ...Grant) http.Handler {
 	if len(grants) == 0 {
-		grants = []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
+		grants = s.defaultGrants()
 	}
 	byType := make(map[string]Grant, len(grants))
 	for _, g := range grants {
-		byType[g.GrantType()] = g
+		gt := g.GrantType()
+		switch _, dup := byType[gt]; {
+		case gt == "":
+			panic("flows: TokenHandler was given a grant whose GrantType is empty")
+		case dup:
+			panic("flows: TokenHandler was given two grants of type " + gt)
+		case gt == grantClientCredentials && !s.cfg.ClientCredentials:
+			panic("flows: TokenHandler was given the client_credentials grant, but Config.ClientCredentials is off")
+		}
+		byType[gt] = g
 	}
 	return s.jsonEndpoint("token endpoint", []string{http.MethodPost}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
 		return answer(s.token(w, r, byType))
 	})
+}
+
+// defaultGrants are the grants of the token endpoint that Mount registers, and that the
+// metadata lists.
+func (s *Server) defaultGrants() []Grant {
+	grants := []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
+	if s.cfg.ClientCredentials {
+		grants = append(grants, s.ClientCredentialsGrant())
+	}
+	return grants
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string]Grant) (*TokenResponse, *Error) {
