@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/oauthkit/oauthkit/store"
@@ -56,19 +55,15 @@ func errNoToken() *Error {
 	return e
 }
 
-// liveToken looks up a presented token: it must exist, not be expired or rotated, and be of
-// one of the kinds given. Anything else is invalid_token (401).
+// liveToken looks up a presented token with LookupToken; a token that is not live or not
+// of one of kinds is invalid_token (401).
 func (s *Server) liveToken(ctx context.Context, secret string, kinds ...store.TokenKind) (store.Token, *Error) {
-	now := s.now()
-	t, err := s.store.Token(ctx, s.hasher.Hash(secret), now)
-	if errors.Is(err, store.ErrNotFound) {
+	t, err := s.LookupToken(ctx, secret, kinds...)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return store.Token{}, bearerError(http.StatusUnauthorized, "invalid_token", "the token is invalid, expired or revoked")
-	}
-	if err != nil {
-		return store.Token{}, unavailable(err)
-	}
-	if !t.Live(now) || (len(kinds) > 0 && !slices.Contains(kinds, t.Kind)) {
-		return store.Token{}, bearerError(http.StatusUnauthorized, "invalid_token", "the token is invalid, expired or revoked")
+	case err != nil:
+		return store.Token{}, TemporarilyUnavailable(err)
 	}
 	return t, nil
 }

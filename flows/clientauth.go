@@ -10,37 +10,36 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// authenticateClient authenticates the client of a token-endpoint request (RFC 6749 §2.3,
-// R-TOKEN-2, R-SEC-3): client_secret_basic or client_secret_post for confidential clients,
+// authenticateClient authenticates the client of a token-endpoint request (RFC 6749 §2.3): client_secret_basic or client_secret_post for confidential clients,
 // none (client_id only) for public clients.
 //
-// Error mapping (documented in README): no client_id, or an unknown one, is the seed's
+// Error mapping (documented in README): no client_id, or an unknown one, is the LiveChat-style
 // unauthorized_client; a wrong, missing or superfluous secret is RFC 6749's invalid_client
 // with 401 (and WWW-Authenticate: Basic when Basic was used); Basic and a body secret
 // together, a secret in the query string, or a client_id with control characters or invalid
 // UTF-8 (never looked up), is invalid_request; too many failures is 429.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params) (store.Client, *Error) {
 	if q := r.URL.Query(); q.Has("client_secret") {
-		return store.Client{}, invalidRequest("client_secret must not be sent in the query string")
+		return store.Client{}, InvalidRequest("client_secret must not be sent in the query string")
 	}
 	id, secret := p["client_id"], p["client_secret"]
 	basic := false
 	if h := r.Header.Get("Authorization"); h != "" {
 		user, pass, ok := r.BasicAuth()
 		if !ok {
-			return store.Client{}, invalidRequest("the Authorization header is not valid HTTP Basic")
+			return store.Client{}, InvalidRequest("the Authorization header is not valid HTTP Basic")
 		}
 		// RFC 6749 §2.3.1: the client id and secret are form-urlencoded before Basic.
 		u, err1 := url.QueryUnescape(user)
 		pw, err2 := url.QueryUnescape(pass)
 		if err1 != nil || err2 != nil {
-			return store.Client{}, invalidRequest("the Basic credentials are not correctly form-urlencoded")
+			return store.Client{}, InvalidRequest("the Basic credentials are not correctly form-urlencoded")
 		}
 		if secret != "" {
-			return store.Client{}, invalidRequest("use one client authentication method, not Basic and client_secret together")
+			return store.Client{}, InvalidRequest("use one client authentication method, not Basic and client_secret together")
 		}
 		if id != "" && id != u {
-			return store.Client{}, invalidRequest("client_id differs from the Basic credentials")
+			return store.Client{}, InvalidRequest("client_id differs from the Basic credentials")
 		}
 		id, secret, basic = u, pw, true
 	}
@@ -62,7 +61,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 		return store.Client{}, clientErr(ErrUnauthorizedClient, "the client is not known", basic)
 	}
 	if err != nil {
-		return store.Client{}, unavailable(err)
+		return store.Client{}, TemporarilyUnavailable(err)
 	}
 	if c.Public {
 		if secret != "" {

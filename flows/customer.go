@@ -13,7 +13,7 @@ import (
 // markCustomer marks customer access tokens.
 const markCustomer = "ct_"
 
-// CustomerResponse is the answer of the customer endpoint (R-CUST-1).
+// CustomerResponse is the answer of the customer endpoint.
 type CustomerResponse struct {
 	// AccessToken is the new customer access token.
 	AccessToken string `json:"access_token"`
@@ -26,12 +26,12 @@ type CustomerResponse struct {
 	ExpiresIn int64 `json:"expires_in"`
 }
 
-// CustomerHandler returns the customer endpoint (R-CUST-1, the seed's POST /customer/). An
+// CustomerHandler returns the LiveChat-style customer endpoint (POST /customer/). An
 // agent's app, holding a Bearer access token with the customer scope (Config.CustomerScope,
 // default "customers:own"), posts client_id, response_type=token and redirect_uri (JSON or
 // form), and gets a customer access token: for a new customer, or, with entity_id, for an
-// existing customer of the same organization. Customer tokens are a kind of their own
-// (R-CUST-2): they are refused wherever agent tokens are expected, and the reverse.
+// existing customer of the same organization. Customer tokens are a kind of their own: they
+// are refused wherever agent tokens are expected, and the reverse.
 //
 // An app gets customer tokens for itself only: client_id must be the client the access
 // token was issued to (unauthorized_client otherwise). The live customer tokens of one
@@ -39,21 +39,12 @@ type CustomerResponse struct {
 // token belongs to the grant of the access token that minted it: revoking that grant, or
 // signing the account out everywhere with its tokens, revokes the customer token too.
 func (s *Server) CustomerHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, e := s.customer(w, r)
-		if e != nil {
-			s.writeJSONError(w, r, e)
-			return
-		}
-		writeNoStore(w)
-		writeJSON(w, http.StatusOK, resp)
+	return s.jsonEndpoint("customer endpoint", []string{http.MethodPost}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return answer(s.customer(w, r))
 	})
 }
 
 func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResponse, *Error) {
-	if r.Method != http.MethodPost {
-		return nil, jsonMethodNotAllowed(w, http.MethodPost, "customer endpoint")
-	}
 	caller, _, e := s.requireBearer(r, store.KindAccess)
 	if e != nil {
 		return nil, e
@@ -82,20 +73,20 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	case p["client_id"] == "":
 		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "client_id is missing")
 	case p["response_type"] != "token":
-		return nil, oauthErr(ErrUnsupportedResponseType, http.StatusBadRequest, "response_type must be token")
+		return nil, NewError(ErrUnsupportedResponseType, http.StatusBadRequest, "response_type must be token")
 	case p["client_id"] != caller.ClientID:
 		// An app gets customer tokens for itself only, never for another app.
-		return nil, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "client_id must be the client the access token was issued to")
+		return nil, UnauthorizedClient("client_id must be the client the access token was issued to")
 	}
 	client, err := s.store.Client(ctx, p["client_id"])
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "the client is not known")
 	}
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	if client.OrganizationID != "" && client.OrganizationID != caller.OrganizationID {
-		return nil, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "the app is private to another organization")
+		return nil, UnauthorizedClient("the app is private to another organization")
 	}
 	if p["redirect_uri"] == "" || matchRedirect(client, p["redirect_uri"]) != nil {
 		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
@@ -106,15 +97,15 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	if cust.ID != "" {
 		cust, err = s.store.Customer(ctx, cust.ID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && cust.OrganizationID != caller.OrganizationID) {
-			return nil, invalidRequest("entity_id does not name a customer of your organization")
+			return nil, InvalidRequest("entity_id does not name a customer of your organization")
 		}
 		if err != nil {
-			return nil, unavailable(err)
+			return nil, TemporarilyUnavailable(err)
 		}
 	} else {
 		cust = store.Customer{ID: credentials.NewID(), OrganizationID: caller.OrganizationID, ClientID: client.ID, CreatedAt: now}
 		if err := s.store.CreateCustomer(ctx, cust); err != nil {
-			return nil, unavailable(err)
+			return nil, TemporarilyUnavailable(err)
 		}
 	}
 	secret, h := s.mint(markCustomer)
@@ -124,7 +115,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		FamilyID: familyOf(caller), IssuedAt: now, ExpiresAt: now.Add(s.cfg.CustomerTokenLifetime),
 	}
 	if err := s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}, Limits: s.customerLimits()}); err != nil {
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	return &CustomerResponse{
 		AccessToken: secret,

@@ -8,11 +8,11 @@ import (
 )
 
 // AuthorizationCodeGrant returns the grant_type=authorization_code handler (RFC 6749 §4.1.3,
-// RFC 7636 §4.5–4.6, R-TOKEN-3).
+// RFC 7636 §4.5–4.6).
 //
 // The request is checked completely before the code is consumed: a replay whose client,
 // redirect_uri or code_verifier is wrong is refused without revoking anything, so a thief
-// cannot revoke the real client's tokens (R-SEC-1); a replay that passes every check
+// cannot revoke the real client's tokens; a replay that passes every check
 // revokes every token the code issued (RFC 9700 §4.5). The code is consumed in the same
 // atomic step that stores the tokens ([store.Issue.ConsumeCode]), so it is redeemed at most
 // once, even across crashes and lost responses.
@@ -26,75 +26,65 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 	s, p := g.s, req.Params
 	code := p["code"]
 	if code == "" {
-		return nil, invalidRequest("code is missing")
+		return nil, InvalidRequest("code is missing")
 	}
 	if p["redirect_uri"] == "" {
-		return nil, invalidRequest("redirect_uri is missing")
+		return nil, InvalidRequest("redirect_uri is missing")
 	}
 	h := s.hasher.Hash(code)
 	c, err := s.store.Code(ctx, h, req.Now)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, invalidGrant("the authorization code is invalid or expired")
+		return nil, InvalidGrant("the authorization code is invalid or expired")
 	}
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	// RFC 6749 §4.1.3: the code must have been issued to this client (R-SEC-2), for this
 	// redirect_uri.
 	if c.ClientID != req.Client.ID {
-		return nil, invalidGrant("the authorization code was issued to another client")
+		return nil, InvalidGrant("the authorization code was issued to another client")
 	}
 	if p["redirect_uri"] != c.RedirectURI {
-		return nil, invalidGrant("redirect_uri does not match the authorization request")
+		return nil, InvalidGrant("redirect_uri does not match the authorization request")
 	}
 	verifier := p["code_verifier"]
 	switch {
 	case c.CodeChallenge == "" && verifier != "":
 		// PKCE downgrade: the authorization request had no challenge (R-SEC-2).
-		return nil, invalidGrant("code_verifier was sent but the authorization request had no code_challenge")
+		return nil, InvalidGrant("code_verifier was sent but the authorization request had no code_challenge")
 	case c.CodeChallenge != "" && verifier == "":
-		return nil, invalidGrant("code_verifier is missing")
+		return nil, InvalidGrant("code_verifier is missing")
 	case c.CodeChallenge != "" && !verifyPKCE(c.CodeChallengeMethod, c.CodeChallenge, verifier):
-		return nil, invalidGrant("code_verifier does not match the code_challenge")
+		return nil, InvalidGrant("code_verifier does not match the code_challenge")
 	}
 	if !c.ConsumedAt.IsZero() {
-		s.revokeFamily(ctx, c.FamilyID, "authorization code replayed")
-		return nil, invalidGrant("the authorization code has already been used")
+		_ = s.RevokeFamily(ctx, c.FamilyID, "authorization code replayed")
+		return nil, InvalidGrant("the authorization code has already been used")
 	}
 
 	// Issuing the tokens and consuming the code are one atomic step: whatever fails (the
 	// process, the connection, the database), the code is redeemed at most once. A failure
 	// that wrote nothing leaves the code redeemable; one whose answer was lost after the
 	// commit makes the client's retry a valid replay, which revokes what was issued.
-	base := store.Token{
+	resp, err := s.issue(ctx, req.Now, issuance{base: store.Token{
 		ClientID:       c.ClientID,
 		AccountID:      c.AccountID,
 		OrganizationID: c.OrganizationID,
 		Scopes:         c.Scopes,
 		FamilyID:       c.FamilyID,
 		GrantedAt:      req.Now,
-	}
-	refresh, rt, err := s.newToken(store.KindRefresh, base, req.Now)
-	if err != nil {
-		return nil, internal(err)
-	}
-	access, at, err := s.newToken(store.KindAccess, base, req.Now)
-	if err != nil {
-		return nil, internal(err)
-	}
-	at.RefreshID = rt.ID
-	is := store.Issue{Tokens: []store.Token{at, rt}, Limits: s.limits(), ConsumeCode: h}
-	switch err := s.store.IssueTokens(ctx, req.Now, is); {
+	}, refresh: true, consumeCode: h})
+	switch {
 	case err == nil:
-		return s.tokenResponse(access, at, refresh, req.Now), nil
+		return resp, nil
 	case errors.Is(err, store.ErrConflict):
 		// Another redemption consumed the code after it was read above: that one is a
 		// replay too, and its tokens exist now (RFC 9700 §4.5).
-		s.revokeFamily(ctx, c.FamilyID, "authorization code replayed")
-		return nil, invalidGrant("the authorization code has already been used")
+		_ = s.RevokeFamily(ctx, c.FamilyID, "authorization code replayed")
+		return nil, InvalidGrant("the authorization code has already been used")
 	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the authorization code is invalid or expired")
+		return nil, InvalidGrant("the authorization code is invalid or expired")
 	default:
-		return nil, unavailable(err)
+		return nil, err
 	}
 }

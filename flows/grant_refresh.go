@@ -3,19 +3,18 @@ package flows
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// RefreshTokenGrant returns the grant_type=refresh_token handler (RFC 6749 §6, R-TOKEN-5).
+// RefreshTokenGrant returns the grant_type=refresh_token handler (RFC 6749 §6).
 //
 // A confidential client's refresh token does not rotate: the response repeats it. A public
 // client's refresh token rotates on every use (OAuth 2.1 §4.3.1); presenting a rotated one
 // again is treated as theft and revokes the whole token family (RFC 9700 §4.14.2).
 // The request may narrow the scope; asking for a scope that was not granted is
-// access_denied, as the seed specifies.
+// access_denied, as LiveChat-style servers answer.
 //
 // Every refresh re-checks the rights of today: the account must still exist and may still
 // sign in, administrator-only scopes need the administrator role still, and the client must
@@ -32,21 +31,21 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	s, p := g.s, req.Params
 	refresh := p["refresh_token"]
 	if refresh == "" {
-		return nil, invalidRequest("refresh_token is missing")
+		return nil, InvalidRequest("refresh_token is missing")
 	}
 	old, err := s.store.Token(ctx, s.hasher.Hash(refresh), req.Now)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && old.Kind != store.KindRefresh) {
-		return nil, invalidGrant("the refresh token is invalid, expired or revoked")
+		return nil, InvalidGrant("the refresh token is invalid, expired or revoked")
 	}
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	if old.ClientID != req.Client.ID {
-		return nil, invalidGrant("the refresh token was issued to another client")
+		return nil, InvalidGrant("the refresh token was issued to another client")
 	}
 	if !old.RotatedAt.IsZero() {
-		s.revokeFamily(ctx, old.FamilyID, "rotated refresh token reused")
-		return nil, invalidGrant("the refresh token has already been used")
+		_ = s.RevokeFamily(ctx, old.FamilyID, "rotated refresh token reused")
+		return nil, InvalidGrant("the refresh token has already been used")
 	}
 
 	if old.GrantedAt.IsZero() {
@@ -54,78 +53,57 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		old.GrantedAt = old.IssuedAt
 	}
 	if end, ok := s.grantEnd(old); ok && !req.Now.Before(end) {
-		return nil, invalidGrant("the grant has reached its maximum lifetime; sign in again")
+		return nil, InvalidGrant("the grant has reached its maximum lifetime; sign in again")
 	}
 
 	granted := scopes.New(old.Scopes...)
-	want := granted
-	if raw, ok := p["scope"]; ok {
-		want, err = scopes.Parse(raw)
-		if err != nil {
-			return nil, invalidScope("the scope parameter is malformed")
-		}
-		if want.IsEmpty() {
-			// Only separators: RFC 6749 §3.3 requires at least one scope-token.
-			return nil, invalidScope("the scope parameter names no scope")
-		}
-		if !want.IsSubsetOf(granted) {
-			return nil, oauthErr(ErrAccessDenied, http.StatusBadRequest, "the requested scopes include a scope that was not originally granted")
-		}
+	want, asked, err := req.RequestedScopes()
+	switch {
+	case err != nil:
+		return nil, err
+	case !asked:
+		want = granted
+	case !want.IsSubsetOf(granted):
+		return nil, AccessDenied("the requested scopes include a scope that was not originally granted")
 	}
+	// The account's and the client's rights of today, not those of the grant's day.
+	kept := granted.Intersect(scopes.New(req.Client.Scopes...)) // a token for the client alone
 	if old.AccountID != "" {
-		// The account's and the client's rights of today, not those of the grant's day.
-		kept, _, err := s.entitled(ctx, old.AccountID, &req.Client, granted)
+		kept, _, err = s.entitled(ctx, old.AccountID, &req.Client, granted)
 		switch {
 		case errors.Is(err, errNotEntitled):
-			return nil, invalidGrant("the account no longer exists or may no longer sign in")
+			return nil, InvalidGrant("the account no longer exists or may no longer sign in")
 		case err != nil:
-			return nil, unavailable(err)
+			return nil, TemporarilyUnavailable(err)
 		}
-		granted, want = kept, want.Intersect(kept)
-		if want.IsEmpty() {
-			return nil, invalidGrant("the account or the client no longer holds any of the granted scopes")
-		}
+	}
+	granted, want = kept, want.Intersect(kept)
+	if want.IsEmpty() {
+		return nil, InvalidGrant("the account or the client no longer holds any of the granted scopes")
 	}
 
+	// A confidential client's refresh token does not rotate: the new access token is
+	// issued only while it is still live, atomically, so that it cannot escape a
+	// revocation racing with this request. A public client's rotates, on the condition
+	// that it is live, in the same atomic step.
 	base := old
 	base.Scopes = want.Names()
-	access, at, err := s.newToken(store.KindAccess, base, req.Now)
-	if err != nil {
-		return nil, internal(err)
-	}
-	at.FromRefresh, at.RefreshID = true, old.ID
-	is := store.Issue{Limits: s.limits()}
-	respRefresh := refresh
-	var rotated []store.Token
+	is := issuance{base: base, refreshedWith: old.ID, seal: s.showsRefreshToken(req.Client)}
 	if req.Client.Public {
-		// Rotation is conditional on the old token being live, in the same atomic step.
-		nextBase := old
-		nextBase.Scopes = granted.Names()
-		next, rt, err := s.newToken(store.KindRefresh, nextBase, req.Now)
-		if err != nil {
-			return nil, internal(err)
-		}
-		at.RefreshID, is.RotateID, respRefresh = rt.ID, old.ID, next
-		rotated = append(rotated, rt)
+		is.refresh, is.refreshScopes, is.rotateID = true, granted.Names(), old.ID
 	} else {
-		// Without rotation the new access token is issued only while the refresh token is
-		// still live, atomically: it cannot escape a revocation racing with this request.
-		is.RequireID = old.ID
+		is.repeat, is.requireID = refresh, old.ID
 	}
-	if s.showsRefreshToken(req.Client) {
-		// The info endpoint shows this access token's refresh token to its holder (R-INFO-1).
-		at.SealedRefresh = s.hasher.Seal(access, []byte(respRefresh))
-	}
-	is.Tokens = append([]store.Token{at}, rotated...)
-	switch err := s.store.IssueTokens(ctx, req.Now, is); {
-	case errors.Is(err, store.ErrConflict) && is.RotateID != "":
+	resp, err := s.issue(ctx, req.Now, is)
+	switch {
+	case errors.Is(err, store.ErrConflict) && is.rotateID != "":
 		// Another request rotated this token first: one of the two is not the client.
-		s.revokeFamily(ctx, old.FamilyID, "refresh token rotated concurrently")
-		return nil, invalidGrant("the refresh token has already been used")
+		_ = s.RevokeFamily(ctx, old.FamilyID, "refresh token rotated concurrently")
+		return nil, InvalidGrant("the refresh token has already been used")
 	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the refresh token is invalid, expired or revoked")
+		return nil, InvalidGrant("the refresh token is invalid, expired or revoked")
 	case err != nil:
-		return nil, unavailable(err)
+		return nil, err
 	}
-	return s.tokenResponse(access, at, respRefresh, req.Now), nil
+	return resp, nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// InfoResponse is the answer of the info endpoint (R-INFO-1, the seed's /v2/info).
+// InfoResponse is the answer of the LiveChat-style info endpoint (/v2/info).
 type InfoResponse struct {
 	// AccessToken is the access token the request presented.
 	AccessToken string `json:"access_token"`
@@ -21,7 +21,7 @@ type InfoResponse struct {
 	ExpiresIn int64 `json:"expires_in"`
 	// OrganizationID is the token's organization; absent when there is none.
 	OrganizationID string `json:"organization_id,omitempty"`
-	// Scope is comma-separated, as in the seed.
+	// Scope is comma-separated, as LiveChat-style clients expect.
 	Scope string `json:"scope"`
 	// TokenType is always "Bearer".
 	TokenType string `json:"token_type"`
@@ -30,12 +30,12 @@ type InfoResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
-// InfoHandler returns the info endpoint (R-INFO-1): GET with "Authorization: Bearer
+// InfoHandler returns the info endpoint: GET with "Authorization: Bearer
 // <access token>" describes that token. Refresh, personal and customer tokens are not
 // accepted here; an invalid, expired or revoked token gets 401 with an RFC 6750
 // WWW-Authenticate challenge.
 //
-// As the seed specifies, an access token issued by the refresh_token grant also shows its
+// As LiveChat-style servers do, an access token issued by the refresh_token grant also shows its
 // refresh token, but only when its client is confidential, as checked at the time of the
 // request: a confidential client's refresh token is useless without the client's secret,
 // while a public client's works for anyone who holds it, and refresh tokens never go to
@@ -44,21 +44,12 @@ type InfoResponse struct {
 // sealed (AES-GCM) under a key derived from the access token and the server key: only the
 // access token's holder can get it back.
 func (s *Server) InfoHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, e := s.info(w, r)
-		if e != nil {
-			s.writeJSONError(w, r, e)
-			return
-		}
-		writeNoStore(w)
-		writeJSON(w, http.StatusOK, resp)
+	return s.jsonEndpoint("info endpoint", []string{http.MethodGet, http.MethodHead}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return answer(s.info(r))
 	})
 }
 
-func (s *Server) info(w http.ResponseWriter, r *http.Request) (*InfoResponse, *Error) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return nil, jsonMethodNotAllowed(w, "GET, HEAD", "info endpoint")
-	}
+func (s *Server) info(r *http.Request) (*InfoResponse, *Error) {
 	t, secret, e := s.requireBearer(r)
 	if e != nil {
 		return nil, e
@@ -87,7 +78,7 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) (*InfoResponse, *E
 	case errors.Is(err, store.ErrNotFound):
 		return resp, nil // the client is gone: so are the uses of its refresh token
 	case err != nil:
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	if !s.showsRefreshToken(client) {
 		return resp, nil

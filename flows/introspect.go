@@ -9,7 +9,7 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// IntrospectionResponse is an RFC 7662 §2.2 answer (R-INFO-2). For anything that is not an
+// IntrospectionResponse is an RFC 7662 §2.2 answer. For anything that is not an
 // active token the caller may know about, it is exactly {"active":false}.
 type IntrospectionResponse struct {
 	// Active reports whether the token is live and may be described to the caller; when
@@ -42,11 +42,11 @@ type IntrospectionResponse struct {
 	// CustomerID is the customer of a customer token.
 	CustomerID string `json:"customer_id,omitempty"`
 	// Username is the account's login, for personal access tokens: the legacy v2 APIs name
-	// the account by login in HTTP Basic (R-PAT-2).
+	// the account by login in HTTP Basic.
 	Username string `json:"username,omitempty"`
 }
 
-// IntrospectHandler returns the RFC 7662 introspection endpoint (R-INFO-2), for resource
+// IntrospectHandler returns the RFC 7662 introspection endpoint, for resource
 // servers in other processes. The caller authenticates as a client (RFC 7662 §2.1), as at
 // the token endpoint; a public client cannot introspect. Access, personal and customer
 // tokens are described to any authenticated confidential client; a refresh token only to
@@ -59,22 +59,13 @@ type IntrospectionResponse struct {
 // of an account that is no longer an administrator are left out (inactive when nothing is
 // left).
 func (s *Server) IntrospectHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, e := s.introspect(w, r)
-		if e != nil {
-			s.writeJSONError(w, r, e)
-			return
-		}
-		writeNoStore(w)
-		writeJSON(w, http.StatusOK, resp)
+	return s.jsonEndpoint("introspection endpoint", []string{http.MethodPost}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return answer(s.introspect(w, r))
 	})
 }
 
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (IntrospectionResponse, *Error) {
 	inactive := IntrospectionResponse{}
-	if r.Method != http.MethodPost {
-		return inactive, jsonMethodNotAllowed(w, http.MethodPost, "introspection endpoint")
-	}
 	p, e := readBodyParams(w, r)
 	if e != nil {
 		return inactive, e
@@ -91,7 +82,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 	}
 	token := p["token"]
 	if token == "" {
-		return inactive, invalidRequest("token is missing")
+		return inactive, InvalidRequest("token is missing")
 	}
 	now := s.now()
 	t, err := s.store.Token(r.Context(), s.hasher.Hash(token), now)
@@ -99,7 +90,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 	case errors.Is(err, store.ErrNotFound):
 		return inactive, nil
 	case err != nil:
-		return inactive, unavailable(err)
+		return inactive, TemporarilyUnavailable(err)
 	case !t.Live(now):
 		return inactive, nil
 	case t.Kind == store.KindRefresh && t.ClientID != client.ID:
@@ -130,7 +121,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 		case errors.Is(err, errNotEntitled):
 			return inactive, nil
 		case err != nil:
-			return inactive, unavailable(err)
+			return inactive, TemporarilyUnavailable(err)
 		case kept.IsEmpty():
 			return inactive, nil
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Metadata is the RFC 8414 authorization server metadata (R-META).
+// Metadata is the RFC 8414 authorization server metadata.
 type Metadata struct {
 	// Issuer is the server's issuer identifier (Config.Issuer).
 	Issuer string `json:"issuer"`
@@ -27,8 +27,10 @@ type Metadata struct {
 	ResponseTypesSupported []string `json:"response_types_supported"`
 	// ResponseModesSupported is "query" (code) and "fragment" (token).
 	ResponseModesSupported []string `json:"response_modes_supported"`
-	// GrantTypesSupported lists authorization_code, refresh_token and implicit, plus
-	// client_credentials when Config.ClientCredentials is set.
+	// GrantTypesSupported lists the grants of the token endpoint that Mount registers
+	// (authorization_code and refresh_token, plus client_credentials when
+	// Config.ClientCredentials is set) and implicit. A server whose token endpoint accepts
+	// grants of its own serves Metadata() with their types added.
 	GrantTypesSupported []string `json:"grant_types_supported"`
 	// TokenEndpointAuthMethodsSupported lists how clients authenticate at the token
 	// endpoint: client_secret_basic, client_secret_post, and none for public clients.
@@ -46,7 +48,7 @@ type Metadata struct {
 	// iss (RFC 9207).
 	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 
-	// oauthkit's endpoints beyond RFC 8414 (the seed's token info, personal access tokens
+	// oauthkit's endpoints beyond RFC 8414 (the LiveChat-style token info, personal access tokens
 	// and customer tokens).
 
 	// InfoEndpoint is the URL of the token info endpoint (Paths.Info).
@@ -73,10 +75,13 @@ func (s *Server) Metadata() Metadata {
 	if s.cfg.RequireS256 {
 		pkce = []string{PKCEMethodS256}
 	}
-	grants := []string{"authorization_code", "refresh_token", "implicit"}
-	if s.cfg.ClientCredentials {
-		grants = append(grants, "client_credentials")
+	var grants []string
+	for _, g := range s.defaultGrants() {
+		grants = append(grants, g.GrantType())
 	}
+	// The authorization endpoint's implicit grant, after authorization_code and
+	// refresh_token, which are always first.
+	grants = slices.Insert(grants, 2, "implicit")
 	clientAuth := []string{"client_secret_basic", "client_secret_post"}
 	m := Metadata{
 		Issuer:                                     s.cfg.Issuer,

@@ -91,11 +91,11 @@ func parseJSONParams(b []byte) (params, error) {
 }
 
 // readBodyParams reads a POST body of type application/x-www-form-urlencoded or
-// application/json (R-TOKEN-1), bounded by maxBodyBytes.
+// application/json, bounded by maxBodyBytes.
 func readBodyParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/x-www-form-urlencoded" && mt != "application/json") {
-		return nil, invalidRequest("the body must be application/x-www-form-urlencoded or application/json")
+		return nil, InvalidRequest("the body must be application/x-www-form-urlencoded or application/json")
 	}
 	body, e := readBody(w, r)
 	if e != nil {
@@ -108,7 +108,7 @@ func readBodyParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
 		p, err = parseQuery(string(body))
 	}
 	if err != nil {
-		return nil, invalidRequest("%s", paramErrorText(err))
+		return nil, InvalidRequest("%s", paramErrorText(err))
 	}
 	return p, nil
 }
@@ -126,11 +126,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			e := invalidRequest("the request body is too large")
+			e := InvalidRequest("the request body is too large")
 			e.Status = http.StatusRequestEntityTooLarge
 			return nil, e
 		}
-		return nil, invalidRequest("the request body could not be read")
+		return nil, InvalidRequest("the request body could not be read")
 	}
 	return body, nil
 }
@@ -168,11 +168,11 @@ func repeatedKey(b []byte) bool {
 // invalid_request naming field, before anything reaches storage.
 func checkText(field, value string) *Error {
 	if !utf8.ValidString(value) {
-		return invalidRequest("%s is not valid UTF-8", field)
+		return InvalidRequest("%s is not valid UTF-8", field)
 	}
 	for _, c := range value {
 		if unicode.IsControl(c) {
-			return invalidRequest("%s must not contain control characters", field)
+			return InvalidRequest("%s must not contain control characters", field)
 		}
 	}
 	return nil

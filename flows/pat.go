@@ -24,7 +24,7 @@ const maxPersonalTokens = 100
 // holds it.
 const PersonalTokensScope = "personal_tokens:manage"
 
-// PersonalToken describes a personal access token (R-PAT-1). Token, the secret, is set only
+// PersonalToken describes a personal access token. Token, the secret, is set only
 // in the answer that creates it: it is never stored and never shown again.
 type PersonalToken struct {
 	// ID is the token's public, non-secret ID, used to revoke it (DELETE {base}/{id}).
@@ -60,33 +60,33 @@ func (s *Server) CreatePersonalToken(ctx context.Context, accountID, name string
 	}
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 {
-		return PersonalToken{}, invalidRequest("name must be 1 to 100 characters")
+		return PersonalToken{}, InvalidRequest("name must be 1 to 100 characters")
 	}
 	if want.IsEmpty() {
-		return PersonalToken{}, invalidScope("at least one scope is required")
+		return PersonalToken{}, InvalidScope("at least one scope is required")
 	}
 	if unknown := s.catalog.Unknown(want); len(unknown) > 0 {
-		return PersonalToken{}, invalidScope("unknown scope %s", strings.Join(unknown, ","))
+		return PersonalToken{}, InvalidScope("unknown scope %s", strings.Join(unknown, ","))
 	}
 	if want.Has(PersonalTokensScope) {
 		// A personal access token never manages personal access tokens.
-		return PersonalToken{}, invalidScope("a personal access token cannot hold %s", PersonalTokensScope)
+		return PersonalToken{}, InvalidScope("a personal access token cannot hold %s", PersonalTokensScope)
 	}
 	acct, err := s.store.Account(ctx, accountID)
 	if errors.Is(err, store.ErrNotFound) {
-		return PersonalToken{}, invalidRequest("no such account")
+		return PersonalToken{}, InvalidRequest("no such account")
 	}
 	if err != nil {
-		return PersonalToken{}, unavailable(err)
+		return PersonalToken{}, TemporarilyUnavailable(err)
 	}
 	if admin := s.catalog.AdminOnly(want); len(admin) > 0 && !acct.HasRole(s.cfg.AdminRole) {
-		return PersonalToken{}, invalidScope("the scopes %s need an administrator", strings.Join(admin, ","))
+		return PersonalToken{}, InvalidScope("the scopes %s need an administrator", strings.Join(admin, ","))
 	}
 	now := s.now()
 	// A fast path only: the cap itself is enforced by the atomic issuance below.
 	live, err := s.store.AccountTokens(ctx, accountID, store.KindPersonal, now)
 	if err != nil {
-		return PersonalToken{}, unavailable(err)
+		return PersonalToken{}, TemporarilyUnavailable(err)
 	}
 	if len(live) >= maxPersonalTokens {
 		return PersonalToken{}, errTooManyPersonalTokens()
@@ -107,7 +107,7 @@ func (s *Server) CreatePersonalToken(ctx context.Context, accountID, name string
 		return PersonalToken{}, errTooManyPersonalTokens()
 	}
 	if err != nil {
-		return PersonalToken{}, unavailable(err)
+		return PersonalToken{}, TemporarilyUnavailable(err)
 	}
 	pt := personalToken(t)
 	pt.Token = secret
@@ -115,7 +115,7 @@ func (s *Server) CreatePersonalToken(ctx context.Context, accountID, name string
 }
 
 func errTooManyPersonalTokens() *Error {
-	return invalidRequest("the account already has %d personal access tokens; revoke one first", maxPersonalTokens)
+	return InvalidRequest("the account already has %d personal access tokens; revoke one first", maxPersonalTokens)
 }
 
 // PersonalTokens lists the live personal access tokens of accountID, oldest first, without
@@ -123,7 +123,7 @@ func errTooManyPersonalTokens() *Error {
 func (s *Server) PersonalTokens(ctx context.Context, accountID string) ([]PersonalToken, error) {
 	ts, err := s.store.AccountTokens(ctx, accountID, store.KindPersonal, s.now())
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, TemporarilyUnavailable(err)
 	}
 	out := make([]PersonalToken, len(ts))
 	for i, t := range ts {
@@ -143,12 +143,12 @@ func (s *Server) RevokePersonalToken(ctx context.Context, accountID, id string) 
 	case errors.Is(err, store.ErrNotFound):
 		return ErrPersonalTokenNotFound
 	case err != nil:
-		return unavailable(err)
+		return TemporarilyUnavailable(err)
 	case t.Kind != store.KindPersonal || t.AccountID != accountID:
 		return ErrPersonalTokenNotFound
 	}
 	if err := s.store.RevokeToken(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return unavailable(err)
+		return TemporarilyUnavailable(err)
 	}
 	return nil
 }

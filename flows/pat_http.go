@@ -42,18 +42,9 @@ const csrfHeader = "X-CSRF-Token"
 // header is judged by that header alone.
 func (s *Server) PersonalTokensHandler() http.Handler {
 	base := strings.TrimSuffix(s.cfg.Paths.PersonalTokens, "/")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		status, body, e := s.personalTokensAPI(w, r, base)
-		if e != nil {
-			s.writeJSONError(w, r, e)
-			return
-		}
-		writeNoStore(w)
-		if body == nil {
-			w.WriteHeader(status)
-			return
-		}
-		writeJSON(w, status, body)
+	// The methods depend on the path: personalTokensAPI checks them.
+	return s.jsonEndpoint("personal access token API", nil, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return s.personalTokensAPI(w, r, base)
 	})
 }
 
@@ -68,7 +59,7 @@ type patCaller struct {
 func (s *Server) personalTokensAPI(w http.ResponseWriter, r *http.Request, base string) (int, any, *Error) {
 	id, hasID := strings.CutPrefix(r.URL.Path, base+"/")
 	if r.URL.Path != base && (!hasID || id == "" || strings.Contains(id, "/")) {
-		return 0, nil, oauthErr(ErrInvalidRequest, http.StatusNotFound, "no such resource")
+		return 0, nil, NewError(ErrInvalidRequest, http.StatusNotFound, "no such resource")
 	}
 	allow := []string{http.MethodGet, http.MethodPost}
 	if hasID {
@@ -76,7 +67,7 @@ func (s *Server) personalTokensAPI(w http.ResponseWriter, r *http.Request, base 
 	}
 	if !slices.Contains(allow, r.Method) {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		return 0, nil, oauthErr(ErrInvalidRequest, http.StatusMethodNotAllowed, "method not allowed")
+		return 0, nil, NewError(ErrInvalidRequest, http.StatusMethodNotAllowed, "method not allowed")
 	}
 	caller, e := s.personalTokenCaller(w, r)
 	if e != nil {
@@ -93,7 +84,7 @@ func (s *Server) personalTokensAPI(w http.ResponseWriter, r *http.Request, base 
 	case http.MethodDelete:
 		err := s.RevokePersonalToken(ctx, caller.accountID, id)
 		if errors.Is(err, ErrPersonalTokenNotFound) {
-			return 0, nil, oauthErr(ErrInvalidRequest, http.StatusNotFound, "no such personal access token")
+			return 0, nil, NewError(ErrInvalidRequest, http.StatusNotFound, "no such personal access token")
 		}
 		if err != nil {
 			return 0, nil, asError(err)
@@ -106,12 +97,12 @@ func (s *Server) personalTokensAPI(w http.ResponseWriter, r *http.Request, base 
 	}
 	want, err := scopes.Parse(strings.Join(req.Scopes, ","))
 	if err != nil {
-		return 0, nil, invalidScope("the scopes are malformed")
+		return 0, nil, InvalidScope("the scopes are malformed")
 	}
 	if caller.bound != nil {
 		for _, name := range want.Names() {
 			if !s.catalog.Satisfies(*caller.bound, name) {
-				return 0, nil, invalidScope("the access token used does not hold %s", name)
+				return 0, nil, InvalidScope("the access token used does not hold %s", name)
 			}
 		}
 	}
@@ -150,7 +141,7 @@ func (s *Server) personalTokenCaller(w http.ResponseWriter, r *http.Request) (pa
 func (s *Server) personalTokenSession(w http.ResponseWriter, r *http.Request) (patCaller, *Error) {
 	acct, ok, err := s.auth.Account(r)
 	if err != nil {
-		return patCaller{}, unavailable(err)
+		return patCaller{}, TemporarilyUnavailable(err)
 	}
 	if !ok {
 		return patCaller{}, errNoToken()
@@ -158,7 +149,7 @@ func (s *Server) personalTokenSession(w http.ResponseWriter, r *http.Request) (p
 	if r.Method == http.MethodGet {
 		w.Header().Set(csrfHeader, s.csrfToken(w, r))
 	} else if !s.checkCSRF(r, r.Header.Get(csrfHeader)) {
-		return patCaller{}, oauthErr(ErrInvalidRequest, http.StatusForbidden,
+		return patCaller{}, NewError(ErrInvalidRequest, http.StatusForbidden,
 			"the request came from another site or lacks the CSRF token of the "+csrfHeader+" header")
 	}
 	return patCaller{accountID: acct.ID}, nil
@@ -172,7 +163,7 @@ type personalTokenRequest struct {
 // readPersonalTokenRequest reads {"name": ..., "scopes": [...] | "a,b"} strictly.
 func readPersonalTokenRequest(w http.ResponseWriter, r *http.Request) (personalTokenRequest, *Error) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return personalTokenRequest{}, invalidRequest("the body must be application/json")
+		return personalTokenRequest{}, InvalidRequest("the body must be application/json")
 	}
 	var raw struct {
 		Name   string          `json:"name"`
@@ -183,15 +174,15 @@ func readPersonalTokenRequest(w http.ResponseWriter, r *http.Request) (personalT
 		return personalTokenRequest{}, e
 	}
 	if repeatedKey(body) {
-		return personalTokenRequest{}, invalidRequest("a member of the body is included more than once")
+		return personalTokenRequest{}, InvalidRequest("a member of the body is included more than once")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
-		return personalTokenRequest{}, invalidRequest("the body must be a JSON object with name and scopes")
+		return personalTokenRequest{}, InvalidRequest("the body must be a JSON object with name and scopes")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return personalTokenRequest{}, invalidRequest("the body must be a single JSON object")
+		return personalTokenRequest{}, InvalidRequest("the body must be a single JSON object")
 	}
 	req := personalTokenRequest{Name: raw.Name}
 	var list []string
@@ -202,7 +193,7 @@ func readPersonalTokenRequest(w http.ResponseWriter, r *http.Request) (personalT
 	case json.Unmarshal(raw.Scopes, &one) == nil:
 		req.Scopes = []string{one}
 	default:
-		return personalTokenRequest{}, invalidRequest("scopes must be a list of strings or a comma-separated string")
+		return personalTokenRequest{}, InvalidRequest("scopes must be a list of strings or a comma-separated string")
 	}
 	return req, nil
 }

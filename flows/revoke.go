@@ -8,27 +8,19 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// RevokeHandler returns the RFC 7009 revocation endpoint (R-REVOKE-3): POST with token (and
+// RevokeHandler returns the RFC 7009 revocation endpoint: POST with token (and
 // an optional token_type_hint, which is not needed: every kind is found by its hash) and
 // client authentication as at the token endpoint. A client can revoke only tokens issued to
 // it; an unknown, already revoked or foreign token still gets 200, so the endpoint reveals
 // nothing (RFC 7009 §2.2). Revoking any access or refresh token of a grant revokes every
-// token of that grant (R-REVOKE-2, RFC 7009 §2.1).
+// token of that grant (RFC 7009 §2.1).
 func (s *Server) RevokeHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if e := s.revokeRFC7009(w, r); e != nil {
-			s.writeJSONError(w, r, e)
-			return
-		}
-		writeNoStore(w)
-		w.WriteHeader(http.StatusOK)
+	return s.jsonEndpoint("revocation endpoint", []string{http.MethodPost}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return http.StatusOK, nil, s.revokeRFC7009(w, r) // RFC 7009 §2.2: an empty body
 	})
 }
 
 func (s *Server) revokeRFC7009(w http.ResponseWriter, r *http.Request) *Error {
-	if r.Method != http.MethodPost {
-		return jsonMethodNotAllowed(w, http.MethodPost, "revocation endpoint")
-	}
 	p, e := readBodyParams(w, r)
 	if e != nil {
 		return e
@@ -38,38 +30,30 @@ func (s *Server) revokeRFC7009(w http.ResponseWriter, r *http.Request) *Error {
 		return e
 	}
 	if p["token"] == "" {
-		return invalidRequest("token is missing")
+		return InvalidRequest("token is missing")
 	}
 	return s.revokeSecret(r.Context(), p["token"], client.ID)
 }
 
-// DeleteTokenHandler returns the seed's revocation endpoint (R-REVOKE-1): DELETE /v2/token
+// DeleteTokenHandler returns the LiveChat-style revocation endpoint: DELETE /v2/token
 // with "Authorization: Bearer <access or refresh token>", or with the token in a code
 // parameter (query or form body). Holding the token is the authorization. Revoking any
 // access or refresh token of a grant revokes every token of that grant, as at the RFC 7009
 // endpoint. It answers 200 {} whether or not the token was live.
 func (s *Server) DeleteTokenHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if e := s.deleteToken(w, r); e != nil {
-			s.writeJSONError(w, r, e)
-			return
-		}
-		writeNoStore(w)
-		writeJSON(w, http.StatusOK, struct{}{})
+	return s.jsonEndpoint("revocation endpoint", []string{http.MethodDelete}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return answer(struct{}{}, s.deleteToken(w, r))
 	})
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) *Error {
-	if r.Method != http.MethodDelete {
-		return jsonMethodNotAllowed(w, http.MethodDelete, "revocation endpoint")
-	}
 	secret, hasBearer, malformed := bearerToken(r)
 	if malformed {
 		return bearerError(http.StatusBadRequest, ErrInvalidRequest, "the Authorization header is malformed")
 	}
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
-		return invalidRequest("%s", paramErrorText(err))
+		return InvalidRequest("%s", paramErrorText(err))
 	}
 	code := q["code"]
 	if r.ContentLength != 0 && r.Header.Get("Content-Type") != "" {
@@ -79,18 +63,18 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) *Error {
 		}
 		if p["code"] != "" {
 			if code != "" {
-				return invalidRequest("a parameter is included more than once")
+				return InvalidRequest("a parameter is included more than once")
 			}
 			code = p["code"]
 		}
 	}
 	switch {
 	case hasBearer && code != "" && code != secret:
-		return invalidRequest("the Bearer token and the code parameter differ")
+		return InvalidRequest("the Bearer token and the code parameter differ")
 	case hasBearer:
 		code = secret
 	case code == "":
-		return invalidRequest("send the token as a Bearer token or in the code parameter")
+		return InvalidRequest("send the token as a Bearer token or in the code parameter")
 	}
 	return s.revokeSecret(r.Context(), code, "")
 }
@@ -108,24 +92,24 @@ func (s *Server) revokeSecret(ctx context.Context, secret, clientID string) *Err
 	case errors.Is(err, store.ErrNotFound):
 		return nil
 	case err != nil:
-		return unavailable(err)
+		return TemporarilyUnavailable(err)
 	case clientID != "" && t.ClientID != clientID:
 		return nil
 	}
 	if t.Kind != store.KindCustomer && t.FamilyID != "" {
 		if err := s.store.RevokeFamily(ctx, t.FamilyID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return unavailable(err)
+			return TemporarilyUnavailable(err)
 		}
 		return nil
 	}
 	if err := s.store.RevokeToken(ctx, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return unavailable(err)
+		return TemporarilyUnavailable(err)
 	}
 	if t.Kind != store.KindCustomer {
 		// The customer tokens minted with a token of no family joined the family named
 		// by its ID (familyOf).
 		if err := s.store.RevokeFamily(ctx, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return unavailable(err)
+			return TemporarilyUnavailable(err)
 		}
 	}
 	return nil

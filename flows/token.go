@@ -2,11 +2,11 @@ package flows
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
+	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -31,7 +31,26 @@ type TokenRequest struct {
 	Now time.Time
 }
 
-// TokenResponse is a successful token response (RFC 6749 §5.1, R-TOKEN-4).
+// RequestedScopes parses the request's scope parameter (RFC 6749 §3.3; scopes separated
+// by spaces or commas). asked is false when the request has none. A malformed parameter,
+// or one that names no scope, is invalid_scope.
+func (r *TokenRequest) RequestedScopes() (want scopes.Set, asked bool, err error) {
+	raw, ok := r.Params["scope"]
+	if !ok {
+		return scopes.Set{}, false, nil
+	}
+	want, perr := scopes.Parse(raw)
+	if perr != nil {
+		return scopes.Set{}, true, InvalidScope("the scope parameter is malformed")
+	}
+	if want.IsEmpty() {
+		// Only separators: RFC 6749 §3.3 requires at least one scope-token.
+		return scopes.Set{}, true, InvalidScope("the scope parameter names no scope")
+	}
+	return want, true, nil
+}
+
+// TokenResponse is a successful token response (RFC 6749 §5.1), as [Server.Issue] makes it.
 type TokenResponse struct {
 	// AccessToken is the new access token: opaque, or a signed JWT with Config.JWT.
 	AccessToken string `json:"access_token"`
@@ -42,111 +61,87 @@ type TokenResponse struct {
 	// RefreshToken is the refresh token, if any: none for client_credentials; the same one
 	// again for a confidential client's refresh, a new one for a public client's (rotation).
 	RefreshToken string `json:"refresh_token,omitempty"`
-	// Scope is comma-separated, as in the seed's examples.
+	// Scope is comma-separated, as LiveChat-style clients expect.
 	Scope string `json:"scope,omitempty"`
 	// AccountID is the account the token acts for; absent for client_credentials.
 	AccountID string `json:"account_id,omitempty"`
 	// OrganizationID is the organization of the account (or, for client_credentials, of
 	// the client); absent when there is none.
 	OrganizationID string `json:"organization_id,omitempty"`
+	// IssuedTokenType is the RFC 8693 §2.2.1 issued_token_type, which a token exchange
+	// grant sets (urn:ietf:params:oauth:token-type:access_token); absent otherwise.
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
 }
 
-// TokenHandler returns the token endpoint. With no grants it accepts the
-// authorization_code and refresh_token grants; otherwise exactly the grants given, for
-// example:
+// TokenHandler returns the token endpoint. With no grants it accepts the grants of the
+// token endpoint that Mount registers: authorization_code and refresh_token, and
+// client_credentials when Config.ClientCredentials is set. Otherwise it accepts exactly the
+// grants given, built-in or written outside this package, for example:
 //
-//	s.TokenHandler(s.AuthorizationCodeGrant(), s.RefreshTokenGrant())
+//	s.TokenHandler(s.AuthorizationCodeGrant(), s.RefreshTokenGrant(), myTokenExchange)
 //
-// Any other grant_type is unsupported_grant_type (R-TOKEN-6).
+// Any other grant_type is unsupported_grant_type.
+//
+// Config.ClientCredentials is the one switch of the client_credentials grant, so that the
+// metadata ([Server.Metadata]) tells the truth: TokenHandler panics when given a grant of
+// that type while it is off, as it does for two grants of one type or a grant without a
+// type. These are wiring mistakes, caught when the handler is built, as http.ServeMux
+// catches conflicting patterns.
 func (s *Server) TokenHandler(grants ...Grant) http.Handler {
 	if len(grants) == 0 {
-		grants = []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
+		grants = s.defaultGrants()
 	}
 	byType := make(map[string]Grant, len(grants))
 	for _, g := range grants {
-		byType[g.GrantType()] = g
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, err := s.token(w, r, byType)
-		if err != nil {
-			s.writeJSONError(w, r, err)
-			return
+		gt := g.GrantType()
+		switch _, dup := byType[gt]; {
+		case gt == "":
+			panic("flows: TokenHandler was given a grant whose GrantType is empty")
+		case dup:
+			panic("flows: TokenHandler was given two grants of type " + gt)
+		case gt == grantClientCredentials && !s.cfg.ClientCredentials:
+			panic("flows: TokenHandler was given the client_credentials grant, but Config.ClientCredentials is off")
 		}
-		writeNoStore(w)
-		writeJSON(w, http.StatusOK, resp)
+		byType[gt] = g
+	}
+	return s.jsonEndpoint("token endpoint", []string{http.MethodPost}, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+		return answer(s.token(w, r, byType))
 	})
 }
 
-func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string]Grant) (*TokenResponse, *Error) {
-	if r.Method != http.MethodPost {
-		return nil, jsonMethodNotAllowed(w, http.MethodPost, "token endpoint")
+// defaultGrants are the grants of the token endpoint that Mount registers, and that the
+// metadata lists.
+func (s *Server) defaultGrants() []Grant {
+	grants := []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
+	if s.cfg.ClientCredentials {
+		grants = append(grants, s.ClientCredentialsGrant())
 	}
+	return grants
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string]Grant) (*TokenResponse, *Error) {
 	p, e := readBodyParams(w, r)
 	if e != nil {
 		return nil, e
 	}
 	gt := p["grant_type"]
 	if gt == "" {
-		return nil, invalidRequest("grant_type is missing")
+		return nil, InvalidRequest("grant_type is missing")
 	}
 	g, ok := grants[gt]
 	if !ok {
-		return nil, oauthErr(ErrUnsupportedGrantType, http.StatusBadRequest, "the grant type is not supported")
+		return nil, NewError(ErrUnsupportedGrantType, http.StatusBadRequest, "the grant type is not supported")
 	}
 	client, e := s.authenticateClient(r.Context(), r, p)
 	if e != nil {
 		return nil, e
 	}
 	resp, err := g.Exchange(r.Context(), &TokenRequest{Client: client, Params: p, Now: s.now()})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, asError(err)
+	case resp == nil:
+		return nil, ServerError(fmt.Errorf("flows: the %s grant answered nothing", gt))
 	}
 	return resp, nil
-}
-
-// jsonMethodNotAllowed refuses a request to a JSON endpoint made with another method than
-// allow: 405 with Allow, and the body of an OAuth invalid_request (the seed: "wrong HTTP
-// method").
-func jsonMethodNotAllowed(w http.ResponseWriter, allow, endpoint string) *Error {
-	w.Header().Set("Allow", allow)
-	e := invalidRequest("the %s accepts only %s", endpoint, allow)
-	e.Status = http.StatusMethodNotAllowed
-	return e
-}
-
-// writeJSONError renders err as RFC 6749 §5.2 JSON (R-ERR-1). Internal causes are logged,
-// never sent (R-ERR-5).
-func (s *Server) writeJSONError(w http.ResponseWriter, r *http.Request, e *Error) {
-	if e.Err != nil {
-		s.log.ErrorContext(r.Context(), "oauthkit: request failed", "path", r.URL.Path, "code", e.Code, "err", e.Err)
-	}
-	writeNoStore(w)
-	if e.challenge != "" {
-		w.Header().Set("WWW-Authenticate", e.challenge)
-	}
-	if e.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int((e.retryAfter+time.Second-1)/time.Second)))
-	}
-	body := struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description,omitempty"`
-	}{e.Code, e.Description}
-	status := e.Status
-	if status == 0 {
-		status = http.StatusBadRequest
-	}
-	writeJSON(w, status, body)
-}
-
-// writeNoStore forbids caching of a response carrying or refusing credentials (RFC 6749
-// §5.1, R-TOKEN-4, R-SEC-5).
-func writeNoStore(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
