@@ -18,6 +18,7 @@ func (m Malformed) Error() string { return string(m) }
 const (
 	errSeveral      Malformed = "send one Authorization header"
 	errNoCredential Malformed = "the Authorization header has no credentials"
+	errSeparator    Malformed = "the Authorization scheme must be followed by a space"
 	errBearer       Malformed = "the bearer token is malformed"
 	errBasicLong    Malformed = "the Basic credentials are too long"
 	errBasicBase64  Malformed = "the Basic credentials are not valid base64"
@@ -50,7 +51,10 @@ func claims(h, name string) (rest string, claimed bool, err error) {
 	if len(h) < n || !strings.EqualFold(h[:n], name) || (len(h) > n && h[n] != ' ' && h[n] != '\t') {
 		return "", false, nil
 	}
-	if len(h) == n || h[n] != ' ' {
+	if len(h) > n && h[n] != ' ' {
+		return "", true, errSeparator
+	}
+	if len(h) == n {
 		return "", true, errNoCredential
 	}
 	rest = strings.TrimLeft(h[n+1:], " ")

@@ -39,7 +39,7 @@ func TestBearer(t *testing.T) {
 		{"Bearer", "", true, errNoCredential},
 		{"Bearer ", "", true, errNoCredential},
 		{"Bearer    ", "", true, errNoCredential},
-		{"Bearer\tabc", "", true, errNoCredential},
+		{"Bearer\tabc", "", true, errSeparator},
 		{"Bearer a b", "", true, errBearer},
 		{"Bearer abc ", "", true, errBearer},
 		{`Bearer a"b`, "", true, errBearer},
@@ -74,7 +74,7 @@ func TestBasic(t *testing.T) {
 		{"Basic " + b64(":"), "", "", true, ""},
 		{"Basic " + b64("a%20b:c%2B"), "a%20b", "c%2B", true, ""}, // not form-urldecoded
 		{"Basic", "", "", true, errNoCredential},
-		{"Basic\t" + b64("a:b"), "", "", true, errNoCredential},
+		{"Basic\t" + b64("a:b"), "", "", true, errSeparator},
 		{"Basic %%%", "", "", true, errBasicBase64},
 		{"Basic " + b64("a:b") + " x", "", "", true, errBasicBase64},
 		{"Basic " + b64("nocolon"), "", "", true, errBasicColon},
