@@ -300,3 +300,39 @@ func TestAsymmetricAlgorithms(t *testing.T) {
 		t.Error("AsymmetricAmong of no asymmetric algorithm is not nil")
 	}
 }
+
+// FuzzParseJWKS: a JWK Set from an untrusted source never yields a symmetric key, a
+// private part, a key for another use or an invalid key, and every key is found by its
+// kid. The seeds run in every plain `go test`.
+func FuzzParseJWKS(f *testing.F) {
+	k := mustKey(f, ES256)
+	doc, _ := k.Public().MarshalJSON()
+	priv, _ := k.MarshalPrivateJWK()
+	for _, s := range []string{
+		`{"keys":[` + string(doc) + `]}`, `{"keys":[` + string(priv) + `]}`,
+		`{"keys":[{"kty":"oct","kid":"h","k":"c2VjcmV0"}]}`, `{"keys":[{"kty":"EC","kid":"e"}]}`,
+		`{"keys":[{"kty":"RSA","kid":"r","n":"AQAB","e":"AQAB","use":"enc"}]}`, `{"keys":null}`, `{}`, `[]`,
+		`{"keys":[` + string(doc) + `,` + string(doc) + `]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		idx, err := parseJWKS(b)
+		if err != nil {
+			return
+		}
+		if len(idx.all) == 0 {
+			t.Fatal("no key and no error")
+		}
+		for _, k := range idx.all {
+			if _, symmetric := k.Key.([]byte); symmetric || !k.IsPublic() || !k.Valid() || (k.Use != "" && k.Use != "sig") {
+				t.Fatalf("kept %+v", k)
+			}
+			if k.KeyID != "" {
+				if keys, known := idx.match(k.KeyID, gojose.SignatureAlgorithm(k.Algorithm)); !known || len(keys) == 0 {
+					t.Fatalf("kid %q not found", k.KeyID)
+				}
+			}
+		}
+	})
+}
