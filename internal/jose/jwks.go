@@ -138,11 +138,11 @@ func (c *JWKSCache) Keys(ctx context.Context, kid string, alg gojose.SignatureAl
 	if st.keys != nil {
 		keys, known := st.keys.match(kid, alg)
 		if c.static {
-			return found(keys, nil)
+			return found(keys, kid, alg, nil)
 		}
 		now = c.now()
 		if now.Sub(st.fetched) < c.maxAge && (known || kid == "") {
-			return found(keys, nil)
+			return found(keys, kid, alg, nil)
 		}
 	} else {
 		now = c.now()
@@ -152,18 +152,19 @@ func (c *JWKSCache) Keys(ctx context.Context, kid string, alg gojose.SignatureAl
 		return nil, fmt.Errorf("%w: %w", ErrJWKSUnavailable, err)
 	}
 	keys, _ := st.keys.match(kid, alg)
-	return found(keys, err)
+	return found(keys, kid, alg, err)
 }
 
-// found returns keys, or ErrKeyNotFound (noting the fetch error) when there is none.
-func found(keys []gojose.JSONWebKey, fetchErr error) ([]gojose.JSONWebKey, error) {
+// found returns keys, or ErrKeyNotFound naming kid and alg (and the fetch error, if any)
+// when there is none.
+func found(keys []gojose.JSONWebKey, kid string, alg gojose.SignatureAlgorithm, fetchErr error) ([]gojose.JSONWebKey, error) {
 	switch {
 	case len(keys) > 0:
 		return keys, nil
 	case fetchErr != nil:
-		return nil, fmt.Errorf("%w (refetch: %v)", ErrKeyNotFound, fetchErr)
+		return nil, fmt.Errorf("%w: kid %q, alg %s (refetch: %v)", ErrKeyNotFound, kid, alg, fetchErr)
 	}
-	return nil, ErrKeyNotFound
+	return nil, fmt.Errorf("%w: kid %q, alg %s", ErrKeyNotFound, kid, alg)
 }
 
 // refresh fetches the set unless the snapshot changed since seen was loaded (another
