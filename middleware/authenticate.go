@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthkit/oauthkit/internal/httpauth"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -24,7 +25,7 @@ type Options struct {
 	// account (client_credentials) are accepted only when [KindClient] is listed, with
 	// [ClientOnly] on their routes. Refresh tokens are never accepted.
 	Kinds []store.TokenKind
-	// DisableBasic refuses HTTP Basic personal access tokens (R-PAT-2), which are accepted
+	// DisableBasic refuses HTTP Basic personal access tokens, which are accepted
 	// by default; Basic is then treated like any scheme we do not take (401 without error).
 	DisableBasic bool
 	// AllowQueryToken accepts an access_token query parameter (RFC 6750 §2.3). Off by
@@ -36,7 +37,8 @@ type Options struct {
 	// default. When on, the body (at most 1 MiB) is parsed before the handler runs; the
 	// handler finds it in r.PostForm.
 	AllowFormToken bool
-	// Now is the clock, for the last expiry check. Default time.Now.
+	// Now is the clock of the expiry check that follows every validator's verdict.
+	// Default time.Now.
 	Now func() time.Time
 	// Logger receives validator failures (never token values). Default slog.Default().
 	Logger *slog.Logger
@@ -45,12 +47,12 @@ type Options struct {
 // maxFormBytes bounds the body parsed when AllowFormToken is on.
 const maxFormBytes = 1 << 20
 
-// Authenticate returns middleware that authenticates every request with v (R-MW-1) and
-// passes it on with the token's [Info] in its context ([TokenFromContext]).
+// Authenticate returns middleware that authenticates every request with v and passes it
+// on with the token's [Info] in its context ([TokenFromContext]).
 //
 // The credential is the Authorization header: "Bearer <token>" (RFC 6750 §2.1), or
 // "Basic base64(user:PAT)" with a personal access token whose account the user name names
-// (R-PAT-2). Refusals follow RFC 6750 §3, each with a JSON body {"error",
+// (the LiveChat-style API). Refusals follow RFC 6750 §3, each with a JSON body {"error",
 // "error_description"} and Cache-Control: no-store:
 //
 //   - no credential (or a scheme other than Bearer/Basic): 401, WWW-Authenticate: Bearer
@@ -62,6 +64,12 @@ const maxFormBytes = 1 << 20
 //     [KindClient]): 401 invalid_token;
 //   - a validator that cannot decide: 503 temporarily_unavailable. The request never
 //     reaches next (fail closed); the cause is logged.
+//
+// Whatever v's concrete type, the decision is the same: v's verdict, then these checks,
+// in order: a refresh token is refused; a credential sent as Basic must be a personal
+// access token; the token must not have expired by Options.Now (Info.ExpiresAt, when set);
+// its kind must be one of Options.Kinds. A [Cache] (not a wrapper of it) also hands over
+// its entry without copying it, which changes the cost only.
 //
 // Authenticate panics if v is nil or the options are invalid.
 func Authenticate(v Validator, opts Options) func(http.Handler) http.Handler {
@@ -77,18 +85,18 @@ func Authenticate(v Validator, opts Options) func(http.Handler) http.Handler {
 }
 
 type authenticator struct {
-	v     Validator
-	cache *Cache // v, when it is a *Cache
-	opts  Options
-	realm string
-	kinds []store.TokenKind
-	now   func() time.Time
-	log   *slog.Logger
+	v      Validator
+	shared sharingValidator // v, when it can share its Infos
+	opts   Options
+	realm  string
+	kinds  []store.TokenKind
+	now    func() time.Time
+	log    *slog.Logger
 }
 
 func newAuthenticator(v Validator, opts Options) *authenticator {
 	a := &authenticator{v: v, opts: opts, realm: opts.Realm, now: opts.Now, log: opts.Logger}
-	a.cache, _ = v.(*Cache)
+	a.shared, _ = v.(sharingValidator)
 	if a.realm == "" {
 		a.realm = "oauthkit"
 	}
@@ -121,9 +129,9 @@ func (a *authenticator) serve(w http.ResponseWriter, r *http.Request, next http.
 	if tok, ok := a.bearerOnly(r); ok {
 		cred.Token = tok
 	} else {
-		var p problem
+		var p httpauth.Refusal
 		if cred, r2, p, ok = a.credential(w, r); !ok {
-			p.write(w, a.realm)
+			p.Write(w, a.realm)
 			return
 		}
 	}
@@ -131,10 +139,8 @@ func (a *authenticator) serve(w http.ResponseWriter, r *http.Request, next http.
 	var info *Info
 	var entry *posEntry
 	var err error
-	if a.cache != nil {
-		// A Cache hit shares its immutable entry: no copy, no allocation; the Cache has
-		// checked the expiry with its own clock.
-		info, entry, err = a.cache.validatePtr(ctx, cred)
+	if a.shared != nil {
+		info, entry, err = a.shared.validateShared(ctx, cred)
 	} else {
 		var v Info
 		v, err = a.v.Validate(ctx, cred)
@@ -142,26 +148,26 @@ func (a *authenticator) serve(w http.ResponseWriter, r *http.Request, next http.
 	}
 	if err != nil {
 		if errors.Is(err, ErrInvalidToken) {
-			errInvalid.write(w, a.realm)
+			errInvalid.Write(w, a.realm)
 			return
 		}
 		a.log.ErrorContext(ctx, "oauthkit: token validation failed; refusing the request", "err", err)
-		errUnavailable.write(w, a.realm)
+		errUnavailable.Write(w, a.realm)
 		return
 	}
 	if info.Kind == store.KindRefresh || (cred.Basic && info.Kind != store.KindPersonal) ||
-		(a.cache == nil && !info.ExpiresAt.IsZero() && !a.now().Before(info.ExpiresAt)) {
-		errInvalid.write(w, a.realm)
+		(!info.ExpiresAt.IsZero() && !a.now().Before(info.ExpiresAt)) {
+		errInvalid.Write(w, a.realm)
 		return
 	}
 	if !slices.Contains(a.kinds, info.Kind) {
-		errWrongKind.write(w, a.realm)
+		errWrongKind.Write(w, a.realm)
 		return
 	}
 	if r2 == nil {
 		r2 = r
 	}
-	if a.cache != nil {
+	if a.shared != nil {
 		next.ServeHTTP(w, requestWithToken(r2, ctx, info, entry, a.realm))
 	} else {
 		next.ServeHTTP(w, r2.WithContext(newOwnedTokenCtx(ctx, *info, a.realm)))
@@ -176,22 +182,23 @@ func (a *authenticator) bearerOnly(r *http.Request) (string, bool) {
 	if len(hs) != 1 || a.opts.AllowFormToken || strings.Contains(r.URL.RawQuery, "access_token") {
 		return "", false
 	}
-	return bearerToken(hs[0])
+	tok, claimed, err := httpauth.Bearer(hs[0])
+	return tok, claimed && err == nil
 }
 
 // credential finds the one credential of r: the Authorization header, or, when allowed,
 // an access_token query or form parameter (RFC 6750 §2). It returns a derived request
 // when it parsed a form body, and the refusal when there is no usable credential.
-func (a *authenticator) credential(w http.ResponseWriter, r *http.Request) (Credential, *http.Request, problem, bool) {
+func (a *authenticator) credential(w http.ResponseWriter, r *http.Request) (Credential, *http.Request, httpauth.Refusal, bool) {
 	var cred Credential
 	var state authHeader
 	var desc string
-	switch hs := r.Header["Authorization"]; len(hs) {
-	case 0:
-	case 1:
-		cred, state, desc = parseAuthorization(hs[0], !a.opts.DisableBasic)
-	default:
-		return cred, nil, badRequest("send one Authorization header"), false
+	h, err := httpauth.Header(r)
+	if err != nil {
+		return cred, nil, badRequest(err.Error()), false
+	}
+	if h != "" {
+		cred, state, desc = parseAuthorization(h, !a.opts.DisableBasic)
 	}
 	if state == authMalformed {
 		return cred, nil, badRequest(desc), false
@@ -213,7 +220,7 @@ func (a *authenticator) credential(w http.ResponseWriter, r *http.Request) (Cred
 		if err := r2.ParseForm(); err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				return cred, nil, problem{http.StatusRequestEntityTooLarge, codeInvalidRequest, "the request body is too large", ""}, false
+				return cred, nil, errTooLarge, false
 			}
 			return cred, nil, badRequest("the form body is malformed"), false
 		}
@@ -223,7 +230,7 @@ func (a *authenticator) credential(w http.ResponseWriter, r *http.Request) (Cred
 		case len(vs) == 1 && state != authNone:
 			return cred, nil, badRequest("send the access token one way only"), false
 		case len(vs) == 1:
-			if !validToken(vs[0]) {
+			if !httpauth.ValidToken(vs[0]) {
 				return cred, nil, badRequest("the access token is malformed"), false
 			}
 			cred, state = Credential{Token: vs[0]}, authOK
@@ -232,34 +239,30 @@ func (a *authenticator) credential(w http.ResponseWriter, r *http.Request) (Cred
 	if state != authOK {
 		return cred, nil, errMissing, false
 	}
-	return cred, r2, problem{}, true
+	return cred, r2, httpauth.Refusal{}, true
 }
 
 // queryToken returns the access_token query parameter when AllowQueryToken is on, and
 // refuses a request carrying one when it is off.
-func (a *authenticator) queryToken(r *http.Request) (tok string, has bool, p problem, ok bool) {
+func (a *authenticator) queryToken(r *http.Request) (tok string, has bool, p httpauth.Refusal, ok bool) {
 	if !strings.Contains(r.URL.RawQuery, "access_token") {
-		return "", false, problem{}, true
+		return "", false, httpauth.Refusal{}, true
 	}
 	vs := r.URL.Query()["access_token"]
 	switch {
 	case len(vs) == 0:
-		return "", false, problem{}, true
+		return "", false, httpauth.Refusal{}, true
 	case !a.opts.AllowQueryToken:
 		return "", false, badRequest("access tokens are not accepted in the query string"), false
 	case len(vs) > 1:
 		return "", false, badRequest("send one access_token"), false
-	case !validToken(vs[0]):
+	case !httpauth.ValidToken(vs[0]):
 		return "", false, badRequest("the access token is malformed"), false
 	}
-	return vs[0], true, problem{}, true
+	return vs[0], true, httpauth.Refusal{}, true
 }
 
 func isForm(r *http.Request) bool {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return err == nil && mt == "application/x-www-form-urlencoded"
-}
-
-func badRequest(desc string) problem {
-	return problem{http.StatusBadRequest, codeInvalidRequest, desc, ""}
 }

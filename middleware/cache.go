@@ -38,7 +38,7 @@ type CacheOptions struct {
 	Now func() time.Time
 }
 
-// Cache is a [Validator] that remembers the answers of another (R-MW-3). Create it with
+// Cache is a [Validator] that remembers the answers of another. Create it with
 // [Cached].
 //
 //   - Valid tokens are kept in a bounded LRU (golang-lru/v2's simplelru, sharded by key
@@ -138,17 +138,17 @@ func Cached(v Validator, opts CacheOptions) *Cache {
 // Validate implements [Validator]. A hit takes only its shard's LRU lock and allocates
 // nothing.
 func (c *Cache) Validate(ctx context.Context, cred Credential) (Info, error) {
-	p, _, err := c.validatePtr(ctx, cred)
+	p, _, err := c.validateShared(ctx, cred)
 	if err != nil {
 		return Info{}, err
 	}
 	return *p, nil
 }
 
-// validatePtr is Validate returning the cached Info itself, which is immutable and must
-// not be written through, and its entry (nil once the cache is closed); [Authenticate]
-// uses it to avoid copying on the hot path.
-func (c *Cache) validatePtr(ctx context.Context, cred Credential) (*Info, *posEntry, error) {
+// validateShared is Validate returning the cached Info itself, which is immutable and must
+// not be written through, and its entry (nil once the cache is closed): [sharingValidator],
+// which [Authenticate] uses to avoid copying on the hot path.
+func (c *Cache) validateShared(ctx context.Context, cred Credential) (*Info, *posEntry, error) {
 	if c.closed.Load() {
 		info, err := c.v.Validate(ctx, cred)
 		if err != nil {

@@ -1,4 +1,4 @@
-// Package middleware is oauthkit's resource-server side (R-MW): net/http middleware that
+// Package middleware is oauthkit's resource-server side: net/http middleware that
 // authenticates API requests with OAuth access tokens, personal access tokens and customer
 // tokens, and checks their scopes and kind.
 //
@@ -6,18 +6,20 @@
 // or any router:
 //
 //   - [Authenticate] takes the credential from the request (RFC 6750 §2.1 Bearer, or HTTP
-//     Basic with a personal access token, R-PAT-2), checks it with a [Validator], and puts the
-//     token's [Info] in the request context ([TokenFromContext]).
-//   - [RequireScopes] refuses tokens whose scopes do not satisfy the route's (R-SCOPE-2
-//     implication included).
+//     Basic with a personal access token, as the LiveChat-style API accepts), checks it
+//     with a [Validator], and puts the token's [Info] in the request context
+//     ([TokenFromContext]). It treats every Validator alike: wrapping one (for metrics,
+//     say) changes nothing of what it decides.
+//   - [RequireScopes] refuses tokens whose scopes do not satisfy the route's, implied
+//     scopes included ("x:rw" satisfies "x:ro").
 //   - [RequireKind], [AgentOnly], [CustomerOnly] and [ClientOnly] keep customer tokens off
 //     agent APIs and agent tokens off customer APIs, and tokens that act for no
 //     account ([KindClient]: client_credentials) off routes that need an account.
 //
-// Validators: [Local] reads the authorization server's own storage; [Introspection] asks the
-// server over RFC 7662; [JWT] verifies RFC 9068 JWT access tokens against the issuer's JWKS.
-// [Cached] puts a bounded LRU with a negative cache and request coalescing in front of any
-// of them (R-MW-3).
+// Validators: [Local] reads the authorization server's own storage, with the server's
+// credentials.Hasher; [Introspection] asks the server over RFC 7662; [JWT] verifies
+// RFC 9068 JWT access tokens against the issuer's JWKS. [Cached] puts a bounded LRU with a
+// negative cache and request coalescing in front of any of them.
 //
 // Threat model. The middleware assumes the network between client and resource server is
 // TLS, and that anything in a request is hostile: headers are parsed strictly, credentials

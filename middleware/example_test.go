@@ -11,13 +11,18 @@ import (
 	"github.com/oauthkit/oauthkit/middleware"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // An API in the same process as the authorization server: the local validator reads the
 // server's storage, a cache sits in front, and revocations reach the cache at once.
 func Example() {
-	st := memstore.New()                                  // the flows.Server's Storage
-	hashKey := []byte("0123456789abcdef0123456789abcdef") // the flows.Config.HashKey
+	st := memstore.New() // the flows.Server's Storage
+	// The flows.Config.Hasher: the server and the validator share it.
+	hasher, err := credentials.NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	cat, err := scopes.NewCatalog([]scopes.Scope{{Name: "chats--my:ro"}}, nil) // the flows.Config.Scopes
 	if err != nil {
@@ -25,7 +30,7 @@ func Example() {
 	}
 	// Accounts and Catalog: personal access tokens are accepted only while their account
 	// exists, with administrator-only scopes only while it is an administrator.
-	local, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st, Catalog: cat})
+	local, err := middleware.NewLocal(st, hasher, middleware.LocalOptions{Accounts: st, Catalog: cat})
 	if err != nil {
 		log.Fatal(err)
 	}

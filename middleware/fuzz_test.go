@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauthkit/oauthkit/internal/httpauth"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
@@ -22,7 +23,7 @@ func FuzzParseAuthorization(f *testing.F) {
 		cred, state, desc := parseAuthorization(h, allowBasic)
 		switch state {
 		case authOK:
-			if !validToken(cred.Token) || strings.ContainsAny(cred.Token, " \t\r\n\"\\,") {
+			if !httpauth.ValidToken(cred.Token) || strings.ContainsAny(cred.Token, " \t\r\n\"\\,") {
 				t.Fatalf("accepted a malformed token %q from %q", cred.Token, h)
 			}
 			if cred.Basic {

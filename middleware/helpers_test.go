@@ -14,6 +14,15 @@ import (
 
 var testHashKey = bytes.Repeat([]byte("k"), 32)
 
+// testHasher is the hasher of testHashKey, as the server would be configured with.
+var testHasher = func() *credentials.Hasher {
+	h, err := credentials.NewHasher(testHashKey)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
 // fakeClock is an injectable clock.
 type fakeClock struct {
 	mu sync.Mutex
@@ -51,11 +60,7 @@ const (
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	h, err := credentials.NewHasher(testHashKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{st: memstore.New(), hasher: h, clock: newClock()}
+	f := &fixture{st: memstore.New(), hasher: testHasher, clock: newClock()}
 	ctx := context.Background()
 	if err := f.st.PutOrganization(ctx, store.Organization{ID: testOrg, Name: "Org"}); err != nil {
 		t.Fatal(err)
@@ -112,7 +117,7 @@ func (f *fixture) local(t testing.TB, opts LocalOptions) *Local {
 	if opts.Catalog == nil {
 		opts.Catalog = chatCatalog(t)
 	}
-	l, err := NewLocal(f.st, testHashKey, opts)
+	l, err := NewLocal(f.st, f.hasher, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

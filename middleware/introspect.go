@@ -33,7 +33,7 @@ type IntrospectionOptions struct {
 	Now func() time.Time
 }
 
-// Introspection validates tokens by asking the authorization server (RFC 7662, R-INFO-2):
+// Introspection validates tokens by asking the authorization server (RFC 7662):
 // for resource servers in another process that cannot read its storage. Every call is a
 // network round trip, so put [Cached] in front of it. An endpoint that is down, slow,
 // refuses our client credentials or answers nonsense makes Validate return ErrUnavailable:
@@ -219,7 +219,7 @@ func introspectedKind(r introspectionResponse) (store.TokenKind, bool) {
 	return "", false
 }
 
-// checkIntrospectedUser checks the Basic user name of a personal access token (R-PAT-2)
+// checkIntrospectedUser checks the Basic user name of a personal access token
 // against the answer's account_id/sub, or its username (the login, compared
 // case-insensitively).
 func checkIntrospectedUser(in introspected, user string) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	gojose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/oauthkit/oauthkit/internal/fetch"
 	ojose "github.com/oauthkit/oauthkit/internal/jose"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
@@ -25,9 +27,11 @@ type JWTOptions struct {
 	// Audience identifies this resource server; the "aud" claim must contain it
 	// (RFC 9068 §4).
 	Audience string
-	// JWKSURL is where the issuer publishes its keys (…/.well-known/jwks.json). Keys are
-	// fetched on first use, cached for KeysMaxAge, and refetched at once when a token names
-	// an unknown kid, at most once per MinRefetchInterval.
+	// JWKSURL is where the issuer publishes its keys (…/.well-known/jwks.json), an http or
+	// https URL. Keys are fetched on first use (at most 1 MiB, JSON), cached for
+	// KeysMaxAge, and refetched at once when a token names an unknown kid, at most once per
+	// MinRefetchInterval. It is configuration, trusted as such: it may name any address,
+	// a private or loopback one included.
 	JWKSURL string
 	// JWKS is a fixed JWK Set document, used instead of JWKSURL (tests, pinned keys).
 	JWKS []byte
@@ -37,7 +41,8 @@ type JWTOptions struct {
 	Algorithms []string
 	// Leeway is the clock skew tolerated on exp, nbf and iat. Default 30 s; at most 5 min.
 	Leeway time.Duration
-	// HTTPClient fetches the JWKS. Default: a client with a 5 s timeout.
+	// HTTPClient fetches the JWKS. Default: a client with a 5 s timeout. Whatever the
+	// client, a fetch takes at most 10 s.
 	HTTPClient *http.Client
 	// KeysMaxAge is how long fetched keys are used before being refetched. Default 10 min.
 	// When a refetch fails, the old keys stay in use (and the failure is retried after
@@ -50,7 +55,7 @@ type JWTOptions struct {
 	Now func() time.Time
 }
 
-// JWT validates RFC 9068 JWT access tokens locally (R-MW-2, R-JWT): signature by a key of
+// JWT validates RFC 9068 JWT access tokens locally: signature by a key of
 // the issuer's JWKS with an allowed algorithm, header typ "at+jwt", iss, aud, exp, nbf and
 // iat with a small leeway, and the required claims sub, client_id and jti. A token whose
 // sub is its client_id and that names no account_id acts for no account (RFC 9068 §2.2,
@@ -61,13 +66,8 @@ type JWTOptions struct {
 type JWT struct {
 	opts JWTOptions
 	algs []gojose.SignatureAlgorithm
-	keys *keySource
+	keys *ojose.JWKSCache
 	now  func() time.Time
-}
-
-var asymmetricAlgs = []gojose.SignatureAlgorithm{
-	gojose.ES256, gojose.ES384, gojose.ES512, gojose.EdDSA,
-	gojose.RS256, gojose.RS384, gojose.RS512, gojose.PS256, gojose.PS384, gojose.PS512,
 }
 
 // NewJWT checks opts and returns a validator. With a static JWKS, a document without a
@@ -79,6 +79,9 @@ func NewJWT(opts JWTOptions) (*JWT, error) {
 	if (opts.JWKSURL == "") == (opts.JWKS == nil) {
 		return nil, errors.New("middleware: set exactly one of JWTOptions.JWKSURL and JWKS")
 	}
+	if u, err := url.Parse(opts.JWKSURL); opts.JWKS == nil && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		return nil, fmt.Errorf("middleware: JWTOptions.JWKSURL %q is not an http(s) URL", opts.JWKSURL)
+	}
 	j := &JWT{opts: opts, now: opts.Now}
 	if j.now == nil {
 		j.now = time.Now
@@ -87,22 +90,31 @@ func NewJWT(opts JWTOptions) (*JWT, error) {
 		opts.Algorithms = []string{string(gojose.ES256), string(gojose.EdDSA), string(gojose.RS256)}
 	}
 	for _, a := range opts.Algorithms {
-		if !slices.Contains(asymmetricAlgs, gojose.SignatureAlgorithm(a)) {
+		if !ojose.IsAsymmetric(a) {
 			return nil, fmt.Errorf("middleware: JWT algorithm %q is not allowed", a)
 		}
-		j.algs = append(j.algs, gojose.SignatureAlgorithm(a))
 	}
+	j.algs = ojose.AsymmetricAmong(opts.Algorithms)
 	switch {
 	case opts.Leeway == 0:
 		j.opts.Leeway = 30 * time.Second
 	case opts.Leeway < 0 || opts.Leeway > 5*time.Minute:
 		return nil, errors.New("middleware: JWTOptions.Leeway must be between 0 and 5 minutes")
 	}
-	ks, err := newKeySource(opts, j.now)
-	if err != nil {
-		return nil, err
+	if opts.JWKS != nil {
+		ks, err := ojose.StaticJWKS(opts.JWKS)
+		if err != nil {
+			return nil, fmt.Errorf("middleware: JWTOptions.JWKS: %w", err)
+		}
+		j.keys = ks
+		return j, nil
 	}
-	j.keys = ks
+	client := opts.HTTPClient
+	if client == nil {
+		client = fetch.NewClient(fetch.ClientOptions{Timeout: 5 * time.Second, AllowPrivate: true})
+	}
+	j.keys = ojose.NewJWKSCache(opts.JWKSURL, ojose.JWKSOptions{Client: client,
+		MaxAge: opts.KeysMaxAge, MinRefetch: opts.MinRefetchInterval, Now: j.now})
 	return j, nil
 }
 
@@ -123,18 +135,20 @@ func (j *JWT) Validate(ctx context.Context, cred Credential) (Info, error) {
 	if h.KeyID == "" {
 		return Info{}, ErrInvalidToken
 	}
-	key, err := j.keys.key(ctx, h.KeyID)
+	keys, err := j.keys.Keys(ctx, h.KeyID, gojose.SignatureAlgorithm(h.Algorithm))
+	if errors.Is(err, ojose.ErrKeyNotFound) {
+		return Info{}, ErrInvalidToken
+	}
 	if err != nil {
-		return Info{}, err
+		return Info{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	if key.Algorithm != "" && key.Algorithm != h.Algorithm {
-		return Info{}, ErrInvalidToken
+	for _, k := range keys {
+		var c ojose.AccessClaims
+		if tok.Claims(k.Key, &c) == nil {
+			return j.check(c)
+		}
 	}
-	var c ojose.AccessClaims
-	if err := tok.Claims(key.Key, &c); err != nil {
-		return Info{}, ErrInvalidToken
-	}
-	return j.check(c)
+	return Info{}, ErrInvalidToken
 }
 
 // check applies RFC 9068 §4 to verified claims and builds the Info.

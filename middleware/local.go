@@ -35,7 +35,7 @@ type LocalOptions struct {
 	// flows.Config.SignInRoles): a personal access token whose account holds none of them
 	// is refused. Nil: any account. They need Accounts.
 	SignInRoles []string
-	// JWT and TokenAdmin together make the validator accept JWT access tokens (R-JWT): a
+	// JWT and TokenAdmin together make the validator accept JWT access tokens: a
 	// token shaped like a JWT whose keyed hash is not stored is verified by JWT, and then
 	// its jti must name a live access token record in TokenAdmin, so that revoking the
 	// record revokes the JWT. Nil: JWTs are looked up by hash like any token.
@@ -60,11 +60,15 @@ type Local struct {
 	now         func() time.Time
 }
 
-// NewLocal returns a validator over tokens, which are stored under their HMAC-SHA256 keyed
-// with hashKey (the server's flows.Config.HashKey, at least 32 bytes).
-func NewLocal(tokens store.Tokens, hashKey []byte, opts LocalOptions) (*Local, error) {
+// NewLocal returns a validator over tokens, which are looked up by their keyed hash under
+// hasher: the same [credentials.Hasher] the authorization server is configured with, so
+// that the key is given in one place.
+func NewLocal(tokens store.Tokens, hasher *credentials.Hasher, opts LocalOptions) (*Local, error) {
 	if tokens == nil {
 		return nil, errors.New("middleware: NewLocal needs token storage")
+	}
+	if hasher == nil {
+		return nil, errors.New("middleware: NewLocal needs the server's credentials.Hasher")
 	}
 	if (opts.JWT == nil) != (opts.TokenAdmin == nil) {
 		return nil, errors.New("middleware: LocalOptions.JWT and TokenAdmin go together")
@@ -75,13 +79,9 @@ func NewLocal(tokens store.Tokens, hashKey []byte, opts LocalOptions) (*Local, e
 	if opts.Accounts == nil && (opts.AdminRole != "" || opts.SignInRoles != nil) {
 		return nil, errors.New("middleware: LocalOptions.AdminRole and SignInRoles need Accounts")
 	}
-	h, err := credentials.NewHasher(hashKey)
-	if err != nil {
-		return nil, fmt.Errorf("middleware: %w", err)
-	}
 	l := &Local{tokens: tokens, accounts: opts.Accounts, catalog: opts.Catalog,
 		adminRole: opts.AdminRole, signInRoles: slices.Clone(opts.SignInRoles),
-		admin: opts.TokenAdmin, jwt: opts.JWT, hasher: h, now: opts.Now}
+		admin: opts.TokenAdmin, jwt: opts.JWT, hasher: hasher, now: opts.Now}
 	if l.adminRole == "" {
 		l.adminRole = "administrator"
 	}
@@ -166,7 +166,7 @@ func basicUserMatches(acc store.Account, user string) bool {
 }
 
 // validateJWT verifies a JWT access token and requires its record (ID = jti) to be live,
-// which is how revoking a JWT works (R-JWT).
+// which is how revoking a JWT works.
 func (l *Local) validateJWT(ctx context.Context, token string, now time.Time) (Info, error) {
 	claims, err := l.jwt.Validate(ctx, Credential{Token: token})
 	if err != nil {

@@ -61,7 +61,7 @@ func TestLocalValidate(t *testing.T) {
 	}
 
 	t.Run("R-PAT-2 login needs Accounts", func(t *testing.T) {
-		l2, err := NewLocal(f.st, testHashKey, LocalOptions{Now: f.clock.Now})
+		l2, err := NewLocal(f.st, f.hasher, LocalOptions{Now: f.clock.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func (failingTokens) Token(context.Context, store.Hash, time.Time) (store.Token,
 }
 
 func TestLocalStorageDownIsUnavailable(t *testing.T) {
-	l, err := NewLocal(failingTokens{}, testHashKey, LocalOptions{})
+	l, err := NewLocal(failingTokens{}, testHasher, LocalOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,10 +140,10 @@ func TestNewLocalErrors(t *testing.T) {
 	f := newFixture(t)
 	j := testJWT(t, newTestKeys(t), f.clock, "")
 	for name, fn := range map[string]func() error{
-		"nil tokens":        func() error { _, err := NewLocal(nil, testHashKey, LocalOptions{}); return err },
-		"short key":         func() error { _, err := NewLocal(f.st, []byte("short"), LocalOptions{}); return err },
-		"JWT without admin": func() error { _, err := NewLocal(f.st, testHashKey, LocalOptions{JWT: j}); return err },
-		"admin without JWT": func() error { _, err := NewLocal(f.st, testHashKey, LocalOptions{TokenAdmin: f.st}); return err },
+		"nil tokens":        func() error { _, err := NewLocal(nil, f.hasher, LocalOptions{}); return err },
+		"nil hasher":        func() error { _, err := NewLocal(f.st, nil, LocalOptions{}); return err },
+		"JWT without admin": func() error { _, err := NewLocal(f.st, f.hasher, LocalOptions{JWT: j}); return err },
+		"admin without JWT": func() error { _, err := NewLocal(f.st, f.hasher, LocalOptions{TokenAdmin: f.st}); return err },
 	} {
 		if fn() == nil {
 			t.Errorf("%s: no error", name)

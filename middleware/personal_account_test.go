@@ -131,7 +131,7 @@ func TestLocalPersonalTokenNeedsAccounts(t *testing.T) {
 	f := newFixture(t)
 	pat := f.issue(t, store.Token{ID: "pat-1", Kind: store.KindPersonal, Scopes: []string{"chats--my:ro"}})
 	at := f.issue(t, store.Token{ID: "at-1", Kind: store.KindAccess, Scopes: []string{"chats--my:ro"}})
-	l, err := NewLocal(f.st, testHashKey, LocalOptions{Now: f.clock.Now})
+	l, err := NewLocal(f.st, f.hasher, LocalOptions{Now: f.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestNewLocalAccountOptions(t *testing.T) {
 		"SignInRoles without Account": {SignInRoles: []string{"agent"}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := NewLocal(f.st, testHashKey, opts); err == nil {
+			if _, err := NewLocal(f.st, f.hasher, opts); err == nil {
 				t.Error("no error")
 			}
 		})

@@ -23,9 +23,9 @@ func RequireKind(kinds ...store.TokenKind) func(http.Handler) http.Handler {
 			tc := tokenCtxFrom(r.Context())
 			switch {
 			case tc == nil:
-				errNoAuthenticate.write(w, "")
+				errNoAuthenticate.Write(w, "")
 			case !slices.Contains(kinds, tc.info.Kind):
-				errWrongKind.write(w, tc.realm)
+				errWrongKind.Write(w, tc.realm)
 			default:
 				next.ServeHTTP(w, r)
 			}
@@ -46,7 +46,7 @@ var (
 // them would put every such token in one shared bucket.
 func AgentOnly(next http.Handler) http.Handler { return agentOnly(next) }
 
-// CustomerOnly lets through customer tokens only (R-CUST-2).
+// CustomerOnly lets through customer tokens only: the routes of a customer API.
 func CustomerOnly(next http.Handler) http.Handler { return customerOnly(next) }
 
 // ClientOnly lets through tokens that act for no account only ([KindClient]): routes for

@@ -4,14 +4,15 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/oauthkit/oauthkit/internal/httpauth"
 	"github.com/oauthkit/oauthkit/scopes"
 )
 
 // RequireScopes returns middleware that lets a request through only when the token that
 // [Authenticate] put in its context satisfies every required scope under cat's implication
-// rules (R-MW-4, R-SCOPE-2): held exactly, or implied by a held scope ("x:rw" satisfies
-// "x:ro"; the catalog's declared rules; transitively). A nil cat applies the built-in rule
-// only, like [scopes.Satisfies].
+// rules: held exactly, or implied by a held scope ("x:rw" satisfies "x:ro"; the catalog's
+// declared rules; transitively). A nil cat applies the built-in rule only, like
+// [scopes.Satisfies].
 //
 // Otherwise it answers 403 with WWW-Authenticate: Bearer error="insufficient_scope",
 // scope="<the required scopes, space-separated>" (RFC 6750 §3.1). A request that
@@ -25,12 +26,12 @@ func RequireScopes(cat *scopes.Catalog, required ...string) func(http.Handler) h
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			tc := tokenCtxFrom(r.Context())
 			if tc == nil {
-				errNoAuthenticate.write(w, "")
+				errNoAuthenticate.Write(w, "")
 				return
 			}
 			if !check.passes(tc) {
-				problem{http.StatusForbidden, codeInsufficientScope,
-					"the access token lacks a required scope", check.scope}.write(w, tc.realm)
+				httpauth.Refusal{Status: http.StatusForbidden, Code: codeInsufficientScope,
+					Description: "the access token lacks a required scope", Scope: check.scope}.Write(w, tc.realm)
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -1,9 +1,10 @@
 package middleware
 
 import (
-	"encoding/json"
 	"net/http"
-	"strings"
+	"time"
+
+	"github.com/oauthkit/oauthkit/internal/httpauth"
 )
 
 // Error codes of RFC 6750 §3.1, plus the two oauthkit answers outside it.
@@ -19,66 +20,28 @@ const (
 	codeServerError = "server_error"
 )
 
-// problem is one refusal: status, RFC 6750 error code, description and, for
-// insufficient_scope, the scopes needed.
-type problem struct {
-	status int
-	code   string
-	desc   string
-	scope  string // space-separated (RFC 6750 §3)
-}
-
+// The refusals of the middleware. Each is written with httpauth.Refusal.Write: a JSON body
+// {"error", "error_description"}, Cache-Control: no-store and, for 400, 401 and 403, a
+// Bearer challenge (RFC 6750 §3) in the realm, with the description. Descriptions are our
+// own constants, never internal error text.
 var (
-	errMissing = problem{http.StatusUnauthorized, codeUnauthorized, "an access token is required", ""}
-	errInvalid = problem{http.StatusUnauthorized, codeInvalidToken,
-		"the access token is invalid, expired or revoked", ""}
-	errWrongKind = problem{http.StatusUnauthorized, codeInvalidToken,
-		"this kind of token is not accepted here", ""}
-	errUnavailable = problem{http.StatusServiceUnavailable, codeUnavailable,
-		"the token cannot be validated right now; retry later", ""}
-	errNoAuthenticate = problem{http.StatusInternalServerError, codeServerError,
-		"the server is misconfigured", ""}
+	errMissing = httpauth.Refusal{Status: http.StatusUnauthorized, Code: codeUnauthorized,
+		Description: "an access token is required", NoCredential: true}
+	errInvalid = httpauth.Refusal{Status: http.StatusUnauthorized, Code: codeInvalidToken,
+		Description: "the access token is invalid, expired or revoked"}
+	errWrongKind = httpauth.Refusal{Status: http.StatusUnauthorized, Code: codeInvalidToken,
+		Description: "this kind of token is not accepted here"}
+	errUnavailable = httpauth.Refusal{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
+		Description: "the token cannot be validated right now; retry later", RetryAfter: 5 * time.Second}
+	errNoAuthenticate = httpauth.Refusal{Status: http.StatusInternalServerError, Code: codeServerError,
+		Description: "the server is misconfigured"}
+	errTooLarge = httpauth.Refusal{Status: http.StatusRequestEntityTooLarge, Code: codeInvalidRequest,
+		Description: "the request body is too large"}
 )
 
-// write sends p: a JSON body {"error", "error_description"} and, for 400, 401 and 403, a
-// Bearer challenge (RFC 6750 §3) in realm. A missing credential gets a challenge without
-// error attributes (§3.1). Descriptions are our own constants (no '"' or '\'), never
-// internal error text.
-func (p problem) write(w http.ResponseWriter, realm string) {
-	h := w.Header()
-	if p.status == http.StatusUnauthorized || p.status == http.StatusForbidden ||
-		p.status == http.StatusBadRequest {
-		var b strings.Builder
-		b.WriteString(`Bearer realm="`)
-		b.WriteString(realm)
-		b.WriteByte('"')
-		if p.code != codeUnauthorized {
-			b.WriteString(`, error="`)
-			b.WriteString(p.code)
-			b.WriteString(`", error_description="`)
-			b.WriteString(p.desc)
-			b.WriteByte('"')
-		}
-		if p.scope != "" {
-			b.WriteString(`, scope="`)
-			b.WriteString(p.scope)
-			b.WriteByte('"')
-		}
-		h.Set("WWW-Authenticate", b.String())
-	}
-	if p.status == http.StatusServiceUnavailable {
-		h.Set("Retry-After", "5")
-	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	body, _ := json.Marshal(struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description"`
-		Scope       string `json:"scope,omitempty"`
-	}{p.code, p.desc, p.scope})
-	w.WriteHeader(p.status)
-	_, _ = w.Write(append(body, '\n'))
+// badRequest is the 400 invalid_request refusal described by desc.
+func badRequest(desc string) httpauth.Refusal {
+	return httpauth.Refusal{Status: http.StatusBadRequest, Code: codeInvalidRequest, Description: desc}
 }
 
 // validRealm reports whether a realm can go in a quoted-string as is: printable ASCII

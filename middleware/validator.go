@@ -10,7 +10,7 @@ import (
 )
 
 // Credential is what a request presented: a bearer token (RFC 6750), or HTTP Basic
-// credentials whose password is a personal access token (R-PAT-2).
+// credentials whose password is a personal access token.
 type Credential struct {
 	// Token is the bearer token, or the Basic password.
 	Token string
@@ -71,6 +71,16 @@ const KindClient store.TokenKind = "client"
 // Any other error is treated like ErrUnavailable: the request fails closed.
 type Validator interface {
 	Validate(ctx context.Context, cred Credential) (Info, error)
+}
+
+// sharingValidator is the optional interface of a validator that keeps the Infos it
+// returns, as [Cache] does. validateShared has the contract of Validate but returns the
+// kept Info itself, which nobody may write through, and the entry it belongs to (for the
+// scope memo of [RequireScopes]; nil if none). [Authenticate] uses it to pass a request on
+// without copying the Info; it decides exactly as with Validate.
+type sharingValidator interface {
+	Validator
+	validateShared(ctx context.Context, cred Credential) (*Info, *posEntry, error)
 }
 
 // ValidatorFunc adapts a function to [Validator].

@@ -31,6 +31,7 @@ import (
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/middleware"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 func main() {
@@ -117,6 +118,11 @@ func newHandler(ctx context.Context, c config) (http.Handler, []demoToken, func(
 		} else {
 			_, _ = rand.Read(key) // a fresh store: any key works
 		}
+		// The server's key, as its flows.Config.Hasher holds it.
+		hasher, err := credentials.NewHasher(key)
+		if err != nil {
+			return nil, nil, nil, err
+		}
 		var st store.Storage
 		if c.db == "memory" {
 			ms := memstore.New()
@@ -135,7 +141,7 @@ func newHandler(ctx context.Context, c config) (http.Handler, []demoToken, func(
 			closers = append(closers, func() { _ = ss.Close() })
 			st = ss
 		}
-		l, err := middleware.NewLocal(st, key, middleware.LocalOptions{Accounts: st, Catalog: api.Catalog()})
+		l, err := middleware.NewLocal(st, hasher, middleware.LocalOptions{Accounts: st, Catalog: api.Catalog()})
 		if err != nil {
 			for _, c := range closers {
 				c()

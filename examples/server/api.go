@@ -14,6 +14,7 @@ import (
 	"github.com/oauthkit/oauthkit/middleware"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // mountAPI serves the demo resource API of examples/resource on the authorization server's
@@ -25,7 +26,11 @@ func mountAPI(mux *http.ServeMux, st store.Storage, hashKey []byte, cat *scopes.
 	// Accounts and the catalog: a personal access token is accepted only while its account
 	// exists, and keeps its administrator-only scopes only while the account is an
 	// administrator (flows.Config.AdminRole, the default here).
-	local, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st, Catalog: cat})
+	hasher, err := credentials.NewHasher(hashKey)
+	if err != nil {
+		return nil, err
+	}
+	local, err := middleware.NewLocal(st, hasher, middleware.LocalOptions{Accounts: st, Catalog: cat})
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 )
 
-func mustKey(t *testing.T, alg gojose.SignatureAlgorithm) *Key {
+func mustKey(t testing.TB, alg gojose.SignatureAlgorithm) *Key {
 	t.Helper()
 	k, err := GenerateKey(alg)
 	if err != nil {

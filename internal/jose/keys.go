@@ -1,12 +1,17 @@
 // Package jose holds the signing keys and the RFC 9068 token format of oauthkit's JWT access
-// tokens (R-JWT), shared by the authorization server (package flows, which signs) and the
-// resource-server middleware (which verifies).
+// tokens, shared by the authorization server (package flows, which signs) and the
+// resource-server middleware (which verifies), and the verifying side of any JWS oauthkit
+// receives.
 //
 // A [Key] is one asymmetric signing key with a key ID derived from its public part (the
 // RFC 7638 thumbprint), so that the same key always gets the same kid. A [KeySet] holds the
 // key that signs now and the retired keys that must stay published until the last token they
 // signed has expired; [KeySet.JWKS] is the document served at /.well-known/jwks.json.
 // [KeySet.Sign] issues an RFC 9068 access token from [AccessClaims].
+//
+// To verify: [JWKSCache] holds another party's verification keys, fetched from its JWKS
+// URL and cached (or fixed), and [AsymmetricAlgorithms] is the one allow-list of signature
+// algorithms: public-key ones only, never "none" nor HMAC.
 package jose
 
 import (

@@ -15,7 +15,7 @@ import (
 // key published ahead of a rotation so that verifiers already know it. It is safe for
 // concurrent use.
 //
-// Rotation (R-JWT): call [KeySet.Rotate] with a new key and the time until which the old one
+// Rotation: call [KeySet.Rotate] with a new key and the time until which the old one
 // must stay published, that is the rotation time plus the access-token lifetime plus the
 // verifiers' clock leeway. From then on the new key signs and the JWKS lists both.
 type KeySet struct {

@@ -47,7 +47,7 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	hasher, _ := credentials.NewHasher(hashKey)
-	l, err := middleware.NewLocal(st, hashKey, middleware.LocalOptions{Accounts: st, Catalog: api.Catalog()})
+	l, err := middleware.NewLocal(st, hasher, middleware.LocalOptions{Accounts: st, Catalog: api.Catalog()})
 	if err != nil {
 		t.Fatal(err)
 	}
