@@ -15,6 +15,7 @@ import (
 	"github.com/oauthkit/oauthkit/middleware"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // jwtEnv is a server issuing JWT access tokens signed with a fresh key of alg.
@@ -106,7 +107,11 @@ func TestJWTAccessTokens(t *testing.T) {
 func TestJWTRevocation(t *testing.T) {
 	e, _ := jwtEnv(t, "")
 	tp := e.aliceTokens("chats--my:ro")
-	local, err := middleware.NewLocal(e.store, testKey, middleware.LocalOptions{Now: e.clock.Now})
+	hasher, err := credentials.NewHasher(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := middleware.NewLocal(e.store, hasher, middleware.LocalOptions{Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
