@@ -10,7 +10,7 @@ import (
 )
 
 // ClientCredentialsGrant returns the grant_type=client_credentials handler (RFC 6749 §4.4,
-// R-TOKEN-6). It is off unless mounted explicitly or enabled with Config.ClientCredentials,
+// R-TOKEN-6). It is off unless mounted explicitly or enabled with Config.Policy.ClientCredentials,
 // as the seed disables it. Only confidential clients may use it; the token's subject is the
 // client itself, with no account, and no refresh token is issued (RFC 6749 §4.4.3).
 // Administrator-only scopes are refused: no administrator takes part.

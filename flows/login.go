@@ -122,7 +122,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	key := throttleKey(email, r)
+	key := s.throttleKey(email, r)
 	if blocked, _ := s.logins.blocked(key, now); blocked {
 		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
 		return
@@ -206,12 +206,12 @@ func (s *Server) passwordBusy(w http.ResponseWriter, r *http.Request, err error,
 	s.loginFailed(w, r, IdentityTemporarilyUnavailable, email, returnTo)
 }
 
-// maySignIn reports whether acct holds a role that may sign in (Config.SignInRoles).
+// maySignIn reports whether acct holds a role that may sign in (Config.Policy.SignInRoles).
 func (s *Server) maySignIn(acct store.Account) bool {
-	if len(s.cfg.SignInRoles) == 0 {
+	if len(s.cfg.Policy.SignInRoles) == 0 {
 		return true
 	}
-	for _, r := range s.cfg.SignInRoles {
+	for _, r := range s.cfg.Policy.SignInRoles {
 		if acct.HasRole(r) {
 			return true
 		}

@@ -114,7 +114,7 @@ func (s *Server) requestingApp(r *http.Request, returnTo string) string {
 		return ""
 	}
 	u, err := url.Parse(returnTo)
-	if err != nil || (u.Path != s.cfg.Paths.Authorize && !(s.cfg.Paths.Authorize == DefaultPaths.Authorize && u.Path == "/authorize")) {
+	if err != nil || (u.Path != s.cfg.Paths.Authorize && !(s.cfg.Paths.Authorize == DefaultPaths().Authorize && u.Path == "/authorize")) {
 		return ""
 	}
 	id := u.Query().Get("client_id")

@@ -28,7 +28,7 @@ type Metadata struct {
 	// ResponseModesSupported is "query" (code) and "fragment" (token).
 	ResponseModesSupported []string `json:"response_modes_supported"`
 	// GrantTypesSupported lists authorization_code, refresh_token and implicit, plus
-	// client_credentials when Config.ClientCredentials is set.
+	// client_credentials when Config.Policy.ClientCredentials is set.
 	GrantTypesSupported []string `json:"grant_types_supported"`
 	// TokenEndpointAuthMethodsSupported lists how clients authenticate at the token
 	// endpoint: client_secret_basic, client_secret_post, and none for public clients.
@@ -40,7 +40,7 @@ type Metadata struct {
 	// client_secret_post: public clients cannot introspect.
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
 	// CodeChallengeMethodsSupported lists the PKCE methods: S256, and plain unless
-	// Config.RequireS256 is set.
+	// Config.Policy.RequireS256 is set.
 	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported"`
 	// AuthorizationResponseIssParameterSupported is true: authorization responses carry
 	// iss (RFC 9207).
@@ -70,11 +70,11 @@ func (s *Server) Metadata() Metadata {
 		names = append(names, sc.Name)
 	}
 	pkce := []string{PKCEMethodS256, PKCEMethodPlain}
-	if s.cfg.RequireS256 {
+	if s.cfg.Policy.RequireS256 {
 		pkce = []string{PKCEMethodS256}
 	}
 	grants := []string{"authorization_code", "refresh_token", "implicit"}
-	if s.cfg.ClientCredentials {
+	if s.cfg.Policy.ClientCredentials {
 		grants = append(grants, "client_credentials")
 	}
 	clientAuth := []string{"client_secret_basic", "client_secret_post"}

@@ -135,7 +135,7 @@ func (s *Server) returnTarget(ctx context.Context, returnTo string) []string {
 		return nil
 	}
 	u, err := url.Parse(returnTo)
-	if err != nil || (u.Path != s.cfg.Paths.Authorize && (s.cfg.Paths.Authorize != DefaultPaths.Authorize || u.Path != "/authorize")) {
+	if err != nil || (u.Path != s.cfg.Paths.Authorize && (s.cfg.Paths.Authorize != DefaultPaths().Authorize || u.Path != "/authorize")) {
 		return nil
 	}
 	q, err := url.ParseQuery(u.RawQuery)

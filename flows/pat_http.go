@@ -33,7 +33,7 @@ const csrfHeader = "X-CSRF-Token"
 //     GET answers with it in the same header; [Server.CSRFToken] gives it to the
 //     application's own pages), and cross-origin requests are refused. A token created this
 //     way may hold any scope within the account's rights.
-//   - a Bearer access token of one of Config.PersonalTokenClients (the application's own
+//   - a Bearer access token of one of Config.Policy.PersonalTokenClients (the application's own
 //     console app) that carries [PersonalTokensScope]. A token created this way is also
 //     bounded by the presenting token's scopes (with implication).
 //

@@ -37,7 +37,7 @@ type TokenResponse struct {
 	AccessToken string `json:"access_token"`
 	// TokenType is always "Bearer" (RFC 6750).
 	TokenType string `json:"token_type"`
-	// ExpiresIn is the access token's lifetime in seconds (Config.AccessTokenLifetime).
+	// ExpiresIn is the access token's lifetime in seconds (Config.Lifetimes.AccessToken).
 	ExpiresIn int64 `json:"expires_in"`
 	// RefreshToken is the refresh token, if any: none for client_credentials; the same one
 	// again for a confidential client's refresh, a new one for a public client's (rotation).

@@ -126,7 +126,7 @@ func newAuthServer(t testing.TB, st store.Storage) *authServer {
 	srv, err := flows.New(flows.Config{
 		Issuer:        "https://auth.example",
 		Storage:       st,
-		HashKey:       hashKey,
+		Hasher:        testHasher(t),
 		Scopes:        cat,
 		Authenticator: signedIn{st},
 		Now:           clock,
