@@ -72,7 +72,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision
 			return
 		}
 		// R-AUTHZ-5: sign in, then come back to this very request.
-		s.auth.SignIn(w, r, s.cfg.Paths.Authorize+"?"+raw)
+		s.auth.SignIn(w, r, s.link(s.cfg.Paths.Authorize)+"?"+raw)
 		return
 	}
 	// R-AUTHZ-10: a client sending the same person here again and again is looping.

@@ -36,6 +36,7 @@ func TestConfigValidation(t *testing.T) {
 			c.Limits = flows.Limits{Tokens: flows.NoLimit, Redirects: flows.NoLimit, ClientAuthFailures: flows.NoLimit}
 		}, ""},
 		"issuer with a query": {func(c *flows.Config) { c.Issuer = "https://as.example/?x=1" }, "Issuer"},
+		"colliding paths":     {func(c *flows.Config) { c.Paths.Token = "/revoke" }, "/revoke"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := valid()

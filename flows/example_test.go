@@ -38,7 +38,7 @@ func Example() {
 	}
 
 	mux := http.NewServeMux()
-	srv.Mount(mux) // every endpoint at the default paths: /, /v2/token, /login, ...
+	mux.Handle("/", srv.Handler()) // every endpoint at the default paths: /, /v2/token, /login, ...
 	// Or mount single handlers wherever you like:
 	mux.Handle("POST /oauth/token", srv.TokenHandler(srv.AuthorizationCodeGrant(), srv.RefreshTokenGrant()))
 

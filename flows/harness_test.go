@@ -151,9 +151,7 @@ func newEnv(t *testing.T, mutate ...func(*flows.Config)) *env {
 	}
 	e.flows, err = flows.New(cfg)
 	must(err)
-	mux := http.NewServeMux()
-	e.flows.Mount(mux)
-	e.srv.Config.Handler = mux
+	e.srv.Config.Handler = e.flows.Handler()
 	return e
 }
 

@@ -2,13 +2,14 @@
 // the token endpoint with one handler per grant type, password sign-in, consent and the
 // error page, over any [store.Storage].
 //
-// A Server is built once from a [Config]; its parts are ordinary http.Handlers that can be
-// mounted alone at any path, and [Server.Mount] registers them all at the default paths of
-// the seed (SPEC.md "Endpoints").
+// A Server is built once from a [Config]; [Server.Handler] serves all of it under any
+// router, and its parts are ordinary http.Handlers that can also be mounted alone at any
+// path.
 package flows
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -45,6 +46,8 @@ type Server struct {
 	keys      *jose.KeySet // JWT access tokens; nil for opaque ones
 	audience  []string
 	fed       *federator // federated sign-in; nil without Config.Federation
+	base      string     // the issuer's path, without a trailing slash
+	handler   *http.ServeMux
 }
 
 // New validates cfg and returns a Server. Bad configuration fails here, not per request.
@@ -114,6 +117,7 @@ func New(cfg Config) (*Server, error) {
 		log:       cfg.Logger,
 		now:       cfg.Now,
 		secure:    iss.Scheme == "https",
+		base:      strings.TrimSuffix(iss.Path, "/"),
 		limiter:   newFailureLimiter(limit(lim.ClientAuthFailures), lim.ClientAuthFailureWindow, failureLimiterSize),
 		logins:    newFailureLimiter(limit(lim.ClientAuthFailures), lim.ClientAuthFailureWindow, failureLimiterSize),
 		accounts:  newFailureLimiter(limit(cfg.LoginAccountMaxFailures), cfg.LoginAccountFailureWindow, failureLimiterSize),
@@ -137,16 +141,27 @@ func New(cfg Config) (*Server, error) {
 	if err := s.initFederation(); err != nil {
 		return nil, err
 	}
+	if s.handler, err = s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-// Mount registers every handler of the server on mux at the configured paths, plus the
-// seed's aliases when the paths are the defaults: the authorization endpoint also at
-// "/authorize", the token endpoint also at "/token", the info endpoint also at "/info". The
-// token endpoint accepts authorization_code and refresh_token, and client_credentials when
-// Config.Policy.ClientCredentials is set; DELETE on it revokes (DeleteTokenHandler), and any other
-// method is 405 with "Allow: DELETE, POST".
-func (s *Server) Mount(mux *http.ServeMux) {
+// Handler returns the server as one http.Handler: every endpoint and page at the
+// configured paths, plus the LiveChat-style aliases when the paths are the defaults (the
+// authorization endpoint also at "/authorize", the token endpoint also at "/token", the
+// info endpoint also at "/info"). It works under any router: with the standard library
+// mux.Handle("/", srv.Handler()), in chi r.Mount("/", srv.Handler()), under a prefix the
+// router keeps in the path (Paths then include it) or strips (http.StripPrefix; the
+// issuer's path is then that prefix). The token endpoint accepts authorization_code and
+// refresh_token, and client_credentials with Config.Policy.ClientCredentials; DELETE on it
+// revokes (DeleteTokenHandler), and any other method is 405 with "Allow: DELETE, POST".
+// Paths that no handler serves are 404.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// routes registers every handler of the server on a new ServeMux. A configuration whose
+// paths collide fails here, at New.
+func (s *Server) routes() (*http.ServeMux, error) {
 	p, def := s.cfg.Paths, DefaultPaths()
 	grants := []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
 	if s.cfg.Policy.ClientCredentials {
@@ -154,44 +169,75 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	authorize, info := s.AuthorizeHandler(), s.InfoHandler()
 	token := s.tokenMethods(s.TokenHandler(grants...), s.DeleteTokenHandler())
-	paths := map[string]http.Handler{
-		exact(p.Authorize):     authorize,
-		exact(p.Token):         token,
-		exact(p.Login):         s.LoginHandler(),
-		exact(p.PasswordLogin): s.PasswordLoginHandler(),
-		exact(p.Logout):        s.LogoutHandler(),
-		exact(p.ErrorPage):     s.ErrorPageHandler(),
-		exact(p.Revoke):        s.RevokeHandler(),
-		exact(p.Introspect):    s.IntrospectHandler(),
-		exact(p.Info):          info,
-		exact(p.Customer):      s.CustomerHandler(),
-		exact(p.Metadata):      s.MetadataHandler(),
-	}
+	customer := s.CustomerHandler()
 	pats := s.PersonalTokensHandler()
-	paths[strings.TrimSuffix(p.PersonalTokens, "/")] = pats
-	paths[strings.TrimSuffix(p.PersonalTokens, "/")+"/"] = pats
+	base := strings.TrimSuffix(p.PersonalTokens, "/")
+	routes := []Route{
+		{exact(p.Authorize), authorize},
+		{exact(p.Token), token},
+		{exact(p.Login), s.LoginHandler()},
+		{exact(p.PasswordLogin), s.PasswordLoginHandler()},
+		{exact(p.Logout), s.LogoutHandler()},
+		{exact(p.ErrorPage), s.ErrorPageHandler()},
+		{exact(p.Revoke), s.RevokeHandler()},
+		{exact(p.Introspect), s.IntrospectHandler()},
+		{exact(p.Info), info},
+		{exact(p.Customer), customer},
+		{exact(p.Metadata), s.MetadataHandler()},
+		{base, pats},
+		{base + "/{id}", pats},
+		// Deeper paths are no personal access token: the API's JSON 404.
+		{base + "/{rest...}", pats},
+	}
 	if p.Authorize == def.Authorize {
-		paths["/authorize"] = authorize
+		routes = append(routes, Route{"/authorize", authorize})
 	}
 	if p.Token == def.Token {
-		paths["/token"] = token
+		routes = append(routes, Route{"/token", token})
 	}
 	if c := strings.TrimSuffix(p.Customer, "/"); c != p.Customer && c != "" {
-		paths[c] = paths[exact(p.Customer)]
+		routes = append(routes, Route{c, customer})
 	}
 	if p.Info == def.Info {
-		paths["/info"] = info
+		routes = append(routes, Route{"/info", info})
 	}
 	if s.keys != nil {
-		paths[exact(p.JWKS)] = s.JWKSHandler()
+		routes = append(routes, Route{exact(p.JWKS), s.JWKSHandler()})
 	}
 	if s.fed != nil {
-		paths[exact(p.LoginCallback)] = s.LoginCallbackHandler()
+		routes = append(routes, Route{exact(p.LoginCallback), s.LoginCallbackHandler()})
 	}
-	for pattern, h := range paths {
-		mux.Handle(pattern, h)
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		if err := handle(mux, rt); err != nil {
+			return nil, err
+		}
 	}
+	return mux, nil
 }
+
+// Route is one path a handler is served at: a ServeMux pattern (Go 1.22 syntax, such as
+// "/logout" or "GET /login/callback") and its handler.
+type Route struct {
+	Pattern string
+	Handler http.Handler
+}
+
+// handle registers rt on mux, turning the panic of a pattern that collides with another
+// into an error.
+func handle(mux *http.ServeMux, rt Route) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("flows: the path %q cannot be served: %v", rt.Pattern, r)
+		}
+	}()
+	mux.Handle(rt.Pattern, rt.Handler)
+	return nil
+}
+
+// link is the path by which a browser or client reaches path of this server: the
+// issuer's path (the prefix a router strips, if any) followed by path.
+func (s *Server) link(path string) string { return s.base + path }
 
 // tokenMethods serves the token endpoint's path: POST to token, DELETE to del (the seed's
 // revocation), and any other method 405 with Allow naming both.

@@ -135,9 +135,7 @@ func newAuthServer(t testing.TB, st store.Storage) *authServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	srv.Mount(mux)
-	hs := httptest.NewServer(mux)
+	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &authServer{t: t, url: hs.URL, st: st, log: logs}
 }

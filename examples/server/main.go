@@ -193,7 +193,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return err
 	}
 	mux := http.NewServeMux()
-	srv.Mount(mux)
+	mux.Handle("/", srv.Handler())
 	stopAPI, err := mountAPI(mux, st, key, cat)
 	if err != nil {
 		return err
