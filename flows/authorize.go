@@ -72,7 +72,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision
 			return
 		}
 		// R-AUTHZ-5: sign in, then come back to this very request.
-		s.auth.SignIn(w, r, s.cfg.Paths.Authorize+"?"+raw)
+		s.auth.SignIn(w, r, s.link(s.cfg.Paths.Authorize)+"?"+raw)
 		return
 	}
 	// R-AUTHZ-10: a client sending the same person here again and again is looping.
@@ -88,7 +88,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision
 	// R-AUTHZ-7: administrator-only scopes need the administrator role. A request that
 	// named none gets the client's scopes that this account may hold, so that generic
 	// clients (which send no scope) work for every account.
-	if admin := s.catalog.AdminOnly(req.scopes); len(admin) > 0 && !acct.HasRole(s.cfg.AdminRole) {
+	if admin := s.catalog.AdminOnly(req.scopes); len(admin) > 0 && !acct.HasRole(s.cfg.Policy.AdminRole) {
 		if !req.defaultScopes {
 			s.authzError(w, r, req, invalidScope("the scopes %s need an administrator", strings.Join(admin, ",")))
 			return
@@ -227,7 +227,7 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 		return req, invalidRequest("this client must use PKCE: code_challenge is missing")
 	case req.challenge != "" && !validPKCEString(req.challenge):
 		return req, invalidRequest("code_challenge must be 43 to 128 characters from [A-Za-z0-9-._~]")
-	case req.challenge != "" && s.cfg.RequireS256 && method != PKCEMethodS256:
+	case req.challenge != "" && s.cfg.Policy.RequireS256 && method != PKCEMethodS256:
 		return req, invalidRequest("code_challenge_method must be S256")
 	}
 	if req.challenge != "" {
@@ -252,10 +252,10 @@ func matchRedirect(c store.Client, uri string) error {
 	return redirecturi.MatchExactPort(c.RedirectURIs, uri)
 }
 
-// personalTokenClient reports whether clientID is one of Config.PersonalTokenClients, the
+// personalTokenClient reports whether clientID is one of Config.Policy.PersonalTokenClients, the
 // only clients that may hold PersonalTokensScope.
 func (s *Server) personalTokenClient(clientID string) bool {
-	return slices.Contains(s.cfg.PersonalTokenClients, clientID)
+	return slices.Contains(s.cfg.Policy.PersonalTokenClients, clientID)
 }
 
 func detailErr(code, detail, desc string) *Error {
@@ -266,7 +266,7 @@ func detailErr(code, detail, desc string) *Error {
 // client with error, error_description, state and iss (RFC 6749 §4.1.2.1, RFC 9207), or to
 // the error page in error-page mode (R-ERR-2).
 func (s *Server) authzError(w http.ResponseWriter, r *http.Request, req *authzRequest, e *Error) {
-	if s.cfg.ErrorPageMode {
+	if s.cfg.Policy.ErrorPageMode {
 		s.toErrorPage(w, r, e)
 		return
 	}
@@ -310,7 +310,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, acct store.Ac
 		CodeChallengeMethod: req.method,
 		FamilyID:            credentials.NewID(),
 		IssuedAt:            now,
-		ExpiresAt:           now.Add(s.cfg.CodeLifetime),
+		ExpiresAt:           now.Add(s.cfg.Lifetimes.Code),
 	}
 	if err := s.store.CreateCode(r.Context(), c); err != nil {
 		s.authzError(w, r, req, unavailable(err))

@@ -94,7 +94,7 @@ var errorModes = []struct {
 	mutate func(*flows.Config)
 }{
 	{"to client", func(*flows.Config) {}},
-	{"error page mode", func(c *flows.Config) { c.ErrorPageMode = true }},
+	{"error page mode", func(c *flows.Config) { c.Policy.ErrorPageMode = true }},
 }
 
 // wantAuthzError checks the answer to an authorization GET that failed with code: a 302
@@ -250,7 +250,7 @@ func TestAuthorizePKCE(t *testing.T) {
 // TestAuthorizeRequireS256: with RequireS256 the plain method, explicit or by default, is
 // refused (R-AUTHZ-4).
 func TestAuthorizeRequireS256(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.RequireS256 = true })
+	e := newEnv(t, func(c *flows.Config) { c.Policy.RequireS256 = true })
 	b := e.browser()
 	b.signedInAs("alice@example.com", alicePW)
 	for _, tt := range []struct {

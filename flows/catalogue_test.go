@@ -122,7 +122,7 @@ func TestErrorCatalogue(t *testing.T) {
 		}
 	})
 	t.Run("exception_details/too_many_redirects", func(t *testing.T) {
-		e := newEnv(t, func(c *flows.Config) { c.RedirectLimit = 1 })
+		e := newEnv(t, func(c *flows.Config) { c.Limits.Redirects = 1 })
 		b := e.browser()
 		b.signedInAs("alice@example.com", alicePW)
 		q := authzQuery(url.Values{"client_id": {privID}})
@@ -158,7 +158,7 @@ func TestIdentityCatalogue(t *testing.T) {
 		}
 	})
 	t.Run("access_denied", func(t *testing.T) {
-		e := newEnv(t, func(c *flows.Config) { c.SignInRoles = []string{"administrator"} })
+		e := newEnv(t, func(c *flows.Config) { c.Policy.SignInRoles = []string{"administrator"} })
 		if got := loginCode(e.browser().signIn("alice@example.com", alicePW)); got != "access_denied" {
 			t.Fatalf("identity_exception = %q", got)
 		}

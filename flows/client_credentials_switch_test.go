@@ -37,7 +37,7 @@ func grantAnswer(t *testing.T, h http.Handler, gt string) string {
 // endpoint is one it accepts.
 func TestClientCredentialsSwitch(t *testing.T) {
 	for _, on := range []bool{false, true} {
-		e := newEnv(t, func(c *flows.Config) { c.ClientCredentials = on })
+		e := newEnv(t, func(c *flows.Config) { c.Policy.ClientCredentials = on })
 		h := e.flows.TokenHandler()
 		listed := e.flows.Metadata().GrantTypesSupported
 		if slices.Contains(listed, "client_credentials") != on {

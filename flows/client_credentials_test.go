@@ -12,7 +12,7 @@ import (
 
 // The optional client_credentials grant (R-TOKEN-6).
 
-func withClientCredentials(c *flows.Config) { c.ClientCredentials = true }
+func withClientCredentials(c *flows.Config) { c.Policy.ClientCredentials = true }
 
 // ccForm is a client_credentials request with extra pairs.
 func ccForm(kv ...string) url.Values {

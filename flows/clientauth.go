@@ -3,7 +3,6 @@ package flows
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 
@@ -50,7 +49,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 		return store.Client{}, e
 	}
 	now := s.now()
-	key := throttleKey(id, r)
+	key := s.throttleKey(id, r)
 	if blocked, wait := s.limiter.blocked(key, now); blocked {
 		e := clientErr(ErrInvalidClient, "too many failed client authentications; retry later", basic)
 		e.Status, e.challenge, e.retryAfter = http.StatusTooManyRequests, "", wait
@@ -92,17 +91,4 @@ func clientErr(code, desc string, basic bool) *Error {
 		e.challenge = `Basic realm="oauthkit", charset="UTF-8"`
 	}
 	return e
-}
-
-// throttleKey is what failed authentications are counted by: the identity tried and the
-// address it was tried from. Counting by identity alone would let anyone lock a client (or
-// an account) out by failing on purpose; with the address, a guesser only locks itself
-// out. Behind a reverse proxy, RemoteAddr is the proxy's unless a middleware in front sets
-// it from a trusted forwarding header.
-func throttleKey(id string, r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return id + "\x00" + host
 }

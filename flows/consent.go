@@ -71,7 +71,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, acct store.
 	d := consentPageData{
 		ClientName: req.client.Name,
 		Account:    acct.Login,
-		Action:     r.URL.Path,
+		Action:     s.link(r.URL.Path),
 		CSRF:       s.csrfToken(w, r),
 		Request:    req.raw,
 	}

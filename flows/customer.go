@@ -22,12 +22,12 @@ type CustomerResponse struct {
 	ClientID string `json:"client_id"`
 	// EntityID is the customer's id.
 	EntityID string `json:"entity_id"`
-	// ExpiresIn is the token's lifetime in seconds (Config.CustomerTokenLifetime).
+	// ExpiresIn is the token's lifetime in seconds (Config.Lifetimes.CustomerToken).
 	ExpiresIn int64 `json:"expires_in"`
 }
 
 // CustomerHandler returns the LiveChat-style customer endpoint (POST /customer/). An
-// agent's app, holding a Bearer access token with the customer scope (Config.CustomerScope,
+// agent's app, holding a Bearer access token with the customer scope (Config.Policy.CustomerScope,
 // default "customers:own"), posts client_id, response_type=token and redirect_uri (JSON or
 // form), and gets a customer access token: for a new customer, or, with entity_id, for an
 // existing customer of the same organization. Customer tokens are a kind of their own: they
@@ -35,7 +35,7 @@ type CustomerResponse struct {
 //
 // An app gets customer tokens for itself only: client_id must be the client the access
 // token was issued to (unauthorized_client otherwise). The live customer tokens of one
-// (client, customer) are limited to Config.TokenLimit, the oldest revoked first. A customer
+// (client, customer) are limited to Config.Limits.Tokens, the oldest revoked first. A customer
 // token belongs to the grant of the access token that minted it: revoking that grant, or
 // signing the account out everywhere with its tokens, revokes the customer token too.
 func (s *Server) CustomerHandler() http.Handler {
@@ -54,9 +54,9 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		// no organization, and so to every other such token.
 		return nil, bearerError(http.StatusForbidden, "insufficient_scope", "the token does not belong to an organization")
 	}
-	if !s.catalog.Satisfies(scopes.New(caller.Scopes...), s.cfg.CustomerScope) {
-		e := bearerError(http.StatusForbidden, "insufficient_scope", "the access token lacks the scope "+s.cfg.CustomerScope)
-		e.challenge += `, scope="` + s.cfg.CustomerScope + `"`
+	if !s.catalog.Satisfies(scopes.New(caller.Scopes...), s.cfg.Policy.CustomerScope) {
+		e := bearerError(http.StatusForbidden, "insufficient_scope", "the access token lacks the scope "+s.cfg.Policy.CustomerScope)
+		e.challenge += `, scope="` + s.cfg.Policy.CustomerScope + `"`
 		return nil, e
 	}
 	p, e := readBodyParams(w, r)
@@ -112,7 +112,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	t := store.Token{
 		Hash: h, ID: credentials.NewID(), Kind: store.KindCustomer, ClientID: client.ID,
 		OrganizationID: cust.OrganizationID, CustomerID: cust.ID,
-		FamilyID: familyOf(caller), IssuedAt: now, ExpiresAt: now.Add(s.cfg.CustomerTokenLifetime),
+		FamilyID: familyOf(caller), IssuedAt: now, ExpiresAt: now.Add(s.cfg.Lifetimes.CustomerToken),
 	}
 	if err := s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}, Limits: s.customerLimits()}); err != nil {
 		return nil, TemporarilyUnavailable(err)
@@ -121,6 +121,6 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		AccessToken: secret,
 		ClientID:    client.ID,
 		EntityID:    cust.ID,
-		ExpiresIn:   int64(s.cfg.CustomerTokenLifetime / time.Second),
+		ExpiresIn:   int64(s.cfg.Lifetimes.CustomerToken / time.Second),
 	}, nil
 }

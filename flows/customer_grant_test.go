@@ -87,7 +87,7 @@ func TestCustomerTokenOwnClientOnly(t *testing.T) {
 // TestCustomerTokenLimit: live customer tokens are capped per (client, customer) at
 // Config.TokenLimit; one more revokes the oldest, and other customers are not touched.
 func TestCustomerTokenLimit(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.TokenLimit = 2 })
+	e := newEnv(t, func(c *flows.Config) { c.Limits.Tokens = 2 })
 	agent := e.aliceTokens(agentScopes)
 	first, entity := e.newCustomerToken(agent.access)
 	otherCust, _ := e.newCustomerToken(agent.access)

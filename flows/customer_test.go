@@ -136,7 +136,7 @@ func TestCustomerScope(t *testing.T) {
 		{"configured scope missing", "chats--all:ro", "customers:own chats--my:ro", http.StatusForbidden},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, func(c *flows.Config) { c.CustomerScope = tc.cfg })
+			e := newEnv(t, func(c *flows.Config) { c.Policy.CustomerScope = tc.cfg })
 			r := e.customerPost(e.aliceTokens(tc.held).access, custBody())
 			if tc.status == http.StatusOK {
 				wantCustomerToken(t, r, 28800)
@@ -259,7 +259,7 @@ func TestCustomerTokenSeparation(t *testing.T) {
 // TestCustomerTokenLifetime: R-CUST-1, expires_in follows Config.CustomerTokenLifetime and
 // the token expires by the server's clock.
 func TestCustomerTokenLifetime(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.CustomerTokenLifetime = time.Hour })
+	e := newEnv(t, func(c *flows.Config) { c.Lifetimes.CustomerToken = time.Hour })
 	tok, _ := wantCustomerToken(t, e.customerPost(e.aliceTokens(agentScopes).access, custBody()), 3600)
 	e.clock.Advance(time.Hour - time.Second)
 	if !e.isActive(tok) {

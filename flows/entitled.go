@@ -12,8 +12,8 @@ import (
 var errNotEntitled = errors.New("flows: the account is gone or may no longer sign in")
 
 // entitled re-checks, when a token that acts for accountID is used, what the account may
-// still hold: it must still exist and may still sign in (Config.SignInRoles), its
-// administrator-only scopes need Config.AdminRole still, and, when client is not nil, each
+// still hold: it must still exist and may still sign in (Config.Policy.SignInRoles), its
+// administrator-only scopes need Config.Policy.AdminRole still, and, when client is not nil, each
 // scope must still be one the client may request (client.Scopes). It returns the scopes of
 // have that remain, possibly none, and the account; errNotEntitled when the account is gone
 // or may no longer sign in; any other error is a storage failure.
@@ -34,7 +34,7 @@ func (s *Server) entitled(ctx context.Context, accountID string, client *store.C
 		return scopes.Set{}, acct, errNotEntitled
 	}
 	kept := have
-	if !acct.HasRole(s.cfg.AdminRole) {
+	if !acct.HasRole(s.cfg.Policy.AdminRole) {
 		kept = kept.Minus(scopes.New(s.catalog.AdminOnly(kept)...))
 	}
 	if client != nil {

@@ -48,7 +48,7 @@ func (s *deletingStore) Account(ctx context.Context, id string) (store.Account, 
 func entitlementEnv(t *testing.T) (*env, *deletingStore) {
 	ds := &deletingStore{}
 	e := newEnv(t, func(c *flows.Config) {
-		c.SignInRoles = []string{"agent", "administrator"}
+		c.Policy.SignInRoles = []string{"agent", "administrator"}
 		ds.Storage = c.Storage
 		c.Storage = ds
 	})

@@ -75,5 +75,5 @@ func (s *Server) toErrorPage(w http.ResponseWriter, r *http.Request, e *Error) {
 	if e.Detail != "" {
 		q.Set("exception_details", e.Detail)
 	}
-	http.Redirect(w, r, s.cfg.Paths.ErrorPage+"?"+q.Encode(), redirectStatus(r))
+	http.Redirect(w, r, s.link(s.cfg.Paths.ErrorPage)+"?"+q.Encode(), redirectStatus(r))
 }

@@ -12,7 +12,7 @@ import (
 // TestErrorPageRedirectLoop: R-AUTHZ-10 with R-ERR-2, the page a looping app lands on says
 // it is a redirect loop, not that access was denied, and still shows both codes.
 func TestErrorPageRedirectLoop(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.RedirectLimit = 1 })
+	e := newEnv(t, func(c *flows.Config) { c.Limits.Redirects = 1 })
 	b := e.browser()
 	b.signedInAs(acctAlice.login, acctAlice.pw)
 	q := authzQuery(url.Values{"client_id": {privID}})

@@ -29,7 +29,7 @@ const (
 	DetailClientIDNotFound   = "client_id_not_found"  // client_id missing or unknown
 	DetailRedirectURINotSet  = "redirect_uri_not_set" // the client has no redirect URI
 	DetailInvalidRedirectURI = "invalid_redirect_uri" // redirect_uri not registered for the client
-	DetailTooManyRedirects   = "too_many_redirects"   // Config.RedirectLimit exceeded
+	DetailTooManyRedirects   = "too_many_redirects"   // Config.Limits.Redirects exceeded
 )
 
 // Error is the one OAuth error type of the server. Every handler failure becomes an *Error,

@@ -15,6 +15,7 @@ import (
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // RFC 8693 token exchange: the grant type and the one token type this grant handles.
@@ -97,10 +98,14 @@ func ExampleServer_TokenHandler_customGrant() {
 		log.Fatal(err)
 	}
 	st := memstore.New()
+	hasher, err := credentials.NewHasher([]byte(strings.Repeat("k", 32))) // load 32+ random bytes from your secret store
+	if err != nil {
+		log.Fatal(err)
+	}
 	srv, err := flows.New(flows.Config{
 		Issuer:  "https://auth.example.com",
 		Storage: st,
-		HashKey: []byte(strings.Repeat("k", 32)), // load 32+ random bytes from your secret store
+		Hasher:  hasher,
 		Scopes:  catalog,
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/oauthkit/oauthkit/flows"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // Mounting the authorization server in an existing program: this is the README's snippet.
@@ -22,10 +23,14 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	hasher, err := credentials.NewHasher([]byte(strings.Repeat("k", 32))) // load 32+ random bytes from your secret store
+	if err != nil {
+		log.Fatal(err)
+	}
 	srv, err := flows.New(flows.Config{
 		Issuer:  "https://auth.example.com",
-		Storage: memstore.New(),                  // or your own store.Storage, proven by storetest.Run
-		HashKey: []byte(strings.Repeat("k", 32)), // load 32+ random bytes from your secret store
+		Storage: memstore.New(), // or your own store.Storage, proven by storetest.Run
+		Hasher:  hasher,
 		Scopes:  catalog,
 	})
 	if err != nil {
@@ -33,7 +38,7 @@ func Example() {
 	}
 
 	mux := http.NewServeMux()
-	srv.Mount(mux) // every endpoint at the default paths: /, /v2/token, /login, ...
+	mux.Handle("/", srv.Handler()) // every endpoint at the default paths: /, /v2/token, /login, ...
 	// Or mount single handlers wherever you like:
 	mux.Handle("POST /oauth/token", srv.TokenHandler(srv.AuthorizationCodeGrant(), srv.RefreshTokenGrant()))
 

@@ -75,9 +75,9 @@ type Federation struct {
 	// found"). Required.
 	Organizations map[string]string
 	// SignInRoles are the upstream roles that may sign in; AdminRoles may too, and make the
-	// local account an administrator (Config.AdminRole). A person with none of them is "not
+	// local account an administrator (Config.Policy.AdminRole). A person with none of them is "not
 	// authorised". At least one role is required. The local account's roles are set on
-	// every sign-in: the upstream sign-in roles it holds, plus Config.AdminRole for an
+	// every sign-in: the upstream sign-in roles it holds, plus Config.Policy.AdminRole for an
 	// administrator.
 	SignInRoles []string
 	// AdminRoles are the upstream roles that make the local account an administrator;

@@ -100,7 +100,7 @@ func (f *federator) localAccess(p upstreamPerson, adminRole string) (org string,
 // new one (just-in-time provisioning). An account of another organization, or bound to
 // another upstream identity, is refused.
 func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.Account, *fedError) {
-	org, roles, fe := s.fed.localAccess(p, s.cfg.AdminRole)
+	org, roles, fe := s.fed.localAccess(p, s.cfg.Policy.AdminRole)
 	if fe != nil {
 		return store.Account{}, fe
 	}

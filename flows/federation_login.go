@@ -97,7 +97,7 @@ func (s *Server) LoginCallbackHandler() http.Handler {
 			return
 		}
 		if returnTo == "" {
-			returnTo = s.cfg.Paths.PasswordLogin // shows "signed in as"
+			returnTo = s.link(s.cfg.Paths.PasswordLogin) // shows "signed in as"
 		}
 		http.Redirect(w, r, returnTo, http.StatusFound)
 	})
@@ -180,7 +180,7 @@ func (s *Server) federationFailed(w http.ResponseWriter, r *http.Request, fe *fe
 		if returnTo != "" {
 			q.Set("return_to", returnTo)
 		}
-		http.Redirect(w, r, s.cfg.Paths.Login+"?"+q.Encode(), redirectStatus(r))
+		http.Redirect(w, r, s.link(s.cfg.Paths.Login)+"?"+q.Encode(), redirectStatus(r))
 	}
 	switch fe.outcome {
 	case fedInvalidRequest:
@@ -224,9 +224,9 @@ func (s *Server) federationFailed(w http.ResponseWriter, r *http.Request, fe *fe
 // federatedLoginURL is the link on the sign-in page that starts a federated sign-in.
 func (s *Server) federatedLoginURL(returnTo string) string {
 	if returnTo == "" {
-		return s.cfg.Paths.Login
+		return s.link(s.cfg.Paths.Login)
 	}
-	return s.cfg.Paths.Login + "?" + url.Values{"return_to": {returnTo}}.Encode()
+	return s.link(s.cfg.Paths.Login) + "?" + url.Values{"return_to": {returnTo}}.Encode()
 }
 
 // trimmed shortens s to at most n bytes and a mark.

@@ -346,7 +346,7 @@ func fedTestConfig(t *testing.T) flows.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return flows.Config{Issuer: "https://as.example", Storage: memstore.New(), HashKey: testKey, Scopes: cat, Logger: discardLogger()}
+	return flows.Config{Issuer: "https://as.example", Storage: memstore.New(), Hasher: testHasher, Scopes: cat, Logger: discardLogger()}
 }
 
 // noAuthenticator is an application's own Authenticator, which federation cannot use.

@@ -82,8 +82,8 @@ func newAuthzFuzzEnv(tb testing.TB) *authzFuzzEnv {
 	must(st.CreateSession(ctx, store.Session{Hash: hasher.Hash(fzSessionID), AccountID: aliceID, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}))
 
 	s, err := flows.New(flows.Config{
-		Issuer: fzAuthzIssue, Storage: st, HashKey: testKey, Scopes: cat,
-		Now: func() time.Time { return now }, Logger: discardLogger(), RedirectLimit: -1,
+		Issuer: fzAuthzIssue, Storage: st, Hasher: testHasher, Scopes: cat,
+		Now: func() time.Time { return now }, Logger: discardLogger(), Limits: flows.Limits{Redirects: flows.NoLimit},
 	})
 	must(err)
 	fe.handler = s.AuthorizeHandler()

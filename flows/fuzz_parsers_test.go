@@ -231,7 +231,7 @@ func fuzzFedServer(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	s, err := New(Config{
-		Issuer: "https://as.example", Storage: memstore.New(), HashKey: []byte("0123456789abcdef0123456789abcdef"),
+		Issuer: "https://as.example", Storage: memstore.New(), Hasher: mustHasher(t),
 		Scopes: cat, Now: func() time.Time { return fuzzFedNow }, Logger: slog.New(slog.DiscardHandler),
 		Federation: &Federation{
 			Issuer: "https://upstream.example", ClientID: "oauthkit", ClientSecret: "s",

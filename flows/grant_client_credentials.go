@@ -10,8 +10,8 @@ import (
 const grantClientCredentials = "client_credentials"
 
 // ClientCredentialsGrant returns the grant_type=client_credentials handler (RFC 6749 §4.4).
-// It is off unless Config.ClientCredentials is set, as LiveChat-style servers disable it:
-// then the token endpoint that Mount registers accepts it, and so does TokenHandler() with
+// It is off unless Config.Policy.ClientCredentials is set, as LiveChat-style servers disable
+// it: then the token endpoint of Handler accepts it, and so does TokenHandler() with
 // no arguments; [Server.TokenHandler] refuses it while the switch is off. Only confidential clients may use it; the token's
 // subject is the client itself, with no account, and no refresh token is issued (RFC 6749
 // §4.4.3). Without a scope parameter the token holds the client's scopes except the

@@ -55,7 +55,7 @@ func TestRefreshFamilyMaxLifetimeDefault(t *testing.T) {
 func TestRefreshFamilyMaxLifetimeConfigured(t *testing.T) {
 	for _, client := range []string{confID, pubID} {
 		t.Run(client, func(t *testing.T) {
-			e := newEnv(t, func(c *flows.Config) { c.RefreshTokenMaxLifetime = 2 * time.Hour })
+			e := newEnv(t, func(c *flows.Config) { c.Lifetimes.Grant = 2 * time.Hour })
 			granted := e.clock.Now()
 			tp := e.tokensFor(client, acctAlice, agentScopes)
 			if got := e.storedExpiry(tp.refresh); !got.Equal(granted.Add(2 * time.Hour)) {
@@ -79,18 +79,18 @@ func TestRefreshTokenMaxLifetimeNegative(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = flows.New(flows.Config{
-		Issuer: "https://as.example", Storage: memstore.New(), HashKey: testKey, Scopes: cat,
-		RefreshTokenMaxLifetime: -time.Second,
+		Issuer: "https://as.example", Storage: memstore.New(), Hasher: testHasher, Scopes: cat,
+		Lifetimes: flows.Lifetimes{Grant: -time.Second},
 	})
-	if err == nil || !strings.Contains(err.Error(), "RefreshTokenMaxLifetime") {
-		t.Fatalf("New with a negative RefreshTokenMaxLifetime: %v, want an error naming it", err)
+	if err == nil || !strings.Contains(err.Error(), "Lifetimes") {
+		t.Fatalf("New with a negative Lifetimes.Grant: %v, want an error naming it", err)
 	}
 }
 
 // TestRefreshOfTokenWithoutGrantTime: a refresh token stored before grants recorded their
 // time counts its grant from its own issue time.
 func TestRefreshOfTokenWithoutGrantTime(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.RefreshTokenMaxLifetime = 2 * time.Hour })
+	e := newEnv(t, func(c *flows.Config) { c.Lifetimes.Grant = 2 * time.Hour })
 	tp := e.tokensFor(pubID, acctAlice, agentScopes)
 	ctx := context.Background()
 	rec, err := e.store.Token(ctx, e.hasher.Hash(tp.refresh), e.clock.Now())

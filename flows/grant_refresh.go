@@ -20,7 +20,7 @@ import (
 // sign in, administrator-only scopes need the administrator role still, and the client must
 // still allow each scope. Scopes lost since the grant are dropped from the new tokens; with
 // none left the refresh is invalid_grant. No refresh token outlives its grant by more than
-// Config.RefreshTokenMaxLifetime, however often it rotates.
+// Config.Lifetimes.Grant, however often it rotates.
 func (s *Server) RefreshTokenGrant() Grant { return refreshGrant{s} }
 
 type refreshGrant struct{ s *Server }

@@ -145,7 +145,7 @@ func TestTokenExchangeErrors(t *testing.T) {
 // TestTokenExchangeLimit: Config.TokenLimit holds for a custom grant's tokens as for the
 // built-in ones: one token more per (client, account) revokes the oldest.
 func TestTokenExchangeLimit(t *testing.T) {
-	e := newExchangeEnv(t, func(c *flows.Config) { c.TokenLimit = 2 })
+	e := newExchangeEnv(t, func(c *flows.Config) { c.Limits.Tokens = 2 })
 	alice := e.aliceTokens(agentScopes)
 	var toks []string
 	for range 3 {

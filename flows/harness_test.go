@@ -47,6 +47,15 @@ const agentScopes = "chats--my:ro chats--all:ro chats--all:rw customers:own"
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
+// testHasher is the Hasher of testKey.
+var testHasher = func() *credentials.Hasher {
+	h, err := credentials.NewHasher(testKey)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
 // clock is an injectable clock that tests move by hand.
 type clock struct {
 	mu  sync.Mutex
@@ -129,22 +138,20 @@ func newEnv(t *testing.T, mutate ...func(*flows.Config)) *env {
 	cfg := flows.Config{
 		Issuer:  e.srv.URL,
 		Storage: st,
-		HashKey: testKey,
+		Hasher:  testHasher,
 		Scopes:  cat,
 		Now:     clk.Now,
 		Logger:  discardLogger(),
 		// Tests authorize many times per client and account at one instant; the redirect
 		// limit (R-AUTHZ-10) has its own tests with the limit on.
-		RedirectLimit: -1,
+		Limits: flows.Limits{Redirects: flows.NoLimit},
 	}
 	for _, m := range mutate {
 		m(&cfg)
 	}
 	e.flows, err = flows.New(cfg)
 	must(err)
-	mux := http.NewServeMux()
-	e.flows.Mount(mux)
-	e.srv.Config.Handler = mux
+	e.srv.Config.Handler = e.flows.Handler()
 	return e
 }
 

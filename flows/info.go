@@ -26,7 +26,7 @@ type InfoResponse struct {
 	// TokenType is always "Bearer".
 	TokenType string `json:"token_type"`
 	// RefreshToken is present only for an access token issued by the refresh_token grant
-	// to a confidential client, unless Config.InfoOmitsRefreshToken is set.
+	// to a confidential client, unless Config.Policy.InfoOmitsRefreshToken is set.
 	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
@@ -39,7 +39,7 @@ type InfoResponse struct {
 // refresh token, but only when its client is confidential, as checked at the time of the
 // request: a confidential client's refresh token is useless without the client's secret,
 // while a public client's works for anyone who holds it, and refresh tokens never go to
-// resource servers (RFC 6749 §10.4, RFC 9700 §4.14). Config.InfoOmitsRefreshToken turns
+// resource servers (RFC 6749 §10.4, RFC 9700 §4.14). Config.Policy.InfoOmitsRefreshToken turns
 // the field off entirely. The server stores no token secrets, so that refresh token is kept
 // sealed (AES-GCM) under a key derived from the access token and the server key: only the
 // access token's holder can get it back.
@@ -70,7 +70,7 @@ func (s *Server) info(r *http.Request) (*InfoResponse, *Error) {
 		Scope:          scopes.New(t.Scopes...).String(),
 		TokenType:      "Bearer",
 	}
-	if !t.FromRefresh || len(t.SealedRefresh) == 0 || s.cfg.InfoOmitsRefreshToken {
+	if !t.FromRefresh || len(t.SealedRefresh) == 0 || s.cfg.Policy.InfoOmitsRefreshToken {
 		return resp, nil
 	}
 	client, err := s.store.Client(r.Context(), t.ClientID)
@@ -91,7 +91,7 @@ func (s *Server) info(r *http.Request) (*InfoResponse, *Error) {
 
 // showsRefreshToken reports whether the info endpoint may show the refresh token of
 // client's access tokens: only a confidential client's, unless
-// Config.InfoOmitsRefreshToken.
+// Config.Policy.InfoOmitsRefreshToken.
 func (s *Server) showsRefreshToken(client store.Client) bool {
-	return !client.Public && !s.cfg.InfoOmitsRefreshToken
+	return !client.Public && !s.cfg.Policy.InfoOmitsRefreshToken
 }

@@ -31,7 +31,7 @@ func TestInfoRefreshTokenOnlyForConfidential(t *testing.T) {
 		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, func(c *flows.Config) { c.InfoOmitsRefreshToken = tc.omit })
+			e := newEnv(t, func(c *flows.Config) { c.Policy.InfoOmitsRefreshToken = tc.omit })
 			first := e.tokensFor(tc.client, acctAlice, agentScopes)
 			next := e.mustRefresh(tc.client, first.refresh)
 			if tc.after != nil {

@@ -222,9 +222,9 @@ func (s *Server) newToken(kind store.TokenKind, base store.Token, now time.Time)
 
 // newTokenUntil is newToken whose token expires at notAfter at the latest, when it is set.
 func (s *Server) newTokenUntil(kind store.TokenKind, base store.Token, now, notAfter time.Time) (string, store.Token, error) {
-	mark, ttl := markAccess, s.cfg.AccessTokenLifetime
+	mark, ttl := markAccess, s.cfg.Lifetimes.AccessToken
 	if kind == store.KindRefresh {
-		mark, ttl = markRefresh, s.cfg.RefreshTokenLifetime
+		mark, ttl = markRefresh, s.cfg.Lifetimes.RefreshToken
 	}
 	secret, h := s.mint(mark)
 	t := base
@@ -250,30 +250,30 @@ func (s *Server) newTokenUntil(kind store.TokenKind, base store.Token, now, notA
 	return secret, t, nil
 }
 
-// grantEnd is when the grant t descends from ends (Config.RefreshTokenMaxLifetime after
+// grantEnd is when the grant t descends from ends (Config.Lifetimes.Grant after
 // it was made); ok is false for a token that descends from no grant.
 func (s *Server) grantEnd(t store.Token) (end time.Time, ok bool) {
 	if t.GrantedAt.IsZero() {
 		return time.Time{}, false
 	}
-	return t.GrantedAt.Add(s.cfg.RefreshTokenMaxLifetime), true
+	return t.GrantedAt.Add(s.cfg.Lifetimes.Grant), true
 }
 
 // limits returns the per-(client, account) caps for IssueTokens.
 func (s *Server) limits() map[store.TokenKind]int {
-	if s.cfg.TokenLimit < 0 {
+	if s.cfg.Limits.Tokens < 0 {
 		return nil
 	}
-	return map[store.TokenKind]int{store.KindAccess: s.cfg.TokenLimit, store.KindRefresh: s.cfg.TokenLimit}
+	return map[store.TokenKind]int{store.KindAccess: s.cfg.Limits.Tokens, store.KindRefresh: s.cfg.Limits.Tokens}
 }
 
 // customerLimits returns the per-(client, customer) cap on live customer tokens for
-// IssueTokens: Config.TokenLimit, as for the other kinds.
+// IssueTokens: Config.Limits.Tokens, as for the other kinds.
 func (s *Server) customerLimits() map[store.TokenKind]int {
-	if s.cfg.TokenLimit < 0 {
+	if s.cfg.Limits.Tokens < 0 {
 		return nil
 	}
-	return map[store.TokenKind]int{store.KindCustomer: s.cfg.TokenLimit}
+	return map[store.TokenKind]int{store.KindCustomer: s.cfg.Limits.Tokens}
 }
 
 // familyOf is the family that tokens minted with t join, so that revoking t's grant

@@ -15,7 +15,7 @@ import (
 // TestIssueRules: the rules Server.Issue enforces for every grant, each refused with the
 // error a grant returns as is.
 func TestIssueRules(t *testing.T) {
-	e := newEnv(t, withPersonalTokenClients(t), func(c *flows.Config) { c.SignInRoles = []string{"agent", "administrator"} })
+	e := newEnv(t, withPersonalTokenClients(t), func(c *flows.Config) { c.Policy.SignInRoles = []string{"agent", "administrator"} })
 	ctx := context.Background()
 	conf, priv := e.storedClient(confID), e.storedClient(privID)
 	if err := e.store.PutAccount(ctx, store.Account{ID: "guest", Login: "guest@example.com", OrganizationID: orgA, Roles: []string{"guest"}}); err != nil {

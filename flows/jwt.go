@@ -115,7 +115,7 @@ func (s *Server) RotateSigningKey(key []byte) error {
 	if err != nil {
 		return err
 	}
-	s.keys.Rotate(k, s.now().Add(s.cfg.AccessTokenLifetime+time.Minute))
+	s.keys.Rotate(k, s.now().Add(s.cfg.Lifetimes.AccessToken+time.Minute))
 	return nil
 }
 

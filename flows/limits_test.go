@@ -18,7 +18,7 @@ import (
 // and nothing else: not alice's later tokens, not bob's tokens at the same client, not
 // alice's tokens at another client, though both were issued earlier still.
 func TestTokenLimitEvictsOldest(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.TokenLimit = 3 })
+	e := newEnv(t, func(c *flows.Config) { c.Limits.Tokens = 3 })
 	bob := e.tokensFor(confID, acctBob, agentScopes)
 	e.clock.Advance(time.Second)
 	alicePriv := e.tokensFor(privID, acctAlice, agentScopes)

@@ -68,7 +68,7 @@ func (s *Server) LoginHandler() http.Handler {
 				s.startFederated(w, r)
 				return
 			}
-			target := s.cfg.Paths.PasswordLogin
+			target := s.link(s.cfg.Paths.PasswordLogin)
 			if r.URL.RawQuery != "" {
 				target += "?" + r.URL.RawQuery
 			}
@@ -122,7 +122,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	key := throttleKey(email, r)
+	key := s.throttleKey(email, r)
 	if blocked, _ := s.logins.blocked(key, now); blocked {
 		s.loginFailed(w, r, IdentityUnauthorized, email, returnTo)
 		return
@@ -194,7 +194,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setDevice(w, email)
 	if returnTo == "" {
-		returnTo = s.cfg.Paths.PasswordLogin
+		returnTo = s.link(s.cfg.Paths.PasswordLogin)
 	}
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
 }
@@ -206,12 +206,12 @@ func (s *Server) passwordBusy(w http.ResponseWriter, r *http.Request, err error,
 	s.loginFailed(w, r, IdentityTemporarilyUnavailable, email, returnTo)
 }
 
-// maySignIn reports whether acct holds a role that may sign in (Config.SignInRoles).
+// maySignIn reports whether acct holds a role that may sign in (Config.Policy.SignInRoles).
 func (s *Server) maySignIn(acct store.Account) bool {
-	if len(s.cfg.SignInRoles) == 0 {
+	if len(s.cfg.Policy.SignInRoles) == 0 {
 		return true
 	}
-	for _, r := range s.cfg.SignInRoles {
+	for _, r := range s.cfg.Policy.SignInRoles {
 		if acct.HasRole(r) {
 			return true
 		}
@@ -231,7 +231,7 @@ func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, code, email
 	if email != "" {
 		s.setTypedEmail(w, email)
 	}
-	http.Redirect(w, r, s.cfg.Paths.PasswordLogin+"?"+q.Encode(), http.StatusSeeOther)
+	http.Redirect(w, r, s.link(s.cfg.Paths.PasswordLogin)+"?"+q.Encode(), http.StatusSeeOther)
 }
 
 // LogoutHandler returns /logout: GET shows a sign-out button, POST (with CSRF token) ends
@@ -242,7 +242,7 @@ func (s *Server) LogoutHandler() http.Handler {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
 			d := struct{ Action, CSRF, Account, LoginPath string }{
-				Action: s.cfg.Paths.Logout, CSRF: s.csrfToken(w, r), LoginPath: s.cfg.Paths.Login,
+				Action: s.link(s.cfg.Paths.Logout), CSRF: s.csrfToken(w, r), LoginPath: s.link(s.cfg.Paths.Login),
 			}
 			if acct, ok, _ := s.currentAccount(r); ok {
 				d.Account = acct.Login
@@ -251,7 +251,7 @@ func (s *Server) LogoutHandler() http.Handler {
 		case http.MethodPost:
 			p, e := readFormParams(w, r)
 			if e != nil || !s.checkCSRF(r, p[csrfField]) {
-				http.Redirect(w, r, s.cfg.Paths.Logout, http.StatusSeeOther)
+				http.Redirect(w, r, s.link(s.cfg.Paths.Logout), http.StatusSeeOther)
 				return
 			}
 			if s.cfg.RevokeTokensOnLogout {
@@ -266,7 +266,7 @@ func (s *Server) LogoutHandler() http.Handler {
 			if err := s.endSession(r.Context(), w, r); err != nil {
 				s.log.ErrorContext(r.Context(), "oauthkit: ending a session failed", "err", err)
 			}
-			http.Redirect(w, r, s.cfg.Paths.Login+"?"+signedOutParam+"=1", http.StatusSeeOther)
+			http.Redirect(w, r, s.link(s.cfg.Paths.Login)+"?"+signedOutParam+"=1", http.StatusSeeOther)
 		default:
 			methodNotAllowed(w, "GET, HEAD, POST")
 		}

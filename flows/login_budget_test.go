@@ -120,7 +120,7 @@ func TestLoginAccountBudget(t *testing.T) {
 func TestLoginAccountBudgetDevice(t *testing.T) {
 	e := newEnv(t, func(c *flows.Config) {
 		c.LoginAccountMaxFailures = 3
-		c.ClientAuthMaxFailures = 2
+		c.Limits.ClientAuthFailures = 2
 	})
 	const home = "198.51.100.7:5000"
 	_, in, set := loginWith(t, e, home, "alice@example.com", alicePW, nil)

@@ -14,7 +14,7 @@ import (
 // identity_exception=temporarily_unavailable, for a known and an unknown email alike,
 // without counting a failure; once a slot is free, sign-in works.
 func TestLoginPasswordChecksBusy(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.ClientAuthMaxFailures = 1 })
+	e := newEnv(t, func(c *flows.Config) { c.Limits.ClientAuthFailures = 1 })
 	l := password.NewLimiter(1, 0) // one slot, no queue
 	flows.SetPasswordLimiter(e.flows, l)
 	release, err := l.Acquire(context.Background()) // a long check holds the only slot

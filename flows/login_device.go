@@ -15,7 +15,7 @@ import (
 // (Config.LoginAccountMaxFailures). An attacker slowing an account down from many
 // addresses thus never slows its owner on their usual browser. A copied cookie helps a
 // guesser little: the cookie's failures are counted like an address's (per cookie, from
-// any address), and after Config.ClientAuthMaxFailures of them within the window it is
+// any address), and after Config.Limits.ClientAuthFailures of them within the window it is
 // ignored.
 const (
 	deviceCookieName       = "oauthkit_device"

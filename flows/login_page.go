@@ -76,8 +76,8 @@ func (s *Server) takeTypedEmail(w http.ResponseWriter, r *http.Request) string {
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d := loginPageData{
-		Action:     s.cfg.Paths.PasswordLogin,
-		LogoutPath: s.cfg.Paths.Logout,
+		Action:     s.link(s.cfg.Paths.PasswordLogin),
+		LogoutPath: s.link(s.cfg.Paths.Logout),
 		CSRF:       s.csrfToken(w, r),
 		ReturnTo:   safeReturnTo(q.Get("return_to")),
 		Email:      q.Get("entity_id"), // links from elsewhere may still name the login
@@ -114,7 +114,7 @@ func (s *Server) requestingApp(r *http.Request, returnTo string) string {
 		return ""
 	}
 	u, err := url.Parse(returnTo)
-	if err != nil || (u.Path != s.cfg.Paths.Authorize && !(s.cfg.Paths.Authorize == DefaultPaths.Authorize && u.Path == "/authorize")) {
+	if err != nil || !s.isAuthorizePath(u.Path) {
 		return ""
 	}
 	id := u.Query().Get("client_id")

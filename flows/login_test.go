@@ -96,7 +96,7 @@ func TestLoginCaseAndSpace(t *testing.T) {
 // even the right password is refused, with the same generic answer; the window ends by the
 // clock (R-LOGIN-1, R-SEC-3).
 func TestLoginThrottled(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.ClientAuthMaxFailures = 3 })
+	e := newEnv(t, func(c *flows.Config) { c.Limits.ClientAuthFailures = 3 })
 	try := func(pw string) url.Values {
 		b := e.browser()
 		r := b.submitOnce(b.get("/old-login"), url.Values{"email": {"alice@example.com"}, "password": {pw}}, nil)

@@ -27,9 +27,9 @@ type Metadata struct {
 	ResponseTypesSupported []string `json:"response_types_supported"`
 	// ResponseModesSupported is "query" (code) and "fragment" (token).
 	ResponseModesSupported []string `json:"response_modes_supported"`
-	// GrantTypesSupported lists the grants of the token endpoint that Mount registers
+	// GrantTypesSupported lists the grants of the token endpoint that Handler serves
 	// (authorization_code and refresh_token, plus client_credentials when
-	// Config.ClientCredentials is set) and implicit. A server whose token endpoint accepts
+	// Config.Policy.ClientCredentials is set) and implicit. A server whose token endpoint accepts
 	// grants of its own serves Metadata() with their types added.
 	GrantTypesSupported []string `json:"grant_types_supported"`
 	// TokenEndpointAuthMethodsSupported lists how clients authenticate at the token
@@ -42,7 +42,7 @@ type Metadata struct {
 	// client_secret_post: public clients cannot introspect.
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
 	// CodeChallengeMethodsSupported lists the PKCE methods: S256, and plain unless
-	// Config.RequireS256 is set.
+	// Config.Policy.RequireS256 is set.
 	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported"`
 	// AuthorizationResponseIssParameterSupported is true: authorization responses carry
 	// iss (RFC 9207).
@@ -72,7 +72,7 @@ func (s *Server) Metadata() Metadata {
 		names = append(names, sc.Name)
 	}
 	pkce := []string{PKCEMethodS256, PKCEMethodPlain}
-	if s.cfg.RequireS256 {
+	if s.cfg.Policy.RequireS256 {
 		pkce = []string{PKCEMethodS256}
 	}
 	var grants []string

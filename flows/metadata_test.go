@@ -143,7 +143,7 @@ func TestMetadataOptions(t *testing.T) {
 	}{
 		{"defaults", func(*flows.Config) {}, []string{"authorization_code", "refresh_token", "implicit"}, []string{"S256", "plain"}},
 		{"client credentials", withClientCredentials, []string{"authorization_code", "refresh_token", "implicit", "client_credentials"}, []string{"S256", "plain"}},
-		{"RequireS256", func(c *flows.Config) { c.RequireS256 = true }, []string{"authorization_code", "refresh_token", "implicit"}, []string{"S256"}},
+		{"RequireS256", func(c *flows.Config) { c.Policy.RequireS256 = true }, []string{"authorization_code", "refresh_token", "implicit"}, []string{"S256"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.mutate)

@@ -135,7 +135,7 @@ func (s *Server) returnTarget(ctx context.Context, returnTo string) []string {
 		return nil
 	}
 	u, err := url.Parse(returnTo)
-	if err != nil || (u.Path != s.cfg.Paths.Authorize && (s.cfg.Paths.Authorize != DefaultPaths.Authorize || u.Path != "/authorize")) {
+	if err != nil || !s.isAuthorizePath(u.Path) {
 		return nil
 	}
 	q, err := url.ParseQuery(u.RawQuery)
@@ -147,6 +147,13 @@ func (s *Server) returnTarget(ctx context.Context, returnTo string) []string {
 		return nil
 	}
 	return []string{q.Get("redirect_uri")}
+}
+
+// isAuthorizePath reports whether path, as a browser sends it, is the authorization
+// endpoint's.
+func (s *Server) isAuthorizePath(path string) bool {
+	return path == s.link(s.cfg.Paths.Authorize) ||
+		(s.cfg.Paths.Authorize == DefaultPaths().Authorize && path == s.link("/authorize"))
 }
 
 // methodNotAllowed answers a request whose method the handler does not serve: 405 with the

@@ -17,6 +17,7 @@ import (
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // Fuzz targets for the token endpoint's parameter parsing and the endpoint itself
@@ -142,7 +143,7 @@ func fuzzTokenHandler(t *testing.T) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Issuer: "https://as.example", Storage: st, HashKey: []byte("0123456789abcdef0123456789abcdef"),
+	s, err := New(Config{Issuer: "https://as.example", Storage: st, Hasher: mustHasher(t),
 		Scopes: cat, Now: func() time.Time { return fzNow }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -241,3 +242,13 @@ func FuzzTokenEndpoint(f *testing.F) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// mustHasher is a Hasher of a fixed test key.
+func mustHasher(t testing.TB) *credentials.Hasher {
+	t.Helper()
+	h, err := credentials.NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}

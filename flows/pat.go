@@ -18,7 +18,7 @@ const markPersonal = "pat_"
 // maxPersonalTokens caps the live personal access tokens of one account.
 const maxPersonalTokens = 100
 
-// PersonalTokensScope is the scope an access token of one of Config.PersonalTokenClients
+// PersonalTokensScope is the scope an access token of one of Config.Policy.PersonalTokenClients
 // needs to use the personal access token API. The scope catalog declares it when those
 // clients are configured; no other client may request it, and no personal access token
 // holds it.
@@ -35,7 +35,7 @@ type PersonalToken struct {
 	Scopes []string `json:"scopes"`
 	// CreatedAt is when the token was issued.
 	CreatedAt time.Time `json:"created_at"`
-	// ExpiresAt is when the token expires: CreatedAt plus Config.PersonalTokenLifetime.
+	// ExpiresAt is when the token expires: CreatedAt plus Config.Lifetimes.PersonalToken.
 	ExpiresAt time.Time `json:"expires_at"`
 	// Token is the secret, set only in the answer that creates the token.
 	Token string `json:"token,omitempty"`
@@ -79,7 +79,7 @@ func (s *Server) CreatePersonalToken(ctx context.Context, accountID, name string
 	if err != nil {
 		return PersonalToken{}, TemporarilyUnavailable(err)
 	}
-	if admin := s.catalog.AdminOnly(want); len(admin) > 0 && !acct.HasRole(s.cfg.AdminRole) {
+	if admin := s.catalog.AdminOnly(want); len(admin) > 0 && !acct.HasRole(s.cfg.Policy.AdminRole) {
 		return PersonalToken{}, InvalidScope("the scopes %s need an administrator", strings.Join(admin, ","))
 	}
 	now := s.now()
@@ -97,7 +97,7 @@ func (s *Server) CreatePersonalToken(ctx context.Context, accountID, name string
 		Hash: h, ID: id, Kind: store.KindPersonal, Name: name,
 		AccountID: acct.ID, OrganizationID: acct.OrganizationID, Scopes: want.Names(),
 		FamilyID: id, // a personal access token is a family of its own
-		IssuedAt: now, ExpiresAt: now.Add(s.cfg.PersonalTokenLifetime),
+		IssuedAt: now, ExpiresAt: now.Add(s.cfg.Lifetimes.PersonalToken),
 	}
 	err = s.store.IssueTokens(ctx, now, store.Issue{
 		Tokens: []store.Token{t},

@@ -31,7 +31,7 @@ func withPersonalTokenClients(t *testing.T) func(*flows.Config) {
 			t.Fatal(err)
 		}
 		c.Scopes = cat
-		c.PersonalTokenClients = []string{confID}
+		c.Policy.PersonalTokenClients = []string{confID}
 	}
 }
 
@@ -152,11 +152,11 @@ func TestPATScopeOnlyForConsoleApp(t *testing.T) {
 
 // TestPATConfigNeedsScope: naming console apps without declaring the scope fails at New.
 func TestPATConfigNeedsScope(t *testing.T) {
-	cfg := flows.Config{Issuer: "https://as.example", Storage: nil, HashKey: testKey}
+	cfg := flows.Config{Issuer: "https://as.example", Storage: nil, Hasher: testHasher}
 	e := newEnv(t)
 	cfg.Storage = e.store
 	cfg.Scopes, _ = scopes.NewCatalog([]scopes.Scope{{Name: "chats--my:ro"}}, nil)
-	cfg.PersonalTokenClients = []string{confID}
+	cfg.Policy.PersonalTokenClients = []string{confID}
 	if _, err := flows.New(cfg); err == nil || !strings.Contains(err.Error(), manageScope) {
 		t.Errorf("New = %v, want an error naming %s", err, manageScope)
 	}

@@ -18,12 +18,16 @@ import (
 // browser session.
 const csrfHeader = "X-CSRF-Token"
 
-// PersonalTokensHandler returns the JSON API for personal access tokens, mounted at
-// Paths.PersonalTokens (default /v2/personal_access_tokens):
+// PersonalTokensHandler returns the JSON API for personal access tokens, which
+// [Server.Handler] serves at Paths.PersonalTokens (default /v2/personal_access_tokens):
 //
 //	POST   {base}       body {"name": "...", "scopes": ["..."] or "a,b"} → 201 with the secret in "token"
 //	GET    {base}       → 200 [{"id", "name", "scopes", "created_at", "expires_at"}, ...]
 //	DELETE {base}/{id}  → 204
+//
+// Mounted alone, it needs a ServeMux pattern for {base} and one for {base}/{id}: it reads
+// the token id as the path value "id" (r.PathValue), whatever the prefix; served at a
+// pattern ending in "{rest...}" it answers the API's 404.
 //
 // A personal access token lasts long and survives the apps it was made with, so only the
 // person manages them, in one of two ways (the same for all three operations):
@@ -33,7 +37,7 @@ const csrfHeader = "X-CSRF-Token"
 //     GET answers with it in the same header; [Server.CSRFToken] gives it to the
 //     application's own pages), and cross-origin requests are refused. A token created this
 //     way may hold any scope within the account's rights.
-//   - a Bearer access token of one of Config.PersonalTokenClients (the application's own
+//   - a Bearer access token of one of Config.Policy.PersonalTokenClients (the application's own
 //     console app) that carries [PersonalTokensScope]. A token created this way is also
 //     bounded by the presenting token's scopes (with implication).
 //
@@ -41,10 +45,9 @@ const csrfHeader = "X-CSRF-Token"
 // personal and customer tokens are 401 invalid_token. A request with an Authorization
 // header is judged by that header alone.
 func (s *Server) PersonalTokensHandler() http.Handler {
-	base := strings.TrimSuffix(s.cfg.Paths.PersonalTokens, "/")
 	// The methods depend on the path: personalTokensAPI checks them.
 	return s.jsonEndpoint("personal access token API", nil, func(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
-		return s.personalTokensAPI(w, r, base)
+		return s.personalTokensAPI(w, r)
 	})
 }
 
@@ -56,11 +59,12 @@ type patCaller struct {
 	bound *scopes.Set
 }
 
-func (s *Server) personalTokensAPI(w http.ResponseWriter, r *http.Request, base string) (int, any, *Error) {
-	id, hasID := strings.CutPrefix(r.URL.Path, base+"/")
-	if r.URL.Path != base && (!hasID || id == "" || strings.Contains(id, "/")) {
+func (s *Server) personalTokensAPI(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
+	if strings.HasSuffix(r.Pattern, "{rest...}") {
 		return 0, nil, NewError(ErrInvalidRequest, http.StatusNotFound, "no such resource")
 	}
+	id := r.PathValue("id")
+	hasID := id != ""
 	allow := []string{http.MethodGet, http.MethodPost}
 	if hasID {
 		allow = []string{http.MethodDelete}

@@ -63,7 +63,7 @@ func TestProvisionedCodeFlow(t *testing.T) {
 
 // TestNewClient: the record NewClient builds, and what it refuses.
 func TestNewClient(t *testing.T) {
-	e := newEnv(t, withPersonalTokenClients(t), func(c *flows.Config) { c.PersonalTokenClients = []string{"console"} })
+	e := newEnv(t, withPersonalTokenClients(t), func(c *flows.Config) { c.Policy.PersonalTokenClients = []string{"console"} })
 	c, secret, err := e.flows.NewClient(flows.ClientSpec{
 		Name: "Console", ID: "console", RedirectURIs: []string{confRedirect},
 		Scopes: []string{"chats--my:ro", flows.PersonalTokensScope, "chats--my:ro", "agents--all:rw"}, OrganizationID: orgA, RequirePKCE: true,

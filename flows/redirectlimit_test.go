@@ -13,7 +13,7 @@ import (
 // 30 s lands on the error page with too_many_redirects; other pairs are unaffected, and the
 // window slides (R-AUTHZ-10).
 func TestRedirectLimit(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.RedirectLimit = 0 }) // 0: the default, 3 per 30 s
+	e := newEnv(t, func(c *flows.Config) { c.Limits.Redirects = 0 }) // 0: the default, 3 per 30 s
 	alice := e.browser()
 	alice.signedInAs("alice@example.com", alicePW)
 	root := e.browser()
@@ -41,7 +41,7 @@ func TestRedirectLimit(t *testing.T) {
 
 // TestRedirectLimitDisabled: a negative RedirectLimit turns the limit off.
 func TestRedirectLimitDisabled(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.RedirectLimit = -1 })
+	e := newEnv(t, func(c *flows.Config) { c.Limits.Redirects = flows.NoLimit })
 	b := e.browser()
 	b.signedInAs("alice@example.com", alicePW)
 	for range 10 {

@@ -41,7 +41,7 @@ func (a *sessionAuthenticator) SignIn(w http.ResponseWriter, r *http.Request, re
 		q.Set("identity_exception", IdentityLost)
 		a.s.clearSessionCookie(w)
 	}
-	http.Redirect(w, r, a.s.cfg.Paths.Login+"?"+q.Encode(), redirectStatus(r))
+	http.Redirect(w, r, a.s.link(a.s.cfg.Paths.Login)+"?"+q.Encode(), redirectStatus(r))
 }
 
 // currentAccount resolves the session cookie of r to its account.

@@ -9,7 +9,7 @@ import (
 // TestSignInRoles: with Config.SignInRoles, an account without such a role is refused with
 // identity_exception=access_denied, only once its password is right (R-ERR-3).
 func TestSignInRoles(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.SignInRoles = []string{"administrator"} })
+	e := newEnv(t, func(c *flows.Config) { c.Policy.SignInRoles = []string{"administrator"} })
 	p := e.browser().signIn("alice@example.com", alicePW)
 	if got := p.Request.URL.Query().Get("identity_exception"); got != "access_denied" {
 		t.Fatalf("agent sign-in: identity_exception = %q, want access_denied", got)

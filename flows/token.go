@@ -56,7 +56,7 @@ type TokenResponse struct {
 	AccessToken string `json:"access_token"`
 	// TokenType is always "Bearer" (RFC 6750).
 	TokenType string `json:"token_type"`
-	// ExpiresIn is the access token's lifetime in seconds (Config.AccessTokenLifetime).
+	// ExpiresIn is the access token's lifetime in seconds (Config.Lifetimes.AccessToken).
 	ExpiresIn int64 `json:"expires_in"`
 	// RefreshToken is the refresh token, if any: none for client_credentials; the same one
 	// again for a confidential client's refresh, a new one for a public client's (rotation).
@@ -99,7 +99,7 @@ func (s *Server) TokenHandler(grants ...Grant) http.Handler {
 			panic("flows: TokenHandler was given a grant whose GrantType is empty")
 		case dup:
 			panic("flows: TokenHandler was given two grants of type " + gt)
-		case gt == grantClientCredentials && !s.cfg.ClientCredentials:
+		case gt == grantClientCredentials && !s.cfg.Policy.ClientCredentials:
 			panic("flows: TokenHandler was given the client_credentials grant, but Config.ClientCredentials is off")
 		}
 		byType[gt] = g
@@ -113,7 +113,7 @@ func (s *Server) TokenHandler(grants ...Grant) http.Handler {
 // metadata lists.
 func (s *Server) defaultGrants() []Grant {
 	grants := []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
-	if s.cfg.ClientCredentials {
+	if s.cfg.Policy.ClientCredentials {
 		grants = append(grants, s.ClientCredentialsGrant())
 	}
 	return grants

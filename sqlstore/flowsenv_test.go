@@ -126,7 +126,7 @@ func newAuthServer(t testing.TB, st store.Storage) *authServer {
 	srv, err := flows.New(flows.Config{
 		Issuer:        "https://auth.example",
 		Storage:       st,
-		HashKey:       hashKey,
+		Hasher:        testHasher(t),
 		Scopes:        cat,
 		Authenticator: signedIn{st},
 		Now:           clock,
@@ -135,9 +135,7 @@ func newAuthServer(t testing.TB, st store.Storage) *authServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	srv.Mount(mux)
-	hs := httptest.NewServer(mux)
+	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return &authServer{t: t, url: hs.URL, st: st, log: logs}
 }

@@ -168,28 +168,36 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			return err
 		}
 	}
+	hasher, err := credentials.NewHasher(key)
+	if err != nil {
+		return err
+	}
 	srv, err := flows.New(flows.Config{
-		Issuer:        *issuer,
-		Storage:       st,
-		HashKey:       key,
-		Scopes:        cat,
-		ErrorPageMode: *errorPage,
-		// 0 disables the limit here; flows reads 0 as "the default" and negative as "off".
-		RedirectLimit:     cmp.Or(*redirectLimit, -1),
-		RedirectWindow:    *redirectWindow,
-		ClientCredentials: *clientCredentials,
-		Federation:        federation,
-		JWT:               jwt,
-		// The demo's own app plays the developer console: its tokens, with the scope
-		// personal_tokens:manage, may manage the person's personal access tokens.
-		PersonalTokenClients: []string{"demo-server-app"},
+		Issuer:  *issuer,
+		Storage: st,
+		Hasher:  hasher,
+		Scopes:  cat,
+		Limits: flows.Limits{
+			// 0 disables the limit here; flows reads 0 as "the default".
+			Redirects:      cmp.Or(*redirectLimit, flows.NoLimit),
+			RedirectWindow: *redirectWindow,
+		},
+		Policy: flows.Policy{
+			ErrorPageMode:     *errorPage,
+			ClientCredentials: *clientCredentials,
+			// The demo's own app plays the developer console: its tokens, with the scope
+			// personal_tokens:manage, may manage the person's personal access tokens.
+			PersonalTokenClients: []string{"demo-server-app"},
+		},
+		Federation: federation,
+		JWT:        jwt,
 	})
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /favicon.ico", favicon())
-	srv.Mount(mux)
+	mux.Handle("/", srv.Handler())
 	stopAPI, err := mountAPI(mux, st, key, cat)
 	if err != nil {
 		return err

@@ -1,0 +1,79 @@
+package flows
+
+// Paths are the URL paths of the server's pages and endpoints, as [Server.Handler] sees
+// them: after any prefix a router strips (which is then the path of Config.Issuer).
+type Paths struct {
+	// Authorize is the authorization endpoint. Default "/" (the handler also serves
+	// "/authorize" then).
+	Authorize string
+	// Token is the token endpoint. Default "/v2/token" (the handler also serves "/token"
+	// then).
+	Token string
+	// Login starts sign-in. Default "/login".
+	Login string
+	// LoginCallback is where the upstream provider of federated sign-in sends the person
+	// back. Default "/login/callback"; served only with Config.Federation.
+	LoginCallback string
+	// PasswordLogin is the password sign-in page. Default "/old-login".
+	PasswordLogin string
+	// Logout ends the session. Default "/logout".
+	Logout string
+	// ErrorPage explains authorization errors to a person. Default "/ooops".
+	ErrorPage string
+	// Revoke is the RFC 7009 revocation endpoint. Default "/revoke".
+	Revoke string
+	// Introspect is the RFC 7662 introspection endpoint. Default "/introspect".
+	Introspect string
+	// Info is the token info endpoint (LiveChat-style). Default "/v2/info" (the handler
+	// also serves "/info" then).
+	Info string
+	// PersonalTokens is the personal access token API. Default
+	// "/v2/personal_access_tokens".
+	PersonalTokens string
+	// Customer creates customers and their tokens. Default "/customer/".
+	Customer string
+	// Metadata is the RFC 8414 metadata document. Default
+	// "/.well-known/oauth-authorization-server".
+	Metadata string
+	// JWKS publishes the keys of JWT access tokens. Default "/.well-known/jwks.json";
+	// served only with Config.JWT.
+	JWKS string
+}
+
+// DefaultPaths returns the default paths, those of the LiveChat-style API.
+func DefaultPaths() Paths {
+	return Paths{
+		Authorize:      "/",
+		Token:          "/v2/token",
+		Login:          "/login",
+		LoginCallback:  "/login/callback",
+		PasswordLogin:  "/old-login",
+		Logout:         "/logout",
+		ErrorPage:      "/ooops",
+		Revoke:         "/revoke",
+		Introspect:     "/introspect",
+		Info:           "/v2/info",
+		PersonalTokens: "/v2/personal_access_tokens",
+		Customer:       "/customer/",
+		Metadata:       "/.well-known/oauth-authorization-server",
+		JWKS:           "/.well-known/jwks.json",
+	}
+}
+
+// withDefaults fills the zero fields of p from [DefaultPaths].
+func (p Paths) withDefaults() Paths {
+	d := DefaultPaths()
+	for _, f := range []struct {
+		v   *string
+		def string
+	}{
+		{&p.Authorize, d.Authorize}, {&p.Token, d.Token}, {&p.Login, d.Login},
+		{&p.LoginCallback, d.LoginCallback}, {&p.PasswordLogin, d.PasswordLogin},
+		{&p.Logout, d.Logout}, {&p.ErrorPage, d.ErrorPage}, {&p.Revoke, d.Revoke},
+		{&p.Introspect, d.Introspect}, {&p.Info, d.Info}, {&p.PersonalTokens, d.PersonalTokens},
+		{&p.Customer, d.Customer}, {&p.Metadata, d.Metadata}, {&p.JWKS, d.JWKS},
+	} {
+		setDefault(f.v, f.def)
+	}
+	return p
+}
