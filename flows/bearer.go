@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
+
+	"github.com/oauthkit/oauthkit/internal/httpauth"
 
 	"github.com/oauthkit/oauthkit/store"
 )
@@ -14,44 +15,22 @@ import (
 // false when the header is absent or uses another scheme; malformed is true when it claims
 // Bearer but carries no single token.
 func bearerToken(r *http.Request) (token string, ok, malformed bool) {
-	h := r.Header.Get("Authorization")
-	if len(h) < 6 || !strings.EqualFold(h[:6], "bearer") {
-		return "", false, false
-	}
-	if len(h) > 6 && h[6] != ' ' && h[6] != '\t' {
-		return "", false, false // another scheme whose name starts with "Bearer"
-	}
-	if len(h) == 6 || h[6] != ' ' {
-		return "", false, true
-	}
-	tok := strings.TrimLeft(h[7:], " ")
-	if tok == "" || strings.ContainsAny(tok, " \t") || len(tok) > 4096 {
-		return "", false, true
-	}
-	for i := 0; i < len(tok); i++ {
-		if tok[i] < 0x21 || tok[i] > 0x7e {
-			return "", false, true
-		}
-	}
-	return tok, true, false
+	tok, claimed, err := httpauth.Bearer(r.Header.Get("Authorization"))
+	return tok, claimed && err == nil, claimed && err != nil
 }
 
 // bearerError is an RFC 6750 §3 error: its challenge names the realm and, for a presented
 // but unusable token, the error code.
 func bearerError(status int, code, desc string) *Error {
 	e := &Error{Code: code, Description: desc, Status: status}
-	e.challenge = `Bearer realm="oauthkit"`
-	if code != "" && status != http.StatusServiceUnavailable {
-		e.challenge += `, error="` + code + `"`
-	}
+	e.challenge = httpauth.Refusal{Status: status, Code: code}.Challenge("oauthkit", false)
 	return e
 }
 
-// errNoToken answers a request to a Bearer-protected endpoint that carries no token
-// (RFC 6750 §3.1: no error code in the challenge).
+// errNoToken answers a request to a Bearer-protected endpoint that carries no token.
 func errNoToken() *Error {
 	e := bearerError(http.StatusUnauthorized, ErrInvalidRequest, "a Bearer access token is required")
-	e.challenge = `Bearer realm="oauthkit"`
+	e.challenge = httpauth.Refusal{Status: http.StatusUnauthorized, NoCredential: true}.Challenge("oauthkit", false)
 	return e
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/oauthkit/oauthkit/internal/httpauth"
+
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -24,8 +26,8 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 	id, secret := p["client_id"], p["client_secret"]
 	basic := false
 	if h := r.Header.Get("Authorization"); h != "" {
-		user, pass, ok := r.BasicAuth()
-		if !ok {
+		user, pass, claimed, err := httpauth.Basic(h)
+		if !claimed || err != nil {
 			return store.Client{}, InvalidRequest("the Authorization header is not valid HTTP Basic")
 		}
 		// RFC 6749 §2.3.1: the client id and secret are form-urlencoded before Basic.
@@ -88,7 +90,7 @@ func clientErr(code, desc string, basic bool) *Error {
 		e.Status = http.StatusUnauthorized
 	}
 	if basic {
-		e.challenge = `Basic realm="oauthkit", charset="UTF-8"`
+		e.challenge = httpauth.BasicChallenge("oauthkit")
 	}
 	return e
 }
