@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"github.com/oauthkit/oauthkit/internal/testenv"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -110,13 +111,17 @@ func postgresBase(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(postgresEnv)
 	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set, and CI=true: the PostgreSQL tests must run in CI", postgresEnv)
-		}
-		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)", postgresEnv)
+		testenv.Skip(t, "PostgreSQL", postgresHow)
 	}
 	return dsn
 }
+
+// postgresHow says how to run the PostgreSQL tests.
+const postgresHow = "set " + postgresEnv + " to a database where tests may create schemas, e.g. " +
+	postgresEnv + "='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' go test ./sqlstore/..."
+
+// TestMain names the tests skipped for want of PostgreSQL at the end of the run.
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
 var admin struct {
 	once sync.Once

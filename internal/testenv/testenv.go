@@ -41,18 +41,18 @@ func Skip(t testing.TB, service, how string) {
 	t.Skipf("%s is not available: %s", service, how)
 }
 
-// Main runs the tests of m and exits. When tests were skipped for a missing service it
-// first prints one line per service, naming how many and how to run them, to the standard
-// output and to the terminal the tests run in, if any: `go test ./...` shows the output of a
-// passing package only with -v.
-func Main(m *testing.M) {
+// Run runs the tests of m and returns their exit code, for TestMain to pass to os.Exit.
+// When tests were skipped for a missing service it first prints one line per service,
+// naming how many and how to run them, to the standard output and to the terminal the
+// tests run in, if any: `go test ./...` shows the output of a passing package only with -v.
+func Run(m *testing.M) int {
 	code := m.Run()
 	report(os.Stdout)
 	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
 		report(tty)
 		tty.Close()
 	}
-	os.Exit(code)
+	return code
 }
 
 func report(w io.Writer) {
