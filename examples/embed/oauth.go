@@ -113,7 +113,12 @@ func account(u user, err error) (store.Account, error) {
 	if err != nil {
 		return store.Account{}, err
 	}
-	return store.Account{ID: u.ID, Login: u.Email, OrganizationID: u.OrgID, Roles: u.Roles}, nil
+	return u.account(), nil
+}
+
+// account is u as oauthkit sees a person.
+func (u user) account() store.Account {
+	return store.Account{ID: u.ID, Login: u.Email, OrganizationID: u.OrgID, Roles: u.Roles}
 }
 
 // signIn is the application's session as oauthkit's flows.Authenticator: the
@@ -126,8 +131,7 @@ func (s signIn) Account(r *http.Request) (store.Account, bool, error) {
 	if !ok || err != nil {
 		return store.Account{}, false, err
 	}
-	acct, err := account(u, nil)
-	return acct, true, err
+	return u.account(), true, nil
 }
 
 // SignIn sends the person to the application's sign-in form, which sends them back to
