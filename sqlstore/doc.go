@@ -11,15 +11,36 @@
 // has a package that opens its pools with its driver, migrates the schema and returns a
 // [*Store], so that a program links the driver of the database it uses and no other:
 //
-//	sqlite.Open(ctx, "oauthkit.db")           // package sqlstore/sqlite: modernc.org/sqlite
-//	sqlite.Open(ctx, sqlite.Memory)           // an in-memory SQLite database, for tests
-//	postgres.Open(ctx, "postgres://oauthkit@db.internal/oauthkit?sslmode=verify-full")
-//	                                          // package sqlstore/postgres: github.com/jackc/pgx/v5
+//	st, err := sqlite.Open(ctx, "oauthkit.db") // package sqlstore/sqlite: modernc.org/sqlite, no cgo
+//	// or st, err := postgres.Open(ctx, dsn)   // package sqlstore/postgres: github.com/jackc/pgx/v5
+//	if err != nil {
+//		return err
+//	}
+//	defer st.Close()
+//
+// sqlite.Open takes a path, and creates the file on first use:
+//
+//	oauthkit.db                a file, relative to the working directory
+//	file:oauthkit.db?mode=rwc  a SQLite URI
+//	:memory:                   a private in-memory database (sqlite.Memory), gone on Close
+//	/var/lib/oauthkit/auth.db?_pragma=synchronous(NORMAL)
+//	                           a file with modernc.org/sqlite DSN parameters: here faster
+//	                           commits, at the risk of losing the last ones on power loss
+//
+// postgres.Open takes a postgres:// or postgresql:// URL, or a keyword/value string, with
+// any pgx parameter (sslmode, search_path, statement_timeout, application_name, …):
+//
+//	postgres://oauthkit@db.internal:5432/oauthkit?sslmode=verify-full
+//	host=db.internal user=oauthkit dbname=oauthkit sslmode=verify-full
+//
+// Without connect_timeout in the DSN, connecting gives up after 5 s; the pool holds at most
+// 20 connections, and errors never contain the password.
 //
 // [New] wraps a *sql.DB the application already has (driver "sqlite" from
 // modernc.org/sqlite, or "pgx" from github.com/jackc/pgx/v5/stdlib), so the server can share
 // the application's pool; call [Store.Migrate] once before use. Every table is named
-// oauthkit_…, so it can live beside the application's tables.
+// oauthkit_…, so it can live beside the application's tables (or, on PostgreSQL, in a
+// schema of its own: search_path in the DSN).
 //
 // # Schema
 //
@@ -31,7 +52,8 @@
 // # Concurrency guarantees
 //
 // The operations the contract requires to be atomic are atomic in the database, not behind
-// a Go mutex, so they hold across processes sharing one PostgreSQL database:
+// a Go mutex, so they hold across processes sharing one PostgreSQL database: two server
+// instances racing on one database behave like one.
 //
 //   - IssueTokens is one transaction. Redeeming a code (Issue.ConsumeCode) is one
 //     conditional UPDATE in it, so exactly one of any number of racing issuances redeems a
@@ -43,16 +65,35 @@
 //   - RevokeToken, RevokeFamily and RevokeAccountTokens each run in one transaction.
 //
 // Transactions run at READ COMMITTED on PostgreSQL. Deadlocks and serialization failures
-// are retried internally, with backoff, and never reach the caller. On SQLite, write
-// transactions run one at a time on one writer connection (see package sqlstore/sqlite).
+// are retried internally, with backoff, and never reach the caller.
+//
+// A SQLite file (package sqlstore/sqlite) runs in WAL mode with a 5 s busy timeout and
+// foreign keys on, on one writer connection whose transactions begin IMMEDIATE and a pool
+// of read-only connections: concurrent writers queue for the writer inside database/sql
+// instead of failing with "database is locked", and reads run beside it. Opening a file
+// that cannot be written fails at once, naming the file and the cause.
 //
 // # Errors
 //
 // Missing rows are [store.ErrNotFound]; unique violations and lost races are
 // [store.ErrConflict]; an issuance refused by a cap is [store.ErrLimitReached]; every other
 // failure (database down, timeout) is returned wrapped, with the SQL error inside for
-// logs. The server (package flows) answers those with temporarily_unavailable and never
-// shows their text.
+// logs. The server (package flows) answers those with 503 temporarily_unavailable and
+// Retry-After, and logs them: no SQL text reaches a response, and since an issuance is one
+// transaction, nothing half-issued is left behind.
+//
+// # Housekeeping and revocation events
+//
+// [Store.DeleteExpired] removes expired codes, tokens and sessions in batches of 500 rows,
+// each a short statement, so it never holds a long lock (on PostgreSQL it skips rows that
+// live transactions hold, so instances that all run it do not wait for each other). Call
+// it periodically, e.g. every 10 minutes as the example server does; expired records are
+// never returned as valid meanwhile.
+//
+// [Store.SubscribeRevocations] tells in-process caches (middleware.Cache.SubscribeTo) which
+// tokens this Store revoked or evicted, once their transaction committed. Revocations made
+// through other Stores, in other instances, are not seen: caches bound those by their
+// maximum age.
 //
 // # Times
 //
