@@ -89,7 +89,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, acct store.
 		d.Scopes = append(d.Scopes, sc)
 	}
 	// Allow and Deny both end in a redirect to the client, which form-action must allow.
-	s.renderPage(w, r, http.StatusOK, "consent", d, formActionSources(req.redirectURI))
+	s.renderPage(w, r, http.StatusOK, "consent", d, FormAction(req.redirectURI))
 }
 
 // postConsent handles the consent form: a CSRF-checked decision on the original request,

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 	"github.com/oauthkit/oauthkit/store"
 	"github.com/oauthkit/oauthkit/store/credentials"
 )
@@ -122,7 +123,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return nil
 	}
 
-	federation, err := upstream.federation()
+	upstreamCfg, err := upstream.federation()
 	if err != nil {
 		return err
 	}
@@ -169,11 +170,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	// Password sign-in with server-side sessions, and federated sign-in with -upstream-*.
+	passwords, err := signin.New(signin.Config{Storage: st, Federation: upstreamCfg})
+	if err != nil {
+		return err
+	}
 	srv, err := flows.New(flows.Config{
-		Issuer:  *issuer,
-		Storage: st,
-		Hasher:  hasher,
-		Scopes:  cat,
+		Issuer:        *issuer,
+		Storage:       st,
+		Hasher:        hasher,
+		Scopes:        cat,
+		Authenticator: passwords,
 		Limits: flows.Limits{
 			// 0 disables the limit here; flows reads 0 as "the default".
 			Redirects:      cmp.Or(*redirectLimit, flows.NoLimit),
@@ -186,8 +193,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			// personal_tokens:manage, may manage the person's personal access tokens.
 			PersonalTokenClients: []string{"demo-server-app"},
 		},
-		Federation: federation,
-		JWT:        jwt,
+		JWT: jwt,
 	})
 	if err != nil {
 		return err
@@ -238,10 +244,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		go func() { _ = ds.Serve(dln) }()
 	}
 	printWelcome(stdout, *issuer, demoURL, redirect, curl)
-	if federation != nil {
+	if upstreamCfg != nil {
 		base := strings.TrimSuffix(*issuer, "/")
 		fmt.Fprintf(stdout, "Sign-in: /login goes to the upstream provider %s (register the callback %s/login/callback there);\n  password sign-in for accounts that never signed in there: %s/old-login\n\n",
-			federation.Issuer, base, base)
+			upstreamCfg.Issuer, base, base)
 	}
 	if loaded {
 		fmt.Fprintf(stdout, "Storage: %s (demo data loaded)\n\n", describeDB(*db))
