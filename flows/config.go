@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/scopes"
-	"github.com/oauthkit/oauthkit/store"
 	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
@@ -29,8 +28,9 @@ type Config struct {
 	// the server sends (redirects, forms, metadata) is the issuer's path followed by one
 	// of Paths.
 	Issuer string
-	// Storage holds clients, accounts, codes, tokens, grants and sessions.
-	Storage store.Storage
+	// Storage holds clients, accounts, codes, tokens and grants (and customers, for the
+	// customer endpoint): see [Storage].
+	Storage Storage
 	// Hasher keys the HMAC-SHA256 under which codes, tokens, client secrets and session
 	// ids are stored and looked up (see [credentials.NewHasher]). Give the same Hasher to
 	// a local token validator (package middleware). Keep its key out of the database:

@@ -51,6 +51,9 @@ func (s *Server) CustomerHandler() http.Handler {
 }
 
 func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResponse, *Error) {
+	if s.customers == nil {
+		return nil, oauthErr(ErrInvalidRequest, http.StatusNotFound, "the server has no customer storage")
+	}
 	if r.Method != http.MethodPost {
 		return nil, jsonMethodNotAllowed(w, http.MethodPost, "customer endpoint")
 	}
@@ -104,7 +107,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	now := s.now()
 	cust := store.Customer{ID: p["entity_id"]}
 	if cust.ID != "" {
-		cust, err = s.store.Customer(ctx, cust.ID)
+		cust, err = s.customers.Customer(ctx, cust.ID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && cust.OrganizationID != caller.OrganizationID) {
 			return nil, invalidRequest("entity_id does not name a customer of your organization")
 		}
@@ -113,7 +116,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		}
 	} else {
 		cust = store.Customer{ID: credentials.NewID(), OrganizationID: caller.OrganizationID, ClientID: client.ID, CreatedAt: now}
-		if err := s.store.CreateCustomer(ctx, cust); err != nil {
+		if err := s.customers.CreateCustomer(ctx, cust); err != nil {
 			return nil, unavailable(err)
 		}
 	}

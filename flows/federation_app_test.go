@@ -70,7 +70,7 @@ func newAppFedEnv(t *testing.T) *fedEnv {
 	e := newEnv(t, func(c *flows.Config) {
 		app := &appSessions{store: c.Storage, sessions: map[string]string{}}
 		f := up.federation()
-		f.Storage, f.SignedIn, f.SignInPage = c.Storage, app.signedIn, "/app/signin"
+		f.Storage, f.SignedIn, f.SignInPage = c.Storage.(federation.Storage), app.signedIn, "/app/signin"
 		var err error
 		if app.up, err = federation.New(*f); err != nil {
 			t.Fatal(err)

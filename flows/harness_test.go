@@ -166,7 +166,10 @@ func newEnv(t *testing.T, mutate ...any) *env {
 		}
 	}
 	if sc.Storage == nil {
-		sc.Storage = cfg.Storage // as the test may have wrapped it
+		sc.Storage = st
+		if full, ok := cfg.Storage.(signin.Storage); ok {
+			sc.Storage = full // as the test may have wrapped it
+		}
 	}
 	e.signin, err = signin.New(sc)
 	must(err)

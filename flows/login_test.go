@@ -173,7 +173,7 @@ func TestSessionCookieHTTPS(t *testing.T) {
 	var cfg flows.Config
 	newEnv(t, func(c *flows.Config) { cfg = *c })
 	cfg.Issuer = "https://as.example"
-	si, err := signin.New(signin.Config{Storage: cfg.Storage})
+	si, err := signin.New(signin.Config{Storage: cfg.Storage.(signin.Storage)})
 	if err != nil {
 		t.Fatal(err)
 	}

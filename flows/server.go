@@ -34,7 +34,8 @@ import (
 // for concurrent use.
 type Server struct {
 	cfg       Config
-	store     store.Storage
+	store     Storage
+	customers store.Customers // nil when Storage has no customers: no customer endpoint
 	hasher    *credentials.Hasher
 	catalog   *scopes.Catalog
 	auth      Authenticator
@@ -120,6 +121,7 @@ func New(cfg Config) (*Server, error) {
 		cop:       http.NewCrossOriginProtection(),
 		redirects: newRedirectLimiter(limit(lim.Redirects), lim.RedirectWindow),
 	}
+	s.customers, _ = cfg.Storage.(store.Customers)
 	if cfg.JWT != nil {
 		if s.keys, err = newKeySet(cfg.JWT, cfg.Now()); err != nil {
 			return nil, err
@@ -173,7 +175,6 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		{exact(p.Revoke), s.RevokeHandler()},
 		{exact(p.Introspect), s.IntrospectHandler()},
 		{exact(p.Info), info},
-		{exact(p.Customer), customer},
 		{exact(p.Metadata), s.MetadataHandler()},
 		{base, pats},
 		{base + "/{id}", pats},
@@ -186,8 +187,11 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	if p.Token == def.Token {
 		routes = append(routes, Route{"/token", token})
 	}
-	if c := strings.TrimSuffix(p.Customer, "/"); c != p.Customer && c != "" {
-		routes = append(routes, Route{c, customer})
+	if s.customers != nil {
+		routes = append(routes, Route{exact(p.Customer), customer})
+		if c := strings.TrimSuffix(p.Customer, "/"); c != p.Customer && c != "" {
+			routes = append(routes, Route{c, customer})
+		}
 	}
 	if p.Info == def.Info {
 		routes = append(routes, Route{"/info", info})
