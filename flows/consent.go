@@ -14,7 +14,7 @@ type consentPageData struct {
 	Scopes                                     []scopes.Scope
 }
 
-// needsConsent decides whether the person must be asked (R-AUTHZ-6): never for a private
+// needsConsent decides whether the person must be asked: never for a private
 // client of the account's own organization; otherwise unless a remembered grant covers the
 // requested scopes and the client's scopes have not changed since, and prompt=consent does
 // not force the question.

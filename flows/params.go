@@ -73,7 +73,7 @@ func parseJSONParams(b []byte) (params, error) {
 }
 
 // readBodyParams reads a POST body of type application/x-www-form-urlencoded or
-// application/json (R-TOKEN-1), bounded by maxBodyBytes.
+// application/json, bounded by form.MaxBody.
 func readBodyParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/x-www-form-urlencoded" && mt != "application/json") {

@@ -232,8 +232,8 @@ func handle(mux *http.ServeMux, rt Route) (err error) {
 // issuer's path (the prefix a router strips, if any) followed by path.
 func (s *Server) link(path string) string { return s.base + path }
 
-// tokenMethods serves the token endpoint's path: POST to token, DELETE to del (the seed's
-// revocation), and any other method 405 with Allow naming both.
+// tokenMethods serves the token endpoint's path: POST to token, DELETE to del (the
+// LiveChat-style revocation), and any other method 405 with Allow naming both.
 func (s *Server) tokenMethods(token, del http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {

@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	errorPage := fs.Bool("error-page-mode", false, "send every authorization error to the error page, never to the client")
 	redirectLimit := fs.Int("redirect-limit", 3, "authorization requests one app may send one person per -redirect-window before too_many_redirects; 0 disables")
 	redirectWindow := fs.Duration("redirect-window", 30*time.Second, "the window of -redirect-limit")
-	clientCredentials := fs.Bool("client-credentials", false, "enable the client_credentials grant (off by default, as in the seed)")
+	clientCredentials := fs.Bool("client-credentials", false, "enable the client_credentials grant (off by default)")
 	jwtKey := fs.String("jwt-key", "", "issue JWT access tokens signed with the private JWK in this file (created, ES256, if missing)")
 	jwtAudience := fs.String("jwt-audience", "", "comma-separated aud of JWT access tokens (default: the issuer)")
 	hashPassword := fs.Bool("hash-password", false, "read a password on stdin, print its argon2id hash for config.json, and exit")
@@ -89,6 +89,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	// The one Hasher of the server's key: the authorization server, the demo API's local
+	// validator and the -hash-secret tools all use it.
+	hasher, hasherErr := credentials.NewHasher(key)
 
 	switch {
 	case *hashPassword:
@@ -103,24 +106,25 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		fmt.Fprintln(stdout, h)
 		return nil
 	case *newSecret:
-		h, err := credentials.NewHasher(key)
-		if err != nil {
-			return err
+		if hasherErr != nil {
+			return hasherErr
 		}
 		sec := credentials.NewClientSecret()
-		fmt.Fprintf(stdout, "secret:      %s\nsecret_hash: %s\n", sec, h.Hash(sec))
+		fmt.Fprintf(stdout, "secret:      %s\nsecret_hash: %s\n", sec, hasher.Hash(sec))
 		return nil
 	case *hashSecret:
 		sec, err := readLine(stdin)
 		if err != nil {
 			return err
 		}
-		h, err := credentials.NewHasher(key)
-		if err != nil {
-			return err
+		if hasherErr != nil {
+			return hasherErr
 		}
-		fmt.Fprintln(stdout, h.Hash(sec))
+		fmt.Fprintln(stdout, hasher.Hash(sec))
 		return nil
+	}
+	if hasherErr != nil {
+		return hasherErr
 	}
 
 	upstreamCfg, err := upstream.federation()
@@ -166,11 +170,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			return err
 		}
 	}
-	hasher, err := credentials.NewHasher(key)
-	if err != nil {
-		return err
-	}
-	// Password sign-in with server-side sessions, and federated sign-in with -upstream-*.
+	// Sign-in: passwords with server-side sessions, and, with -upstream-*, federated
+	// sign-in through the upstream provider. An application with its own users and
+	// sessions gives flows its own Authenticator instead.
 	passwords, err := signin.New(signin.Config{Storage: st, Federation: upstreamCfg})
 	if err != nil {
 		return err
@@ -198,6 +200,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	// The authorization server and its sign-in pages are one handler; the demo API sits
+	// beside it on the same mux.
 	mux := http.NewServeMux()
 	mux.Handle("/", srv.Handler())
 	stopAPI, err := mountAPI(mux, st, key, cat)
