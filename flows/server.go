@@ -212,7 +212,9 @@ func (s *Server) routes() (*http.ServeMux, error) {
 // Route is one path a handler is served at: a ServeMux pattern (Go 1.22 syntax, such as
 // "/logout" or "GET /login/callback") and its handler.
 type Route struct {
+	// Pattern is the ServeMux pattern, a path as [Server.Handler] sees it.
 	Pattern string
+	// Handler serves the requests that match Pattern.
 	Handler http.Handler
 }
 
