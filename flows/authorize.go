@@ -32,7 +32,7 @@ type authzRequest struct {
 	defaultScopes bool
 }
 
-// AuthorizeHandler returns the authorization endpoint (RFC 6749 §3.1, R-AUTHZ). GET
+// AuthorizeHandler returns the authorization endpoint (RFC 6749 §3.1). GET
 // receives the client's request; POST receives the consent form, which carries the original
 // request back together with the person's decision and a CSRF token.
 func (s *Server) AuthorizeHandler() http.Handler {
@@ -136,7 +136,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision
 }
 
 // parseAuthz validates an authorization request. It checks client_id and redirect_uri
-// first (R-AUTHZ-2); until both are trusted it returns a nil request, and the error must go
+// first; until both are trusted it returns a nil request, and the error must go
 // to the error page, never to the redirect URI.
 func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error) {
 	vs, err := url.ParseQuery(raw)
@@ -264,7 +264,7 @@ func detailErr(code, detail, desc string) *Error {
 
 // authzError reports e for a request whose client and redirect URI are trusted: back to the
 // client with error, error_description, state and iss (RFC 6749 §4.1.2.1, RFC 9207), or to
-// the error page in error-page mode (R-ERR-2).
+// the error page in error-page mode (Config.Policy.ErrorPageMode).
 func (s *Server) authzError(w http.ResponseWriter, r *http.Request, req *authzRequest, e *Error) {
 	if s.cfg.Policy.ErrorPageMode {
 		s.toErrorPage(w, r, e)
@@ -295,7 +295,7 @@ func (s *Server) toClient(w http.ResponseWriter, r *http.Request, req *authzRequ
 }
 
 // issueCode stores a new authorization code for the request and redirects to the client
-// with code, state and iss (R-AUTHZ-8).
+// with code, state and iss.
 func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, acct store.Account, req *authzRequest) {
 	code, h := s.mint(markCode)
 	now := s.now()
@@ -324,7 +324,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, acct store.Ac
 }
 
 // issueImplicit issues an access token straight from the authorization endpoint and sends
-// it in the fragment with token_type, expires_in, scope, state and iss (R-AUTHZ-9). There
+// it in the fragment with token_type, expires_in, scope, state and iss. There
 // is no refresh token.
 func (s *Server) issueImplicit(w http.ResponseWriter, r *http.Request, acct store.Account, req *authzRequest) {
 	now := s.now()

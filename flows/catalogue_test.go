@@ -152,7 +152,7 @@ func TestIdentityCatalogue(t *testing.T) {
 		}
 	})
 	t.Run("server_error", func(t *testing.T) {
-		e := newEnv(t, func(c *flows.Config) { c.Storage = brokenAccounts{c.Storage} })
+		e := newEnv(t, func(c *flows.Config) { c.Storage = brokenAccounts{c.Storage.(store.Storage)} })
 		if got := loginCode(e.browser().signIn("alice@example.com", alicePW)); got != "server_error" {
 			t.Fatalf("identity_exception = %q", got)
 		}

@@ -52,7 +52,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 	}
 	now := s.now()
 	key := s.throttleKey(id, r)
-	if blocked, wait := s.limiter.blocked(key, now); blocked {
+	if blocked, wait := s.limiter.Blocked(key, now); blocked {
 		e := clientErr(ErrInvalidClient, "too many failed client authentications; retry later", basic)
 		e.Status, e.challenge, e.retryAfter = http.StatusTooManyRequests, "", wait
 		return store.Client{}, e
@@ -74,7 +74,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 		return store.Client{}, clientErr(ErrInvalidClient, "client authentication is required", basic)
 	}
 	if !s.hasher.Equal(secret, c.SecretHash) {
-		s.limiter.fail(key, now)
+		s.limiter.Fail(key, now)
 		s.log.WarnContext(ctx, "oauthkit: client authentication failed", "client_id", id)
 		return store.Client{}, clientErr(ErrInvalidClient, "client authentication failed", basic)
 	}

@@ -66,7 +66,7 @@ func (s *lossyStore) issuedHashes() []store.Hash {
 func lossyEnv(t *testing.T) (*env, *lossyStore) {
 	ls := &lossyStore{}
 	e := newEnv(t, func(c *flows.Config) {
-		ls.Storage = c.Storage
+		ls.Storage = c.Storage.(store.Storage)
 		c.Storage = ls
 	})
 	return e, ls

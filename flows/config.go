@@ -9,18 +9,17 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/scopes"
-	"github.com/oauthkit/oauthkit/store"
 	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // NoLimit, as a count of [Limits], turns that limit off.
 const NoLimit = -1
 
-// Config configures a [Server]. Issuer, Storage, Hasher and Scopes are required; every
-// other zero field means the documented default. The fields are grouped by concern: what
-// the server is (the first four), where it serves (Paths), how long credentials live
-// (Lifetimes), how much one caller may do (Limits), who may do what (Policy), and the
-// extension points.
+// Config configures a [Server]. Issuer, Storage, Hasher, Scopes and Authenticator are
+// required; every other zero field means the documented default. The fields are grouped by
+// concern: what the server is and who signs in (the first five), where it serves (Paths),
+// how long credentials live (Lifetimes), how much one caller may do (Limits), who may do
+// what (Policy), and the extension points.
 type Config struct {
 	// Issuer is the server's issuer identifier (RFC 8414): an absolute http or https URL
 	// without query or fragment. It is sent as iss in authorization responses (RFC 9207),
@@ -29,8 +28,9 @@ type Config struct {
 	// the server sends (redirects, forms, metadata) is the issuer's path followed by one
 	// of Paths.
 	Issuer string
-	// Storage holds clients, accounts, codes, tokens, grants and sessions.
-	Storage store.Storage
+	// Storage holds clients, accounts, codes, tokens and grants (and customers, for the
+	// customer endpoint): see [Storage].
+	Storage Storage
 	// Hasher keys the HMAC-SHA256 under which codes, tokens, client secrets and session
 	// ids are stored and looked up (see [credentials.NewHasher]). Give the same Hasher to
 	// a local token validator (package middleware). Keep its key out of the database:
@@ -41,8 +41,10 @@ type Config struct {
 	// implication rules.
 	Scopes *scopes.Catalog
 
-	// Authenticator identifies the signed-in account. Nil means the built-in password
-	// sign-in with server-side sessions (Sessions, login and logout handlers).
+	// Authenticator identifies the signed-in account and sends people to sign in: the
+	// application's own (then no sign-in route of oauthkit is served), or the built-in
+	// password sign-in of package signin. When it is also a [RouteProvider], its routes
+	// are served beside the server's.
 	Authenticator Authenticator
 	// Paths are where the handlers are served; zero fields take the defaults of
 	// [DefaultPaths].
@@ -54,39 +56,6 @@ type Config struct {
 	// Policy decides who may do what.
 	Policy Policy
 
-	// Built-in password sign-in (used when Authenticator is nil).
-
-	// SessionLifetime is how long a sign-in lasts. Default 12 hours.
-	SessionLifetime time.Duration
-	// LoginAccountMaxFailures slows password sign-in for one email once it has failed that
-	// many times within LoginAccountFailureWindow, from any address: guessing spread over
-	// many addresses, which the per-address count (Limits.ClientAuthFailures) does not
-	// stop. Until the window ends, that email's password is then checked at most once per
-	// LoginAccountSlowdown; other attempts are answered at once, without a check, with
-	// identity_exception=too_many_attempts ("wait a few seconds"). It slows and never
-	// locks: the first attempt after each delay gets a real check, and a browser in which
-	// the account signed in with its password before (a sealed device cookie) is not
-	// slowed at all, so an attacker can slow the account down while the attack lasts but
-	// cannot lock its owner out. Zero means 20; [NoLimit] turns it off. The count is per
-	// process.
-	LoginAccountMaxFailures int
-	// LoginAccountFailureWindow is the fixed window, starting at an email's first failure,
-	// within which LoginAccountMaxFailures counts. Default 15 minutes.
-	LoginAccountFailureWindow time.Duration
-	// LoginAccountSlowdown is the delay between two password checks of an email that
-	// reached LoginAccountMaxFailures. Default 10 seconds.
-	LoginAccountSlowdown time.Duration
-	// Federation, when set, makes /login sign people in through an upstream OpenID Connect
-	// provider; /old-login keeps password sign-in for accounts never migrated. Nil means
-	// password sign-in only.
-	Federation *Federation
-	// RevokeTokensOnLogout makes signing out at Paths.Logout also revoke every token of the
-	// account, in every app; by default sign-out ends only the browser session.
-	RevokeTokensOnLogout bool
-	// RevokeTokensOnPasswordReset makes [Server.SetPassword] revoke every token of the
-	// account, besides ending its sessions.
-	RevokeTokensOnPasswordReset bool
-
 	// Extension points.
 
 	// JWT, when set, makes access tokens RFC 9068 JWTs signed with its key and published at
@@ -95,9 +64,10 @@ type Config struct {
 	// TokenPrefix starts every token and code, like a region prefix ("dal:"), so that
 	// leaked tokens are recognisable. Default "oak:".
 	TokenPrefix string
-	// Templates overrides the HTML pages. It must define the templates "login", "consent",
-	// "error" and "logout" (see templates/ for the data each receives). Nil means the
-	// built-in pages.
+	// Templates overrides the HTML pages of the server. It must define the templates
+	// "consent" and "error" (see templates/ for the data each receives; [PageLayout] is the
+	// built-in layout). Nil means the built-in pages. Sign-in pages are the sign-in
+	// package's.
 	Templates *template.Template
 	// ClientAddr returns the address a request comes from, by which failed
 	// authentications are counted (Limits). Behind a reverse proxy, return the address
@@ -146,9 +116,8 @@ type Limits struct {
 	// 30 seconds.
 	RedirectWindow time.Duration
 	// ClientAuthFailures refuses a client's authentication with 429 after that many
-	// failures within ClientAuthFailureWindow, and likewise password sign-in for one
-	// email. Failures are counted per identity and address (Config.ClientAddr), so a
-	// guesser locks out only itself. Default 10.
+	// failures within ClientAuthFailureWindow. Failures are counted per client and
+	// address (Config.ClientAddr), so a guesser locks out only itself. Default 10.
 	ClientAuthFailures int
 	// ClientAuthFailureWindow is the fixed window, starting at an identity's first failure,
 	// within which failures are counted; a locked-out identity waits until it ends (a client
@@ -199,7 +168,6 @@ const (
 	defaultGrantLifetime         = 90 * 24 * time.Hour
 	defaultPersonalTokenLifetime = 365 * 24 * time.Hour
 	defaultCustomerTokenLifetime = 8 * time.Hour
-	defaultSessionLifetime       = 12 * time.Hour
 
 	defaultTokenLimit              = 25
 	defaultRedirectLimit           = 3

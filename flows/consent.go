@@ -14,7 +14,7 @@ type consentPageData struct {
 	Scopes                                     []scopes.Scope
 }
 
-// needsConsent decides whether the person must be asked (R-AUTHZ-6): never for a private
+// needsConsent decides whether the person must be asked: never for a private
 // client of the account's own organization; otherwise unless a remembered grant covers the
 // requested scopes and the client's scopes have not changed since, and prompt=consent does
 // not force the question.
@@ -89,7 +89,7 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, acct store.
 		d.Scopes = append(d.Scopes, sc)
 	}
 	// Allow and Deny both end in a redirect to the client, which form-action must allow.
-	s.renderPage(w, r, http.StatusOK, "consent", d, formActionSources(req.redirectURI))
+	s.renderPage(w, r, http.StatusOK, "consent", d, FormAction(req.redirectURI))
 }
 
 // postConsent handles the consent form: a CSRF-checked decision on the original request,

@@ -5,7 +5,7 @@ import (
 	"net/http"
 )
 
-// CSRF protection for the server's forms (R-LOGIN-4) has two layers:
+// CSRF protection for the server's forms has two layers:
 //
 //  1. net/http's CrossOriginProtection refuses cross-origin POSTs from browsers that send
 //     Sec-Fetch-Site or Origin (all current ones);
@@ -56,8 +56,11 @@ func (s *Server) csrfFor(cookie string) string {
 	return s.hasher.Hash("csrf\x00" + cookie).String()
 }
 
-// checkCSRF reports whether a form POST is same-origin and carries the token that matches
-// its CSRF cookie.
+// CheckCSRF reports whether a form POST (or a request carrying the token in a header) is
+// same-origin and carries the token of [Server.CSRFToken] that matches its CSRF cookie.
+// Sign-in pages check their forms with it.
+func (s *Server) CheckCSRF(r *http.Request, token string) bool { return s.checkCSRF(r, token) }
+
 func (s *Server) checkCSRF(r *http.Request, token string) bool {
 	if s.cop.Check(r) != nil {
 		return false

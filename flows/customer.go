@@ -45,6 +45,9 @@ func (s *Server) CustomerHandler() http.Handler {
 }
 
 func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResponse, *Error) {
+	if s.customers == nil {
+		return nil, NewError(ErrInvalidRequest, http.StatusNotFound, "the server has no customer storage")
+	}
 	caller, _, e := s.requireBearer(r, store.KindAccess)
 	if e != nil {
 		return nil, e
@@ -95,7 +98,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	now := s.now()
 	cust := store.Customer{ID: p["entity_id"]}
 	if cust.ID != "" {
-		cust, err = s.store.Customer(ctx, cust.ID)
+		cust, err = s.customers.Customer(ctx, cust.ID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && cust.OrganizationID != caller.OrganizationID) {
 			return nil, InvalidRequest("entity_id does not name a customer of your organization")
 		}
@@ -104,7 +107,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		}
 	} else {
 		cust = store.Customer{ID: credentials.NewID(), OrganizationID: caller.OrganizationID, ClientID: client.ID, CreatedAt: now}
-		if err := s.store.CreateCustomer(ctx, cust); err != nil {
+		if err := s.customers.CreateCustomer(ctx, cust); err != nil {
 			return nil, TemporarilyUnavailable(err)
 		}
 	}

@@ -24,7 +24,7 @@ func TestCustomerTokenRevokedWithGrant(t *testing.T) {
 		{"agent's refresh token at POST /revoke", func(e *env, agent, _ tokenPair) { e.revokeVia(true, confID, agent.refresh) }},
 		{"a later access token of the grant", func(e *env, _, later tokenPair) { e.revokeVia(false, confID, later.access) }},
 		{"EndSessions with tokens", func(e *env, _, _ tokenPair) {
-			if err := e.flows.EndSessions(context.Background(), aliceID, true); err != nil {
+			if err := e.signin.EndSessions(context.Background(), aliceID, true); err != nil {
 				e.t.Fatal(err)
 			}
 		}},

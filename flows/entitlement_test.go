@@ -49,7 +49,7 @@ func entitlementEnv(t *testing.T) (*env, *deletingStore) {
 	ds := &deletingStore{}
 	e := newEnv(t, func(c *flows.Config) {
 		c.Policy.SignInRoles = []string{"agent", "administrator"}
-		ds.Storage = c.Storage
+		ds.Storage = c.Storage.(store.Storage)
 		c.Storage = ds
 	})
 	return e, ds

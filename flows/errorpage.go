@@ -5,7 +5,18 @@ import (
 	"net/url"
 )
 
-// errorPageText explains each oauth_exception to a person (R-ERR-2, R-ERR-4).
+// Exception details of the error pages of federated sign-in (package federation).
+const (
+	// DetailOrganizationNotFound: the upstream organization is not mapped to a local one.
+	DetailOrganizationNotFound = "organization_not_found"
+	// DetailNotAuthorised: the upstream person holds no role that may sign in.
+	DetailNotAuthorised = "not_authorised"
+	// DetailOAuthConfiguration: the upstream is unreachable or misconfigured, or its
+	// answer could not be trusted (bad client credentials, invalid ID token).
+	DetailOAuthConfiguration = "oauth_configuration"
+)
+
+// errorPageText explains each oauth_exception to a person.
 var errorPageText = map[string][2]string{
 	ErrInvalidRequest:          {"The request was not valid", "The app sent a sign-in request that is missing something or is malformed. Go back to the app and try again; if it keeps happening, the app needs fixing."},
 	ErrUnauthorizedClient:      {"This app cannot sign you in", "The app is not allowed to ask for access this way. Its configuration needs fixing by its developer."},
@@ -23,7 +34,7 @@ var detailText = map[string]string{
 	DetailRedirectURINotSet:  "The app has no redirect URI configured, so there is nowhere safe to send you back to.",
 	DetailInvalidRedirectURI: "The app asked to send you back to an address it has not registered, so you were not sent there.",
 	DetailTooManyRedirects:   "The app redirected here too many times in a short time; it may be stuck in a loop.",
-	// Federated sign-in (R-LOGIN-2, federation_login.go).
+	// Federated sign-in (package federation).
 	DetailOrganizationNotFound: "Your organization has not been set up here yet. Ask your administrator to connect it.",
 	DetailNotAuthorised:        "Your account has no role that may sign in here. Ask your administrator to give you one.",
 	DetailOAuthConfiguration:   "The connection to the sign-in provider is misconfigured or the provider is unreachable. Please try again later; if it keeps happening, tell your administrator.",
@@ -35,14 +46,31 @@ var detailHeadline = map[string][2]string{
 	DetailTooManyRedirects: {"This app is stuck in a redirect loop", "It kept sending you back here to sign in, again and again within a few seconds, so the sign-in was stopped. Wait a moment, then go back to the app and try once more; if it keeps happening, the app needs fixing."},
 }
 
-// errorPageData is what the "error" template receives. A message that names an id (an
-// upstream organization, say) has it in MessageID, shown as code between Message and
-// MessageEnd.
-type errorPageData struct {
-	Title, Message, MessageID, MessageEnd, Code, Detail, DetailMessage string
+// ErrorPage is what the "error" template receives: a headline, a message, and the codes
+// support asks for. A message that names an id (an upstream organization, say) has it in
+// MessageID, shown as code between Message and MessageEnd.
+type ErrorPage struct {
+	// Title is the headline.
+	Title string
+	// Message explains what happened; MessageID and MessageEnd continue it.
+	Message, MessageID, MessageEnd string
+	// Code is the oauth_exception; Detail, the exception_details, if any.
+	Code, Detail string
+	// DetailMessage explains Detail. Left empty, [Server.RenderErrorPage] fills in the
+	// standard explanation of a known Detail.
+	DetailMessage string
 }
 
-// ErrorPageHandler returns the error page (the seed's /ooops): a friendly explanation of
+// RenderErrorPage answers r with the error page (status, and the server's "error"
+// template) showing p. Sign-in packages show their failures with it.
+func (s *Server) RenderErrorPage(w http.ResponseWriter, r *http.Request, status int, p ErrorPage) {
+	if p.DetailMessage == "" {
+		p.DetailMessage = detailText[p.Detail]
+	}
+	s.renderPage(w, r, status, "error", p, FormAction())
+}
+
+// ErrorPageHandler returns the error page (default path /ooops): a friendly explanation of
 // the oauth_exception and exception_details in its query, with both codes visible for
 // support. Only known codes are echoed; anything else shows a generic message.
 func (s *Server) ErrorPageHandler() http.Handler {
@@ -52,7 +80,7 @@ func (s *Server) ErrorPageHandler() http.Handler {
 			return
 		}
 		q := r.URL.Query()
-		d := errorPageData{Title: "Something went wrong", Message: "The sign-in could not be completed.", Code: "unknown"}
+		d := ErrorPage{Title: "Something went wrong", Message: "The sign-in could not be completed.", Code: "unknown"}
 		if t, ok := errorPageText[q.Get("oauth_exception")]; ok {
 			d.Code, d.Title, d.Message = q.Get("oauth_exception"), t[0], t[1]
 		}
@@ -62,7 +90,7 @@ func (s *Server) ErrorPageHandler() http.Handler {
 		if t, ok := detailHeadline[d.Detail]; ok {
 			d.Title, d.Message = t[0], t[1]
 		}
-		s.render(w, r, http.StatusOK, "error", d)
+		s.renderPage(w, r, http.StatusOK, "error", d, FormAction())
 	})
 }
 

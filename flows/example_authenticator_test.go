@@ -17,15 +17,15 @@ import (
 	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
-// appSessions stands for an application's own sign-in: its session cookie holds an opaque
+// exampleSessions stands for an application's own sign-in: its session cookie holds an opaque
 // id that the application maps to the signed-in account (in its own session table, say).
-type appSessions struct {
+type exampleSessions struct {
 	ids      map[string]string // session id → account id
 	accounts store.Accounts
 }
 
 // Account reads the application's session cookie and loads its account.
-func (a appSessions) Account(r *http.Request) (store.Account, bool, error) {
+func (a exampleSessions) Account(r *http.Request) (store.Account, bool, error) {
 	c, err := r.Cookie("app_session")
 	if err != nil || a.ids[c.Value] == "" {
 		return store.Account{}, false, nil // nobody signed in
@@ -39,7 +39,7 @@ func (a appSessions) Account(r *http.Request) (store.Account, bool, error) {
 
 // SignIn sends the person to the application's own sign-in page, which comes back to
 // returnTo afterwards (after checking that it is a local path: anybody can link there).
-func (appSessions) SignIn(w http.ResponseWriter, r *http.Request, returnTo string) {
+func (exampleSessions) SignIn(w http.ResponseWriter, r *http.Request, returnTo string) {
 	http.Redirect(w, r, "/signin?next="+url.QueryEscape(returnTo), http.StatusSeeOther)
 }
 
@@ -61,7 +61,7 @@ func ExampleAuthenticator() {
 		Storage:       st,
 		Hasher:        hasher,
 		Scopes:        catalog,
-		Authenticator: appSessions{ids: map[string]string{"opaque-session-id": "ann"}, accounts: st},
+		Authenticator: exampleSessions{ids: map[string]string{"opaque-session-id": "ann"}, accounts: st},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
@@ -102,11 +103,16 @@ func ExampleServer_TokenHandler_customGrant() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	passwords, err := signin.New(signin.Config{Storage: st}) // or your own flows.Authenticator
+	if err != nil {
+		log.Fatal(err)
+	}
 	srv, err := flows.New(flows.Config{
-		Issuer:  "https://auth.example.com",
-		Storage: st,
-		Hasher:  hasher,
-		Scopes:  catalog,
+		Issuer:        "https://auth.example.com",
+		Storage:       st,
+		Hasher:        hasher,
+		Scopes:        catalog,
+		Authenticator: passwords,
 	})
 	if err != nil {
 		log.Fatal(err)

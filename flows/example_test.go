@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store/credentials"
@@ -27,11 +28,17 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	st := memstore.New()                                     // or your own store.Storage, proven by storetest.Run
+	passwords, err := signin.New(signin.Config{Storage: st}) // or your own flows.Authenticator
+	if err != nil {
+		log.Fatal(err)
+	}
 	srv, err := flows.New(flows.Config{
-		Issuer:  "https://auth.example.com",
-		Storage: memstore.New(), // or your own store.Storage, proven by storetest.Run
-		Hasher:  hasher,
-		Scopes:  catalog,
+		Issuer:        "https://auth.example.com",
+		Storage:       st,
+		Hasher:        hasher,
+		Scopes:        catalog,
+		Authenticator: passwords,
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/federation"
+	"github.com/oauthkit/oauthkit/flows/signin"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -147,13 +149,17 @@ type e2eEnv struct {
 
 // newE2EEnv starts the test server and a provider that knows its callback; mutate adjusts
 // the federation.
-func newE2EEnv(t *testing.T, mutate ...func(*flows.Federation)) *e2eEnv {
+func newE2EEnv(t *testing.T, mutate ...func(*federation.Config)) *e2eEnv {
 	t.Helper()
 	requireNode(t)
 	ee := &e2eEnv{logs: &syncBuffer{}}
 	ee.env = newEnv(t, func(c *flows.Config) {
 		ee.op = startOIDCProvider(t, c.Issuer+"/login/callback")
-		c.Federation = &flows.Federation{
+		c.Logger = slog.New(slog.NewTextHandler(ee.logs, nil))
+		// The provider signs ID tokens with the real time.
+		c.Now = time.Now
+	}, func(c *signin.Config) {
+		c.Federation = &federation.Config{
 			Issuer:        ee.op.issuer,
 			Name:          "Upstream",
 			ClientID:      e2eClientID,
@@ -167,9 +173,6 @@ func newE2EEnv(t *testing.T, mutate ...func(*flows.Federation)) *e2eEnv {
 		for _, m := range mutate {
 			m(c.Federation)
 		}
-		c.Logger = slog.New(slog.NewTextHandler(ee.logs, nil))
-		// The provider signs ID tokens with the real time.
-		c.Now = time.Now
 	})
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -323,7 +326,7 @@ func TestFederatedE2E(t *testing.T) {
 // invalid_client) and a provider that has gone away both give the configuration page.
 func TestFederatedE2EConfiguration(t *testing.T) {
 	t.Run("wrong client secret", func(t *testing.T) {
-		ee := newE2EEnv(t, func(f *flows.Federation) { f.ClientSecret = "not-the-secret" })
+		ee := newE2EEnv(t, func(f *federation.Config) { f.ClientSecret = "not-the-secret" })
 		p := ee.upstreamSignIn(t, ee.e2eBrowser(), "/login", "agent@upstream.test", "upstream-pass-1")
 		wantFedPage(t, p, http.StatusBadGateway, flows.DetailOAuthConfiguration, textOAuthConfig)
 		if !strings.Contains(ee.logs.String(), "invalid_client") {

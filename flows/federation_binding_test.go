@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/federation"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -170,7 +171,7 @@ func TestFederatedEmailVouching(t *testing.T) {
 		}
 	})
 	t.Run("missing: AllowMissingEmailVerified links", func(t *testing.T) {
-		fe := newFedEnv(t, func(c *flows.Config) { c.Federation.AllowMissingEmailVerified = true })
+		fe := newFedEnv(t, func(c *federation.Config) { c.AllowMissingEmailVerified = true })
 		redirectLocation(t, fe.signInFederated(fe.browser(), "/login", unasserted), http.StatusFound)
 		if up := upstreamOf(t, fe, aliceID); up[1] != "sub-alice@example.com" {
 			t.Fatalf("alice bound to %v", up)

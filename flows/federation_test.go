@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/federation"
+	"github.com/oauthkit/oauthkit/flows/signin"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
@@ -251,14 +253,14 @@ func TestFederatedUpstreamDown(t *testing.T) {
 	closed := newFakeUpstream(t)
 	fed := closed.federation()
 	closed.srv.Close()
-	e := newEnv(t, func(c *flows.Config) { c.Federation = fed })
+	e := newEnv(t, func(c *signin.Config) { c.Federation = fed })
 	wantFedPage(t, e.browser().getOnce("/login"), 502, flows.DetailOAuthConfiguration, textOAuthConfig)
 }
 
 // TestFederatedBadClientSecret: the upstream refuses the client's credentials at the token
 // endpoint (401 invalid_client): the configuration page.
 func TestFederatedBadClientSecret(t *testing.T) {
-	fe := newFedEnv(t, func(c *flows.Config) { c.Federation.ClientSecret = "wrong" })
+	fe := newFedEnv(t, func(c *federation.Config) { c.ClientSecret = "wrong" })
 	wantFedPage(t, fe.signInFederated(fe.browser(), "/login", person("x@upstream.test", "up-1", "agent")), 502, flows.DetailOAuthConfiguration, textOAuthConfig)
 	if !strings.Contains(fe.logs.String(), "invalid_client") {
 		t.Errorf("log:\n%s", fe.logs)
@@ -302,44 +304,73 @@ func TestFederatedLoginPage(t *testing.T) {
 	}
 }
 
-// TestFederationConfig: bad federation configuration fails in New.
+// TestFederationConfig: bad federation configuration fails in federation.New, and in
+// signin.New when given to the built-in sign-in.
 func TestFederationConfig(t *testing.T) {
-	good := func() *flows.Federation {
-		return &flows.Federation{
+	good := func() *federation.Config {
+		return &federation.Config{
 			Issuer: "https://upstream.example", ClientID: "c", ClientSecret: "s",
 			Organizations: map[string]string{"u": orgA}, SignInRoles: []string{"agent"},
 		}
 	}
-	for name, edit := range map[string]func(c *flows.Config){
-		"no issuer":             func(c *flows.Config) { c.Federation.Issuer = "" },
-		"http issuer":           func(c *flows.Config) { c.Federation.Issuer = "http://upstream.example" },
-		"issuer with query":     func(c *flows.Config) { c.Federation.Issuer = "https://upstream.example/?x=1" },
-		"no client id":          func(c *flows.Config) { c.Federation.ClientID = "" },
-		"no organizations":      func(c *flows.Config) { c.Federation.Organizations = nil },
-		"empty organization":    func(c *flows.Config) { c.Federation.Organizations = map[string]string{"u": ""} },
-		"no roles":              func(c *flows.Config) { c.Federation.SignInRoles = nil },
-		"scopes without openid": func(c *flows.Config) { c.Federation.Scopes = []string{"email"} },
-		"bad redirect URL":      func(c *flows.Config) { c.Federation.RedirectURL = "/cb" },
-		"own authenticator":     func(c *flows.Config) { c.Authenticator = noAuthenticator{} },
+	for name, edit := range map[string]func(c *federation.Config){
+		"no issuer":             func(c *federation.Config) { c.Issuer = "" },
+		"http issuer":           func(c *federation.Config) { c.Issuer = "http://upstream.example" },
+		"issuer with query":     func(c *federation.Config) { c.Issuer = "https://upstream.example/?x=1" },
+		"no client id":          func(c *federation.Config) { c.ClientID = "" },
+		"no organizations":      func(c *federation.Config) { c.Organizations = nil },
+		"empty organization":    func(c *federation.Config) { c.Organizations = map[string]string{"u": ""} },
+		"no roles":              func(c *federation.Config) { c.SignInRoles = nil },
+		"scopes without openid": func(c *federation.Config) { c.Scopes = []string{"email"} },
+		"bad redirect URL":      func(c *federation.Config) { c.RedirectURL = "/cb" },
 	} {
 		t.Run(name, func(t *testing.T) {
-			cfg := fedTestConfig(t)
-			cfg.Federation = good()
-			edit(&cfg)
-			if _, err := flows.New(cfg); err == nil || !strings.Contains(err.Error(), "Federation") {
-				t.Fatalf("New: %v, want a Federation error", err)
+			f := good()
+			edit(f)
+			if _, err := signin.New(signin.Config{Storage: memstore.New(), Federation: f}); err == nil || !strings.Contains(err.Error(), "federation") {
+				t.Fatalf("signin.New: %v, want a federation error", err)
 			}
 		})
 	}
+	// Without the built-in sign-in, the hooks and the storage are the application's to give.
+	hook := func(http.ResponseWriter, *http.Request, store.Account) error { return nil }
+	for name, edit := range map[string]func(c *federation.Config){
+		"no storage":      func(c *federation.Config) { c.Storage = nil },
+		"no hook":         func(c *federation.Config) { c.SignedIn = nil },
+		"no sign-in page": func(c *federation.Config) { c.SignInPage = "" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := good()
+			f.Storage, f.SignedIn, f.SignInPage = memstore.New(), hook, "/signin"
+			if _, err := federation.New(*f); err != nil {
+				t.Fatalf("federation.New with everything: %v", err)
+			}
+			edit(f)
+			if _, err := federation.New(*f); err == nil {
+				t.Fatal("federation.New accepted it")
+			}
+		})
+	}
+	// With the built-in sign-in, the hooks are its own.
+	f := good()
+	f.SignedIn = hook
+	if _, err := signin.New(signin.Config{Storage: memstore.New(), Federation: f}); err == nil || !strings.Contains(err.Error(), "SignedIn") {
+		t.Fatalf("signin.New with a SignedIn hook of the application's: %v", err)
+	}
+	f = good()
+	f.Issuer = "http://127.0.0.1:1" // http on loopback: allowed, and not contacted
+	si, err := signin.New(signin.Config{Storage: memstore.New(), Federation: f})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := fedTestConfig(t)
-	cfg.Federation = good()
-	cfg.Federation.Issuer = "http://127.0.0.1:1" // http on loopback: allowed, and not contacted
+	cfg.Authenticator = si
 	if _, err := flows.New(cfg); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// fedTestConfig is a valid server configuration without federation.
+// fedTestConfig is a valid server configuration without its Authenticator.
 func fedTestConfig(t *testing.T) flows.Config {
 	t.Helper()
 	cat, err := scopes.NewCatalog([]scopes.Scope{{Name: "x", Description: "x"}}, nil)
@@ -349,24 +380,14 @@ func fedTestConfig(t *testing.T) flows.Config {
 	return flows.Config{Issuer: "https://as.example", Storage: memstore.New(), Hasher: testHasher, Scopes: cat, Logger: discardLogger()}
 }
 
-// noAuthenticator is an application's own Authenticator, which federation cannot use.
-type noAuthenticator struct{}
-
-func (noAuthenticator) Account(*http.Request) (store.Account, bool, error) {
-	return store.Account{}, false, nil
-}
-func (noAuthenticator) SignIn(w http.ResponseWriter, r *http.Request, _ string) {
-	http.Error(w, "sign in elsewhere", http.StatusUnauthorized)
-}
-
 // TestFederatedClaimShapes: claim names reach into nested objects, roles may be one
 // space- or comma-separated string, an organization id may be a number, and an email
 // without email_verified is refused unless AllowMissingEmailVerified is set.
 func TestFederatedClaimShapes(t *testing.T) {
-	fe := newFedEnv(t, func(c *flows.Config) {
-		c.Federation.OrganizationClaim = "tenant.id"
-		c.Federation.RolesClaim = "realm_access.roles"
-		c.Federation.Organizations["42"] = orgB
+	fe := newFedEnv(t, func(c *federation.Config) {
+		c.OrganizationClaim = "tenant.id"
+		c.RolesClaim = "realm_access.roles"
+		c.Organizations["42"] = orgB
 	})
 	claims := map[string]any{
 		"sub": "s-1", "email": "nested@upstream.test", "email_verified": true,
@@ -384,6 +405,6 @@ func TestFederatedClaimShapes(t *testing.T) {
 	delete(noClaim, "email_verified")
 	strict := newFedEnv(t)
 	wantFedPage(t, strict.signInFederated(strict.browser(), "/login", noClaim), http.StatusForbidden, flows.DetailNotAuthorised, textNotAuthorised)
-	lax := newFedEnv(t, func(c *flows.Config) { c.Federation.AllowMissingEmailVerified = true })
+	lax := newFedEnv(t, func(c *federation.Config) { c.AllowMissingEmailVerified = true })
 	redirectLocation(t, lax.signInFederated(lax.browser(), "/login", noClaim), http.StatusFound)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/redirecturi"
 	"github.com/oauthkit/oauthkit/scopes"
@@ -81,8 +82,10 @@ func newAuthzFuzzEnv(tb testing.TB) *authzFuzzEnv {
 	}
 	must(st.CreateSession(ctx, store.Session{Hash: hasher.Hash(fzSessionID), AccountID: aliceID, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}))
 
+	si, err := signin.New(signin.Config{Storage: st})
+	must(err)
 	s, err := flows.New(flows.Config{
-		Issuer: fzAuthzIssue, Storage: st, Hasher: testHasher, Scopes: cat,
+		Issuer: fzAuthzIssue, Storage: st, Hasher: testHasher, Scopes: cat, Authenticator: si,
 		Now: func() time.Time { return now }, Logger: discardLogger(), Limits: flows.Limits{Redirects: flows.NoLimit},
 	})
 	must(err)

@@ -79,7 +79,7 @@ func TestRefreshTokenMaxLifetimeNegative(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = flows.New(flows.Config{
-		Issuer: "https://as.example", Storage: memstore.New(), Hasher: testHasher, Scopes: cat,
+		Issuer: "https://as.example", Storage: memstore.New(), Hasher: testHasher, Scopes: cat, Authenticator: nobody{},
 		Lifetimes: flows.Lifetimes{Grant: -time.Second},
 	})
 	if err == nil || !strings.Contains(err.Error(), "Lifetimes") {

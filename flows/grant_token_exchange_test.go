@@ -28,7 +28,7 @@ const narrowID, narrowSecret = "narrow-app", "narrow-secret-0123456789"
 
 // newExchangeEnv is newEnv with a token endpoint at exchangePath that accepts the built-in
 // grants and token exchange.
-func newExchangeEnv(t *testing.T, mutate ...func(*flows.Config)) *env {
+func newExchangeEnv(t *testing.T, mutate ...any) *env {
 	t.Helper()
 	e := newEnv(t, mutate...)
 	e.putClient(store.Client{ID: narrowID, SecretHash: e.hasher.Hash(narrowSecret), RedirectURIs: []string{confRedirect}, Scopes: []string{"chats--my:ro"}})

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 	"github.com/oauthkit/oauthkit/internal/password"
 	"github.com/oauthkit/oauthkit/memstore"
 	"github.com/oauthkit/oauthkit/scopes"
@@ -78,6 +79,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	t      *testing.T
 	srv    *httptest.Server
+	signin *signin.Authenticator // the sign-in, unless the test gave its own Authenticator
 	flows  *flows.Server
 	store  *memstore.Store
 	clock  *clock
@@ -88,8 +90,10 @@ type env struct {
 // internal/password.
 var cheap = password.Params{Memory: 64, Time: 1, Threads: 1}
 
-// newEnv starts a server; mutate adjusts the configuration before flows.New.
-func newEnv(t *testing.T, mutate ...func(*flows.Config)) *env {
+// newEnv starts a server; mutate adjusts the configuration before flows.New: each is a
+// func(*flows.Config) or a func(*signin.Config) (of the sign-in the server uses unless a
+// func(*flows.Config) sets its own Authenticator).
+func newEnv(t *testing.T, mutate ...any) *env {
 	t.Helper()
 	ctx := context.Background()
 	st := memstore.New()
@@ -146,8 +150,31 @@ func newEnv(t *testing.T, mutate ...func(*flows.Config)) *env {
 		// limit (R-AUTHZ-10) has its own tests with the limit on.
 		Limits: flows.Limits{Redirects: flows.NoLimit},
 	}
+	var sc signin.Config
 	for _, m := range mutate {
-		m(&cfg)
+		if m, ok := m.(func(*flows.Config)); ok {
+			m(&cfg)
+		}
+	}
+	for _, m := range mutate {
+		switch m := m.(type) {
+		case func(*flows.Config):
+		case func(*signin.Config):
+			m(&sc)
+		default:
+			t.Fatalf("newEnv: %T is no func(*flows.Config) or func(*signin.Config)", m)
+		}
+	}
+	if sc.Storage == nil {
+		sc.Storage = st
+		if full, ok := cfg.Storage.(signin.Storage); ok {
+			sc.Storage = full // as the test may have wrapped it
+		}
+	}
+	e.signin, err = signin.New(sc)
+	must(err)
+	if cfg.Authenticator == nil {
+		cfg.Authenticator = e.signin
 	}
 	e.flows, err = flows.New(cfg)
 	must(err)

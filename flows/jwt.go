@@ -12,7 +12,7 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// JWTAccessTokens makes the server issue access tokens as RFC 9068 JWTs (R-JWT) instead of
+// JWTAccessTokens makes the server issue access tokens as RFC 9068 JWTs instead of
 // opaque strings, so that resource servers can check them offline against the JWKS. Each
 // JWT is still recorded in storage under its keyed hash with its jti as ID, so every
 // endpoint (info, introspection, revocation) and the local and introspection validators

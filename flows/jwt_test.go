@@ -170,7 +170,7 @@ func TestJWTKeyRotation(t *testing.T) {
 // time; metadata names the JWKS; without JWT there is no JWKS.
 func TestJWTConfig(t *testing.T) {
 	for _, bad := range [][]byte{nil, []byte("{}"), []byte(`{"kty":"oct","k":"c2VjcmV0"}`)} {
-		_, err := flows.New(flows.Config{Issuer: "https://as.example", Storage: &nopStorage{}, Hasher: testHasher,
+		_, err := flows.New(flows.Config{Issuer: "https://as.example", Storage: &nopStorage{}, Hasher: testHasher, Authenticator: nobody{},
 			Scopes: mustCatalog(t), JWT: &flows.JWTAccessTokens{SigningKey: bad}})
 		if err == nil {
 			t.Errorf("New accepted the signing key %q", bad)

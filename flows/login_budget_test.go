@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 )
 
 // loginFrom posts the password sign-in form as a fresh browser at addr (its own CSRF
@@ -24,7 +25,7 @@ func loginFrom(t *testing.T, e *env, addr, email, pw string) (*url.URL, bool) {
 // the answer set too.
 func loginWith(t *testing.T, e *env, addr, email, pw string, cookies []*http.Cookie) (*url.URL, bool, []*http.Cookie) {
 	t.Helper()
-	h := e.flows.PasswordLoginHandler()
+	h := e.flows.Handler()
 	get := httptest.NewRecorder()
 	h.ServeHTTP(get, httptest.NewRequest(http.MethodGet, e.srv.URL+"/old-login", nil))
 	csrf := sessionCookieOf(t, get.Result().Cookies(), "oauthkit_csrf")
@@ -56,14 +57,14 @@ func loginWith(t *testing.T, e *env, addr, email, pw string, cookies []*http.Coo
 
 // TestLoginAccountBudget (R-SEC-3, R-LOGIN-1): guesses at one account spread over many
 // addresses, each under the per-address limit, slow that account's password sign-in down
-// once they pass LoginAccountMaxFailures: one real check per LoginAccountSlowdown, other
+// once they pass Limits.AccountFailures: one real check per Limits.AccountSlowdown, other
 // attempts answered at once with too_many_attempts, even with the right password. It
 // never locks the person out: after the delay the right password signs in. Other accounts
 // are not slowed, and an unknown email is treated alike, so nothing tells which exist.
 func TestLoginAccountBudget(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) {
-		c.LoginAccountMaxFailures = 3
-		c.LoginAccountSlowdown = 10 * time.Second
+	e := newEnv(t, func(c *signin.Config) {
+		c.Limits.AccountFailures = 3
+		c.Limits.AccountSlowdown = 10 * time.Second
 	})
 	addr := func(i int) string { return fmt.Sprintf("192.0.2.%d:4000", i) }
 	wantCode := func(u *url.URL, signedIn bool, code string) {
@@ -118,9 +119,9 @@ func TestLoginAccountBudget(t *testing.T) {
 // the account down; a device cookie names one login, and one that failed
 // ClientAuthMaxFailures times is ignored, so a copy of it is no way around the slowdown.
 func TestLoginAccountBudgetDevice(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) {
-		c.LoginAccountMaxFailures = 3
-		c.Limits.ClientAuthFailures = 2
+	e := newEnv(t, func(c *signin.Config) {
+		c.Limits.AccountFailures = 3
+		c.Limits.Failures = 2
 	})
 	const home = "198.51.100.7:5000"
 	_, in, set := loginWith(t, e, home, "alice@example.com", alicePW, nil)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 )
 
 // TestLoginFailures: failed password sign-ins answer 303 to /old-login with
@@ -96,7 +97,7 @@ func TestLoginCaseAndSpace(t *testing.T) {
 // even the right password is refused, with the same generic answer; the window ends by the
 // clock (R-LOGIN-1, R-SEC-3).
 func TestLoginThrottled(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.Limits.ClientAuthFailures = 3 })
+	e := newEnv(t, func(c *signin.Config) { c.Limits.Failures = 3 })
 	try := func(pw string) url.Values {
 		b := e.browser()
 		r := b.submitOnce(b.get("/old-login"), url.Values{"email": {"alice@example.com"}, "password": {pw}}, nil)
@@ -172,11 +173,16 @@ func TestSessionCookieHTTPS(t *testing.T) {
 	var cfg flows.Config
 	newEnv(t, func(c *flows.Config) { cfg = *c })
 	cfg.Issuer = "https://as.example"
+	si, err := signin.New(signin.Config{Storage: cfg.Storage.(signin.Storage)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Authenticator = si
 	s, err := flows.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := s.PasswordLoginHandler()
+	h := s.Handler()
 
 	get := httptest.NewRecorder()
 	h.ServeHTTP(get, httptest.NewRequest(http.MethodGet, "https://as.example/old-login", nil))

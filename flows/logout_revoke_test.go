@@ -5,14 +5,14 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 )
 
 // TestLogoutRevokesTokens (R-LOGIN-4): with RevokeTokensOnLogout, signing out revokes the
 // account's tokens; by default it ends only the session.
 func TestLogoutRevokesTokens(t *testing.T) {
 	for _, revoke := range []bool{false, true} {
-		e := newEnv(t, func(c *flows.Config) { c.RevokeTokensOnLogout = revoke })
+		e := newEnv(t, func(c *signin.Config) { c.RevokeTokensOnLogout = revoke })
 		tp := e.aliceTokens("chats--my:ro")
 		b := e.browser()
 		b.signedInAs("alice@example.com", alicePW)

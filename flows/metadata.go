@@ -100,7 +100,9 @@ func (s *Server) Metadata() Metadata {
 		AuthorizationResponseIssParameterSupported: true,
 		InfoEndpoint:                               url(p.Info),
 		PersonalTokensEndpoint:                     url(p.PersonalTokens),
-		CustomerEndpoint:                           url(p.Customer),
+	}
+	if s.customers != nil {
+		m.CustomerEndpoint = url(p.Customer)
 	}
 	if s.keys != nil {
 		m.JWKSURI = url(p.JWKS)

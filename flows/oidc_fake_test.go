@@ -22,6 +22,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/federation"
+	"github.com/oauthkit/oauthkit/flows/signin"
 )
 
 // fakeUpstream is an in-process OpenID Connect provider built from go-jose, for the fast
@@ -94,10 +96,10 @@ func newECKey(t *testing.T, kid string) *jose.JSONWebKey {
 	return &jose.JSONWebKey{Key: k, KeyID: kid, Algorithm: string(jose.ES256), Use: "sig"}
 }
 
-// federation is a Federation for this provider: up-1 → org-a, up-2 → org-b, up-ghost → an
+// federation is a federation for this provider: up-1 → org-a, up-2 → org-b, up-ghost → an
 // organization that does not exist locally; role agent signs in, admin administers.
-func (u *fakeUpstream) federation() *flows.Federation {
-	return &flows.Federation{
+func (u *fakeUpstream) federation() *federation.Config {
+	return &federation.Config{
 		Issuer:        u.srv.URL,
 		Name:          "Upstream",
 		ClientID:      upClientID,
@@ -249,14 +251,18 @@ type fedEnv struct {
 	logs *syncBuffer
 }
 
-func newFedEnv(t *testing.T, mutate ...func(*flows.Config)) *fedEnv {
+func newFedEnv(t *testing.T, mutate ...func(*federation.Config)) *fedEnv {
 	t.Helper()
 	up := newFakeUpstream(t)
 	logs := &syncBuffer{}
-	e := newEnv(t, append([]func(*flows.Config){func(c *flows.Config) {
-		c.Federation = up.federation()
+	e := newEnv(t, func(c *flows.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}}, mutate...)...)
+	}, func(c *signin.Config) {
+		c.Federation = up.federation()
+		for _, m := range mutate {
+			m(c.Federation)
+		}
+	})
 	up.now = e.clock.Now
 	return &fedEnv{env: e, up: up, logs: logs}
 }

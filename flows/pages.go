@@ -2,9 +2,9 @@ package flows
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,18 +13,30 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// defaultPages are the built-in login, consent, error and logout pages: plain HTML, no
-// JavaScript.
+// defaultPages are the built-in consent and error pages: plain HTML, no JavaScript.
 var defaultPages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+// PageLayout returns a new template set holding the layout every page of the server
+// shares: "head" (taking the page title) opens the page and "foot" closes it. A sign-in
+// package parses its own pages into it, so that they look like the server's.
+func PageLayout() *template.Template {
+	return template.Must(template.ParseFS(templateFS, "templates/layout.html"))
+}
+
+// ParsePages is PageLayout with the templates of fsys matching patterns parsed into it.
+func ParsePages(fsys fs.FS, patterns ...string) (*template.Template, error) {
+	return PageLayout().ParseFS(fsys, patterns...)
+}
 
 // basePageCSP is the Content-Security-Policy of every page without its form-action
 // directive: no scripts, no framing, no base URL.
 const basePageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// setPageHeaders sends the headers every HTML page carries (R-SEC-5): no framing, no
-// referrer leaking codes or state, no caching of pages with CSRF tokens, no scripts, and
-// forms that submit only to formAction (a CSP source list; "" leaves form-action out).
-func setPageHeaders(w http.ResponseWriter, formAction string) {
+// SetPageHeaders sends the security headers every HTML page of the server carries: no
+// framing, no referrer leaking codes or state, no caching of pages with CSRF tokens, no
+// scripts, and forms that submit only to formAction (a CSP source list such as
+// [FormAction] returns; "" leaves form-action out).
+func SetPageHeaders(w http.ResponseWriter, formAction string) {
 	h := w.Header()
 	csp := basePageCSP
 	if formAction != "" {
@@ -38,13 +50,13 @@ func setPageHeaders(w http.ResponseWriter, formAction string) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 }
 
-// formActionSources is the form-action source list of a page whose forms post to this
-// server and may end, through the redirects that follow, at the given redirect URIs: Chrome
+// FormAction is the form-action source list of a page whose forms post to this server and
+// may end, through the redirects that follow, at the given redirect URIs: Chrome
 // and Safari check form-action against every redirect of a form submission, so the consent
 // page must allow the client's redirect origin or the browser refuses to deliver the code.
 // A target that no CSP source can name exactly (an IPv6 literal, a scheme CSP cannot spell)
 // drops the directive rather than break the sign-in; the other directives stay.
-func formActionSources(targets ...string) string {
+func FormAction(targets ...string) string {
 	list := []string{"'self'"}
 	for _, t := range targets {
 		src, ok := cspSource(t)
@@ -98,55 +110,51 @@ func cspScheme(s string) bool {
 	return s != ""
 }
 
-// render executes the page template name into a buffer first, so that a template error
-// becomes a clean 500 instead of half a page. The sign-in page's form may end, after
-// sign-in, at the client of the authorization request it returns to (no consent page
-// when consent is remembered); its form-action allows that client's redirect URI.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	var targets []string
-	if name == "login" {
-		targets = s.returnTarget(r.Context(), r.URL.Query().Get("return_to"))
-	}
-	s.renderPage(w, r, status, name, data, formActionSources(targets...))
-}
-
-// renderPage is render with the page's form-action source list.
-func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, data any, formAction string) {
+// WritePage executes the template name of t with data into a buffer and sends it with
+// status and the headers of [SetPageHeaders], so that a template error becomes a clean 500
+// instead of half a page; that error is returned, for the caller's log.
+func WritePage(w http.ResponseWriter, status int, t *template.Template, name string, data any, formAction string) error {
 	var buf bytes.Buffer
-	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
-		s.log.ErrorContext(r.Context(), "oauthkit: rendering a page failed", "page", name, "err", err)
-		setPageHeaders(w, "'none'")
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		SetPageHeaders(w, "'none'")
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = w.Write([]byte("server_error\n"))
-		return
+		return err
 	}
-	setPageHeaders(w, formAction)
+	SetPageHeaders(w, formAction)
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+	return nil
 }
 
-// returnTarget returns the redirect URI of the authorization request that returnTo (a
-// sign-in page's return_to) names, when it names a known client and one of its registered
-// redirect URIs; nil otherwise.
-func (s *Server) returnTarget(ctx context.Context, returnTo string) []string {
-	returnTo = safeReturnTo(returnTo)
-	if returnTo == "" {
-		return nil
+// renderPage sends the page template name of the server's pages, logging a template
+// error.
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, data any, formAction string) {
+	if err := WritePage(w, status, s.pages, name, data, formAction); err != nil {
+		s.log.ErrorContext(r.Context(), "oauthkit: rendering a page failed", "page", name, "err", err)
 	}
-	u, err := url.Parse(returnTo)
-	if err != nil || !s.isAuthorizePath(u.Path) {
-		return nil
+}
+
+// SafeReturnTo returns s if it is a path on this server ("/..." but not "//..." or
+// "/\...", no scheme, host or control characters), else "". Sign-in pages check a
+// return_to with it, so as not to be an open redirect.
+func SafeReturnTo(s string) string {
+	if s == "" || s[0] != '/' || len(s) > 4096 || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+		return ""
 	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil || len(q["client_id"]) != 1 || len(q["redirect_uri"]) != 1 || checkText("client_id", q.Get("client_id")) != nil {
-		return nil
+	for i := 0; i < len(s); i++ {
+		// Printable ASCII only: the paths this server sends people back to are its own,
+		// already percent-encoded; anything else is a crafted value.
+		if s[i] < 0x20 || s[i] >= 0x7f || s[i] == '\\' {
+			return ""
+		}
 	}
-	client, err := s.store.Client(ctx, q.Get("client_id"))
-	if err != nil || matchRedirect(client, q.Get("redirect_uri")) != nil {
-		return nil
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return ""
 	}
-	return []string{q.Get("redirect_uri")}
+	return s
 }
 
 // isAuthorizePath reports whether path, as a browser sends it, is the authorization
@@ -154,6 +162,15 @@ func (s *Server) returnTarget(ctx context.Context, returnTo string) []string {
 func (s *Server) isAuthorizePath(path string) bool {
 	return path == s.link(s.cfg.Paths.Authorize) ||
 		(s.cfg.Paths.Authorize == DefaultPaths().Authorize && path == s.link("/authorize"))
+}
+
+// redirectStatus is 303 after a form POST, so the browser follows with GET and never
+// re-posts the form to the next site; 302 otherwise.
+func redirectStatus(r *http.Request) int {
+	if r.Method == http.MethodPost {
+		return http.StatusSeeOther
+	}
+	return http.StatusFound
 }
 
 // methodNotAllowed answers a request whose method the handler does not serve: 405 with the

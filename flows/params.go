@@ -7,42 +7,24 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
-	"unicode"
-	"unicode/utf8"
-)
+	"strings"
 
-// maxBodyBytes bounds every request body the server reads.
-const maxBodyBytes = 64 << 10
+	"github.com/oauthkit/oauthkit/flows/internal/form"
+)
 
 // params holds a request's parameters, each present at most once (RFC 6749 §3.1: "Request
 // and response parameters MUST NOT be included more than once"). A parameter sent without
 // a value is treated as omitted.
-type params map[string]string
+type params = map[string]string
 
 var (
-	errDuplicate = errors.New("a parameter is repeated")
-	errEncoding  = errors.New("the parameters are not correctly encoded")
+	errDuplicate = form.ErrRepeated
+	errEncoding  = form.ErrEncoding
 )
 
 // parseQuery parses an application/x-www-form-urlencoded string strictly: a bad escape, a
 // semicolon separator or a repeated name is an error.
-func parseQuery(raw string) (params, error) {
-	vs, err := url.ParseQuery(raw)
-	if err != nil {
-		return nil, errEncoding
-	}
-	p := make(params, len(vs))
-	for k, v := range vs {
-		if len(v) > 1 {
-			return nil, errDuplicate
-		}
-		if v[0] != "" {
-			p[k] = v[0]
-		}
-	}
-	return p, nil
-}
+func parseQuery(raw string) (params, error) { return form.ParseQuery(raw) }
 
 // parseJSONParams parses a JSON object whose values are strings. Repeated keys, nested
 // values and trailing data are errors: encoding/json would silently keep the last of two
@@ -91,7 +73,7 @@ func parseJSONParams(b []byte) (params, error) {
 }
 
 // readBodyParams reads a POST body of type application/x-www-form-urlencoded or
-// application/json, bounded by maxBodyBytes.
+// application/json, bounded by form.MaxBody.
 func readBodyParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/x-www-form-urlencoded" && mt != "application/json") {
@@ -120,9 +102,9 @@ func paramErrorText(err error) string {
 	return "the request parameters are malformed"
 }
 
-// readBody reads a request body of at most maxBodyBytes; a larger one is 413.
+// readBody reads a request body of at most form.MaxBody bytes; a larger one is 413.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := form.ReadBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -133,6 +115,23 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
 		return nil, InvalidRequest("the request body could not be read")
 	}
 	return body, nil
+}
+
+// readFormParams reads a form POST body (application/x-www-form-urlencoded only), bounded
+// and with repeated fields refused.
+func readFormParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
+	if !strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/x-www-form-urlencoded") {
+		return nil, invalidRequest("the form must be application/x-www-form-urlencoded")
+	}
+	body, e := readBody(w, r)
+	if e != nil {
+		return nil, e
+	}
+	p, err := parseQuery(string(body))
+	if err != nil {
+		return nil, invalidRequest("%s", paramErrorText(err))
+	}
+	return p, nil
 }
 
 // repeatedKey reports whether the JSON object b names a member twice at its top level
@@ -162,18 +161,11 @@ func repeatedKey(b []byte) bool {
 }
 
 // checkText refuses a value that a request would have the server store or look up when it
-// is not plain text: invalid UTF-8, or any control character (C0 including NUL, DEL, C1).
-// No name, label or identifier needs them, and databases refuse some (PostgreSQL refuses
-// NUL in text) or keep them to confuse whoever reads the value later. The answer is
-// invalid_request naming field, before anything reaches storage.
+// is not plain text (form.CheckText): the answer is invalid_request naming field, before
+// anything reaches storage.
 func checkText(field, value string) *Error {
-	if !utf8.ValidString(value) {
-		return InvalidRequest("%s is not valid UTF-8", field)
-	}
-	for _, c := range value {
-		if unicode.IsControl(c) {
-			return InvalidRequest("%s must not contain control characters", field)
-		}
+	if err := form.CheckText(value); err != nil {
+		return InvalidRequest("%s %v", field, err)
 	}
 	return nil
 }

@@ -143,7 +143,7 @@ func fuzzTokenHandler(t *testing.T) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Issuer: "https://as.example", Storage: st, Hasher: mustHasher(t),
+	s, err := New(Config{Issuer: "https://as.example", Storage: st, Hasher: mustHasher(t), Authenticator: nobody{},
 		Scopes: cat, Now: func() time.Time { return fzNow }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -251,4 +251,13 @@ func mustHasher(t testing.TB) *credentials.Hasher {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// nobody is an Authenticator with whom nobody is ever signed in.
+type nobody struct{}
+
+func (nobody) Account(*http.Request) (store.Account, bool, error) { return store.Account{}, false, nil }
+
+func (nobody) SignIn(w http.ResponseWriter, r *http.Request, _ string) {
+	http.Error(w, "sign in elsewhere", http.StatusUnauthorized)
 }

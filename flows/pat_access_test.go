@@ -37,9 +37,9 @@ func withPersonalTokenClients(t *testing.T) func(*flows.Config) {
 
 // newPATEnv is newEnv with conf-app as the console app; conf-app and pub-app (a
 // third-party app) both list the manage scope among their configured scopes.
-func newPATEnv(t *testing.T, mutate ...func(*flows.Config)) *env {
+func newPATEnv(t *testing.T, mutate ...any) *env {
 	t.Helper()
-	e := newEnv(t, append([]func(*flows.Config){withPersonalTokenClients(t)}, mutate...)...)
+	e := newEnv(t, append([]any{withPersonalTokenClients(t)}, mutate...)...)
 	for _, id := range []string{confID, pubID} {
 		c := e.storedClient(id)
 		c.Scopes = append(c.Scopes, manageScope)
@@ -152,7 +152,7 @@ func TestPATScopeOnlyForConsoleApp(t *testing.T) {
 
 // TestPATConfigNeedsScope: naming console apps without declaring the scope fails at New.
 func TestPATConfigNeedsScope(t *testing.T) {
-	cfg := flows.Config{Issuer: "https://as.example", Storage: nil, Hasher: testHasher}
+	cfg := flows.Config{Issuer: "https://as.example", Storage: nil, Hasher: testHasher, Authenticator: nobody{}}
 	e := newEnv(t)
 	cfg.Storage = e.store
 	cfg.Scopes, _ = scopes.NewCatalog([]scopes.Scope{{Name: "chats--my:ro"}}, nil)

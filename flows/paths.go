@@ -1,7 +1,8 @@
 package flows
 
 // Paths are the URL paths of the server's pages and endpoints, as [Server.Handler] sees
-// them: after any prefix a router strips (which is then the path of Config.Issuer).
+// them: after any prefix a router strips (which is then the path of Config.Issuer). The
+// sign-in pages' paths are the sign-in package's.
 type Paths struct {
 	// Authorize is the authorization endpoint. Default "/" (the handler also serves
 	// "/authorize" then).
@@ -9,15 +10,6 @@ type Paths struct {
 	// Token is the token endpoint. Default "/v2/token" (the handler also serves "/token"
 	// then).
 	Token string
-	// Login starts sign-in. Default "/login".
-	Login string
-	// LoginCallback is where the upstream provider of federated sign-in sends the person
-	// back. Default "/login/callback"; served only with Config.Federation.
-	LoginCallback string
-	// PasswordLogin is the password sign-in page. Default "/old-login".
-	PasswordLogin string
-	// Logout ends the session. Default "/logout".
-	Logout string
 	// ErrorPage explains authorization errors to a person. Default "/ooops".
 	ErrorPage string
 	// Revoke is the RFC 7009 revocation endpoint. Default "/revoke".
@@ -45,10 +37,6 @@ func DefaultPaths() Paths {
 	return Paths{
 		Authorize:      "/",
 		Token:          "/v2/token",
-		Login:          "/login",
-		LoginCallback:  "/login/callback",
-		PasswordLogin:  "/old-login",
-		Logout:         "/logout",
 		ErrorPage:      "/ooops",
 		Revoke:         "/revoke",
 		Introspect:     "/introspect",
@@ -67,9 +55,7 @@ func (p Paths) withDefaults() Paths {
 		v   *string
 		def string
 	}{
-		{&p.Authorize, d.Authorize}, {&p.Token, d.Token}, {&p.Login, d.Login},
-		{&p.LoginCallback, d.LoginCallback}, {&p.PasswordLogin, d.PasswordLogin},
-		{&p.Logout, d.Logout}, {&p.ErrorPage, d.ErrorPage}, {&p.Revoke, d.Revoke},
+		{&p.Authorize, d.Authorize}, {&p.Token, d.Token}, {&p.ErrorPage, d.ErrorPage}, {&p.Revoke, d.Revoke},
 		{&p.Introspect, d.Introspect}, {&p.Info, d.Info}, {&p.PersonalTokens, d.PersonalTokens},
 		{&p.Customer, d.Customer}, {&p.Metadata, d.Metadata}, {&p.JWKS, d.JWKS},
 	} {

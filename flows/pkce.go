@@ -31,8 +31,8 @@ func validPKCEString(s string) bool {
 	return true
 }
 
-// pkceMethod normalizes code_challenge_method: absent means plain (RFC 7636 §4.3); the seed
-// writes "s256", so the comparison is case-insensitive (R-AUTHZ-4).
+// pkceMethod normalizes code_challenge_method: absent means plain (RFC 7636 §4.3); LiveChat-style
+// clients write "s256", so the comparison is case-insensitive.
 func pkceMethod(m string) (string, bool) {
 	switch {
 	case m == "" || strings.EqualFold(m, PKCEMethodPlain):
@@ -53,7 +53,7 @@ func pkceChallenge(method, verifier string) string {
 }
 
 // verifyPKCE reports whether verifier is well-formed and matches challenge under method
-// (RFC 7636 §4.6). A malformed verifier never matches, even if it hashes right (R-SEC-2).
+// (RFC 7636 §4.6). A malformed verifier never matches, even if it hashes right.
 func verifyPKCE(method, challenge, verifier string) bool {
 	if !validPKCEString(verifier) {
 		return false

@@ -16,7 +16,7 @@ const (
 	redirectLimiterEvents = 1_000_000
 )
 
-// redirectLimiter allows at most max events per key in any sliding window (R-AUTHZ-10: at
+// redirectLimiter allows at most max events per key in any sliding window (at
 // most 3 authorization requests in 30 s per client and account, which catches a client
 // stuck in a redirect loop). It is per process: behind a load balancer each instance counts
 // its own share.

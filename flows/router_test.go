@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 )
 
 // Server.Handler under other routers: chi with the server under a prefix that chi keeps in
@@ -19,20 +20,21 @@ import (
 // metadata names the URLs a client reaches, and the personal access token API finds the
 // token id in the path.
 
-// prefixedPaths are the default paths, each under prefix.
-func prefixedPaths(prefix string) flows.Paths {
-	d := flows.DefaultPaths()
-	for _, p := range []*string{&d.Authorize, &d.Token, &d.Login, &d.LoginCallback, &d.PasswordLogin, &d.Logout,
-		&d.ErrorPage, &d.Revoke, &d.Introspect, &d.Info, &d.PersonalTokens, &d.Customer, &d.Metadata, &d.JWKS} {
+// prefixedPaths are the default paths of the server and of its sign-in, each under prefix.
+func prefixedPaths(prefix string) (flows.Paths, signin.Paths) {
+	d, si := flows.DefaultPaths(), signin.DefaultPaths()
+	for _, p := range []*string{&d.Authorize, &d.Token, &d.ErrorPage, &d.Revoke, &d.Introspect, &d.Info,
+		&d.PersonalTokens, &d.Customer, &d.Metadata, &d.JWKS, &si.Login, &si.PasswordLogin, &si.Logout} {
 		*p = prefix + *p
 	}
-	return d
+	return d, si
 }
 
 // TestHandlerInChi: r.Mount("/oauth", srv.Handler()) with every path under /oauth, beside
 // the application's own routes.
 func TestHandlerInChi(t *testing.T) {
-	e := newEnv(t, func(c *flows.Config) { c.Paths = prefixedPaths("/oauth") })
+	paths, signinPaths := prefixedPaths("/oauth")
+	e := newEnv(t, func(c *flows.Config) { c.Paths = paths }, func(c *signin.Config) { c.Paths = signinPaths })
 	r := chi.NewRouter()
 	r.Get("/hello", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("the app's own page")) })
 	r.Mount("/oauth", e.flows.Handler())

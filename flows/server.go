@@ -1,10 +1,15 @@
-// Package flows is the authorization server: http.Handlers for the authorization endpoint,
-// the token endpoint with one handler per grant type, password sign-in, consent and the
-// error page, over any [store.Storage].
+// Package flows is the authorization-server core: http.Handlers for the authorization
+// endpoint with its consent page, the token endpoint with one handler per grant type,
+// revocation, introspection, token info, metadata, JWKS, the error page, and the personal
+// access token and customer APIs, over the storage parts of [Storage].
 //
 // A Server is built once from a [Config]; [Server.Handler] serves all of it under any
 // router, and its parts are ordinary http.Handlers that can also be mounted alone at any
-// path.
+// path. Who is signed in is the [Authenticator]'s to say: the application's own, or the
+// built-in password sign-in of package signin (with federated sign-in through an upstream
+// OpenID Connect provider, package federation). Those packages plug their pages into the
+// server through [RouteProvider] and build them with the page helpers here (PageLayout,
+// WritePage, FormAction, SafeReturnTo, Server.CheckCSRF, Server.RenderErrorPage).
 package flows
 
 import (
@@ -18,8 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthkit/oauthkit/flows/internal/throttle"
 	"github.com/oauthkit/oauthkit/internal/jose"
-	"github.com/oauthkit/oauthkit/internal/password"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 	"github.com/oauthkit/oauthkit/store/credentials"
@@ -29,7 +34,8 @@ import (
 // for concurrent use.
 type Server struct {
 	cfg       Config
-	store     store.Storage
+	store     Storage
+	customers store.Customers // nil when Storage has no customers: no customer endpoint
 	hasher    *credentials.Hasher
 	catalog   *scopes.Catalog
 	auth      Authenticator
@@ -37,16 +43,13 @@ type Server struct {
 	log       *slog.Logger
 	now       func() time.Time
 	secure    bool // issuer is https: Secure cookies
-	limiter   *failureLimiter
-	logins    *failureLimiter
-	accounts  *failureLimiter // password failures per email, from any address
-	passwords *password.Limiter
+	limiter   *throttle.Failures
 	redirects *redirectLimiter
 	cop       *http.CrossOriginProtection
 	keys      *jose.KeySet // JWT access tokens; nil for opaque ones
 	audience  []string
-	fed       *federator // federated sign-in; nil without Config.Federation
-	base      string     // the issuer's path, without a trailing slash
+	base      string // the issuer's path, without a trailing slash
+	plugin    []Route
 	handler   *http.ServeMux
 }
 
@@ -61,6 +64,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Hasher == nil {
 		return nil, errors.New("flows: Config.Hasher is required (credentials.NewHasher)")
 	}
+	if cfg.Authenticator == nil {
+		return nil, errors.New("flows: Config.Authenticator is required (the application's own, or signin.New)")
+	}
 	iss, err := url.Parse(cfg.Issuer)
 	if err != nil || (iss.Scheme != "https" && iss.Scheme != "http") || iss.Host == "" ||
 		iss.RawQuery != "" || iss.Fragment != "" || iss.User != nil || iss.ForceQuery {
@@ -72,14 +78,6 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Limits, err = cfg.Limits.withDefaults(); err != nil {
 		return nil, err
 	}
-	if cfg.SessionLifetime < 0 || cfg.LoginAccountFailureWindow < 0 || cfg.LoginAccountSlowdown < 0 ||
-		(cfg.LoginAccountMaxFailures < 0 && cfg.LoginAccountMaxFailures != NoLimit) {
-		return nil, errors.New("flows: the sign-in settings of Config must not be negative (except LoginAccountMaxFailures: NoLimit)")
-	}
-	setDefault(&cfg.SessionLifetime, defaultSessionLifetime)
-	setDefault(&cfg.LoginAccountMaxFailures, defaultLoginAccountMaxFailures)
-	setDefault(&cfg.LoginAccountFailureWindow, defaultLoginAccountFailureWindow)
-	setDefault(&cfg.LoginAccountSlowdown, defaultLoginAccountSlowdown)
 	setDefault(&cfg.TokenPrefix, defaultTokenPrefix)
 	setDefault(&cfg.Policy.AdminRole, defaultAdminRole)
 	setDefault(&cfg.Policy.CustomerScope, defaultCustomerScope)
@@ -102,7 +100,7 @@ func New(cfg Config) (*Server, error) {
 	if pages == nil {
 		pages = defaultPages
 	}
-	for _, name := range []string{"login", "consent", "error", "logout"} {
+	for _, name := range []string{"consent", "error"} {
 		if pages.Lookup(name) == nil {
 			return nil, errors.New("flows: Config.Templates must define the template " + name)
 		}
@@ -113,22 +111,17 @@ func New(cfg Config) (*Server, error) {
 		store:     cfg.Storage,
 		hasher:    cfg.Hasher,
 		catalog:   cfg.Scopes,
+		auth:      cfg.Authenticator,
 		pages:     pages,
 		log:       cfg.Logger,
 		now:       cfg.Now,
 		secure:    iss.Scheme == "https",
 		base:      strings.TrimSuffix(iss.Path, "/"),
-		limiter:   newFailureLimiter(limit(lim.ClientAuthFailures), lim.ClientAuthFailureWindow, failureLimiterSize),
-		logins:    newFailureLimiter(limit(lim.ClientAuthFailures), lim.ClientAuthFailureWindow, failureLimiterSize),
-		accounts:  newFailureLimiter(limit(cfg.LoginAccountMaxFailures), cfg.LoginAccountFailureWindow, failureLimiterSize),
-		passwords: password.Shared(),
+		limiter:   throttle.New(limit(lim.ClientAuthFailures), lim.ClientAuthFailureWindow, throttle.DefaultSize),
 		cop:       http.NewCrossOriginProtection(),
 		redirects: newRedirectLimiter(limit(lim.Redirects), lim.RedirectWindow),
 	}
-	s.auth = cfg.Authenticator
-	if s.auth == nil {
-		s.auth = &sessionAuthenticator{s: s}
-	}
+	s.customers, _ = cfg.Storage.(store.Customers)
 	if cfg.JWT != nil {
 		if s.keys, err = newKeySet(cfg.JWT, cfg.Now()); err != nil {
 			return nil, err
@@ -138,8 +131,10 @@ func New(cfg Config) (*Server, error) {
 			s.audience = []string{cfg.Issuer}
 		}
 	}
-	if err := s.initFederation(); err != nil {
-		return nil, err
+	if rp, ok := cfg.Authenticator.(RouteProvider); ok {
+		if s.plugin, err = rp.Routes(s); err != nil {
+			return nil, err
+		}
 	}
 	if s.handler, err = s.routes(); err != nil {
 		return nil, err
@@ -156,7 +151,8 @@ func New(cfg Config) (*Server, error) {
 // issuer's path is then that prefix). The token endpoint accepts authorization_code and
 // refresh_token, and client_credentials with Config.Policy.ClientCredentials; DELETE on it
 // revokes (DeleteTokenHandler), and any other method is 405 with "Allow: DELETE, POST".
-// Paths that no handler serves are 404.
+// The routes of the Authenticator, when it is a [RouteProvider], are served too. Paths that
+// no handler serves are 404.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // routes registers every handler of the server on a new ServeMux. A configuration whose
@@ -175,14 +171,10 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	routes := []Route{
 		{exact(p.Authorize), authorize},
 		{exact(p.Token), token},
-		{exact(p.Login), s.LoginHandler()},
-		{exact(p.PasswordLogin), s.PasswordLoginHandler()},
-		{exact(p.Logout), s.LogoutHandler()},
 		{exact(p.ErrorPage), s.ErrorPageHandler()},
 		{exact(p.Revoke), s.RevokeHandler()},
 		{exact(p.Introspect), s.IntrospectHandler()},
 		{exact(p.Info), info},
-		{exact(p.Customer), customer},
 		{exact(p.Metadata), s.MetadataHandler()},
 		{base, pats},
 		{base + "/{id}", pats},
@@ -195,8 +187,11 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	if p.Token == def.Token {
 		routes = append(routes, Route{"/token", token})
 	}
-	if c := strings.TrimSuffix(p.Customer, "/"); c != p.Customer && c != "" {
-		routes = append(routes, Route{c, customer})
+	if s.customers != nil {
+		routes = append(routes, Route{exact(p.Customer), customer})
+		if c := strings.TrimSuffix(p.Customer, "/"); c != p.Customer && c != "" {
+			routes = append(routes, Route{c, customer})
+		}
 	}
 	if p.Info == def.Info {
 		routes = append(routes, Route{"/info", info})
@@ -204,9 +199,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	if s.keys != nil {
 		routes = append(routes, Route{exact(p.JWKS), s.JWKSHandler()})
 	}
-	if s.fed != nil {
-		routes = append(routes, Route{exact(p.LoginCallback), s.LoginCallbackHandler()})
-	}
+	routes = append(routes, s.plugin...)
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		if err := handle(mux, rt); err != nil {
@@ -219,7 +212,9 @@ func (s *Server) routes() (*http.ServeMux, error) {
 // Route is one path a handler is served at: a ServeMux pattern (Go 1.22 syntax, such as
 // "/logout" or "GET /login/callback") and its handler.
 type Route struct {
+	// Pattern is the ServeMux pattern, a path as [Server.Handler] sees it.
 	Pattern string
+	// Handler serves the requests that match Pattern.
 	Handler http.Handler
 }
 
@@ -239,8 +234,8 @@ func handle(mux *http.ServeMux, rt Route) (err error) {
 // issuer's path (the prefix a router strips, if any) followed by path.
 func (s *Server) link(path string) string { return s.base + path }
 
-// tokenMethods serves the token endpoint's path: POST to token, DELETE to del (the seed's
-// revocation), and any other method 405 with Allow naming both.
+// tokenMethods serves the token endpoint's path: POST to token, DELETE to del (the
+// LiveChat-style revocation), and any other method 405 with Allow naming both.
 func (s *Server) tokenMethods(token, del http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -33,7 +34,7 @@ func TestEndSessions(t *testing.T) {
 	other.signedInAs("bob@example.com", bobPW)
 	tok := e.aliceTokens("chats--my:ro")
 
-	if err := e.flows.EndSessions(ctx, aliceID, false); err != nil {
+	if err := e.signin.EndSessions(ctx, aliceID, false); err != nil {
 		t.Fatal(err)
 	}
 	wantIdentityLost(t, laptop)
@@ -46,7 +47,7 @@ func TestEndSessions(t *testing.T) {
 	}
 
 	laptop.signedInAs("alice@example.com", alicePW)
-	if err := e.flows.EndSessions(ctx, aliceID, true); err != nil {
+	if err := e.signin.EndSessions(ctx, aliceID, true); err != nil {
 		t.Fatal(err)
 	}
 	wantIdentityLost(t, laptop)
@@ -56,7 +57,7 @@ func TestEndSessions(t *testing.T) {
 	if r := e.infoGet(tok.access); r.status != http.StatusUnauthorized {
 		t.Fatalf("info with a revoked token: %d", r.status)
 	}
-	if err := e.flows.EndSessions(ctx, "", true); err == nil {
+	if err := e.signin.EndSessions(ctx, "", true); err == nil {
 		t.Fatal("EndSessions accepted an empty account id")
 	}
 }
@@ -71,12 +72,12 @@ func TestSetPassword(t *testing.T) {
 			name = "revoke tokens"
 		}
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t, func(c *flows.Config) { c.RevokeTokensOnPasswordReset = revoke })
+			e := newEnv(t, func(c *signin.Config) { c.RevokeTokensOnPasswordReset = revoke })
 			b := e.browser()
 			b.signedInAs("alice@example.com", alicePW)
 			tok := e.aliceTokens("chats--my:ro")
 
-			if err := e.flows.SetPassword(ctx, aliceID, "a-new-password"); err != nil {
+			if err := e.signin.SetPassword(ctx, aliceID, "a-new-password"); err != nil {
 				t.Fatal(err)
 			}
 			wantIdentityLost(t, b)
@@ -91,13 +92,13 @@ func TestSetPassword(t *testing.T) {
 	}
 	t.Run("refusals", func(t *testing.T) {
 		e := newEnv(t)
-		if err := e.flows.SetPassword(ctx, aliceID, ""); !errors.Is(err, flows.ErrInvalidPassword) {
+		if err := e.signin.SetPassword(ctx, aliceID, ""); !errors.Is(err, signin.ErrInvalidPassword) {
 			t.Fatalf("empty password: %v", err)
 		}
-		if err := e.flows.SetPassword(ctx, aliceID, strings.Repeat("p", 1025)); !errors.Is(err, flows.ErrInvalidPassword) {
+		if err := e.signin.SetPassword(ctx, aliceID, strings.Repeat("p", 1025)); !errors.Is(err, signin.ErrInvalidPassword) {
 			t.Fatalf("long password: %v", err)
 		}
-		if err := e.flows.SetPassword(ctx, "no-such-account", "pw"); !errors.Is(err, store.ErrNotFound) {
+		if err := e.signin.SetPassword(ctx, "no-such-account", "pw"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown account: %v", err)
 		}
 		a, _ := e.store.Account(ctx, aliceID)
@@ -105,7 +106,7 @@ func TestSetPassword(t *testing.T) {
 		if err := e.store.PutAccount(ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.flows.SetPassword(ctx, aliceID, "pw"); !errors.Is(err, flows.ErrPasswordLoginDisabled) {
+		if err := e.signin.SetPassword(ctx, aliceID, "pw"); !errors.Is(err, signin.ErrPasswordLoginDisabled) {
 			t.Fatalf("migrated account: %v", err)
 		}
 		if after, _ := e.store.Account(ctx, aliceID); after.PasswordHash != a.PasswordHash {

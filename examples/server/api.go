@@ -25,7 +25,7 @@ import (
 func mountAPI(mux *http.ServeMux, st store.Storage, hashKey []byte, cat *scopes.Catalog) (func(), error) {
 	// Accounts and the catalog: a personal access token is accepted only while its account
 	// exists, and keeps its administrator-only scopes only while the account is an
-	// administrator (flows.Config.AdminRole, the default here).
+	// administrator (flows.Config.Policy.AdminRole, the default here).
 	hasher, err := credentials.NewHasher(hashKey)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/signin"
 	"github.com/oauthkit/oauthkit/store"
 	"github.com/oauthkit/oauthkit/store/credentials"
 )
@@ -60,7 +61,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	errorPage := fs.Bool("error-page-mode", false, "send every authorization error to the error page, never to the client")
 	redirectLimit := fs.Int("redirect-limit", 3, "authorization requests one app may send one person per -redirect-window before too_many_redirects; 0 disables")
 	redirectWindow := fs.Duration("redirect-window", 30*time.Second, "the window of -redirect-limit")
-	clientCredentials := fs.Bool("client-credentials", false, "enable the client_credentials grant (off by default, as in the seed)")
+	clientCredentials := fs.Bool("client-credentials", false, "enable the client_credentials grant (off by default)")
 	jwtKey := fs.String("jwt-key", "", "issue JWT access tokens signed with the private JWK in this file (created, ES256, if missing)")
 	jwtAudience := fs.String("jwt-audience", "", "comma-separated aud of JWT access tokens (default: the issuer)")
 	hashPassword := fs.Bool("hash-password", false, "read a password on stdin, print its argon2id hash for config.json, and exit")
@@ -91,6 +92,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	// The one Hasher of the server's key: the authorization server, the demo API's local
+	// validator and the -hash-secret tools all use it.
+	hasher, hasherErr := credentials.NewHasher(key)
 
 	switch {
 	case *hashPassword:
@@ -105,27 +109,28 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		fmt.Fprintln(stdout, h)
 		return nil
 	case *newSecret:
-		h, err := credentials.NewHasher(key)
-		if err != nil {
-			return err
+		if hasherErr != nil {
+			return hasherErr
 		}
 		sec := credentials.NewClientSecret()
-		fmt.Fprintf(stdout, "secret:      %s\nsecret_hash: %s\n", sec, h.Hash(sec))
+		fmt.Fprintf(stdout, "secret:      %s\nsecret_hash: %s\n", sec, hasher.Hash(sec))
 		return nil
 	case *hashSecret:
 		sec, err := readLine(stdin)
 		if err != nil {
 			return err
 		}
-		h, err := credentials.NewHasher(key)
-		if err != nil {
-			return err
+		if hasherErr != nil {
+			return hasherErr
 		}
-		fmt.Fprintln(stdout, h.Hash(sec))
+		fmt.Fprintln(stdout, hasher.Hash(sec))
 		return nil
 	}
+	if hasherErr != nil {
+		return hasherErr
+	}
 
-	federation, err := upstream.federation()
+	upstreamCfg, err := upstream.federation()
 	if err != nil {
 		return err
 	}
@@ -168,15 +173,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			return err
 		}
 	}
-	hasher, err := credentials.NewHasher(key)
+	// Sign-in: passwords with server-side sessions, and, with -upstream-*, federated
+	// sign-in through the upstream provider. An application with its own users and
+	// sessions gives flows its own Authenticator instead.
+	passwords, err := signin.New(signin.Config{Storage: st, Federation: upstreamCfg})
 	if err != nil {
 		return err
 	}
 	srv, err := flows.New(flows.Config{
-		Issuer:  *issuer,
-		Storage: st,
-		Hasher:  hasher,
-		Scopes:  cat,
+		Issuer:        *issuer,
+		Storage:       st,
+		Hasher:        hasher,
+		Scopes:        cat,
+		Authenticator: passwords,
 		Limits: flows.Limits{
 			// 0 disables the limit here; flows reads 0 as "the default".
 			Redirects:      cmp.Or(*redirectLimit, flows.NoLimit),
@@ -189,12 +198,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			// personal_tokens:manage, may manage the person's personal access tokens.
 			PersonalTokenClients: []string{"demo-server-app"},
 		},
-		Federation: federation,
-		JWT:        jwt,
+		JWT: jwt,
 	})
 	if err != nil {
 		return err
 	}
+	// The authorization server and its sign-in pages are one handler; the demo API sits
+	// beside it on the same mux.
 	mux := http.NewServeMux()
 	mux.Handle("GET /favicon.ico", favicon())
 	mux.Handle("/", srv.Handler())
@@ -242,10 +252,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		go func() { _ = ds.Serve(dln) }()
 	}
 	printWelcome(stdout, *issuer, demoURL, redirect, curl)
-	if federation != nil {
+	if upstreamCfg != nil {
 		base := strings.TrimSuffix(*issuer, "/")
 		fmt.Fprintf(stdout, "Sign-in: /login goes to the upstream provider %s (register the callback %s/login/callback there);\n  password sign-in for accounts that never signed in there: %s/old-login\n\n",
-			federation.Issuer, base, base)
+			upstreamCfg.Issuer, base, base)
 	}
 	if loaded {
 		fmt.Fprintf(stdout, "Storage: %s (demo data loaded)\n\n", describeDB(*db))

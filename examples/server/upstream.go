@@ -7,11 +7,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/federation"
 )
 
 // upstreamFlags are the -upstream-* flags: federated sign-in through an upstream OpenID
-// Connect provider (flows.Federation). Without -upstream-issuer the server signs in with
+// Connect provider (federation.Config). Without -upstream-issuer the server signs in with
 // passwords only.
 type upstreamFlags struct {
 	issuer, name, clientID, clientSecret, scopes string
@@ -40,7 +40,7 @@ func (u *upstreamFlags) register(fs *flag.FlagSet) {
 }
 
 // federation returns the configured federation, or nil without -upstream-issuer.
-func (u *upstreamFlags) federation() (*flows.Federation, error) {
+func (u *upstreamFlags) federation() (*federation.Config, error) {
 	if u.issuer == "" {
 		return nil, nil
 	}
@@ -63,7 +63,7 @@ func (u *upstreamFlags) federation() (*flows.Federation, error) {
 	if secret == "" {
 		secret = os.Getenv(upstreamSecretEnv)
 	}
-	return &flows.Federation{
+	return &federation.Config{
 		Issuer:                    u.issuer,
 		Name:                      u.name,
 		ClientID:                  u.clientID,

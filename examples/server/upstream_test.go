@@ -22,17 +22,17 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/federation"
 )
 
 // sourceDir is the package's directory, read before TestMain moves the tests to a
 // temporary working directory.
 var sourceDir, _ = os.Getwd()
 
-// TestUpstreamFlags: the -upstream-* flags make a flows.Federation, and mistakes in them
+// TestUpstreamFlags: the -upstream-* flags make a federation.Config, and mistakes in them
 // stop the server before it starts.
 func TestUpstreamFlags(t *testing.T) {
-	parse := func(args ...string) (*flows.Federation, error) {
+	parse := func(args ...string) (*federation.Config, error) {
 		var u upstreamFlags
 		fs := flag.NewFlagSet("t", flag.ContinueOnError)
 		u.register(fs)
@@ -51,7 +51,7 @@ func TestUpstreamFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &flows.Federation{
+	want := &federation.Config{
 		Issuer: "https://up.example", ClientID: "c", ClientSecret: "from-env",
 		Scopes: []string{"openid", "email", "org"}, OrganizationClaim: "tenant", RolesClaim: "roles", EmailClaim: "email",
 		Organizations: map[string]string{"u1": "org-demo", "u2": "org-b"},
@@ -69,10 +69,10 @@ func TestUpstreamFlags(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	// flows.New checks the rest.
+	// signin.New checks the rest.
 	err = run(context.Background(), []string{"-db", "memory", "-addr", "127.0.0.1:0", "-demo-client", "",
 		"-upstream-issuer", "http://up.example", "-upstream-client-id", "c", "-upstream-org-map", "u=org-demo"}, strings.NewReader(""), io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "Federation") {
+	if err == nil || !strings.Contains(err.Error(), "federation") {
 		t.Fatalf("run with an http non-loopback upstream: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package flows
+package throttle
 
 import (
 	"strconv"
@@ -8,41 +8,41 @@ import (
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
-// Unit tests of the failure throttle (R-SEC-3). The HTTP behaviour (per address, 429 with
-// Retry-After, password sign-in) is in throttle_test.go, login_test.go and
-// login_budget_test.go.
+// Unit tests of the failure throttle. The HTTP behaviour (per address, 429 with
+// Retry-After, password sign-in) is tested in package flows (throttle_test.go,
+// login_test.go, login_budget_test.go).
 
 // TestFailureLimiterWindow: a key is refused once it reaches its maximum, until the fixed
 // window that started at its first failure ends, and is told how long is left.
 func TestFailureLimiterWindow(t *testing.T) {
-	l := newFailureLimiter(3, time.Minute, 100)
+	l := New(3, time.Minute, 100)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	l.fail("k", t0)
-	l.fail("k", t0.Add(10*time.Second))
-	if b, _ := l.blocked("k", t0.Add(20*time.Second)); b {
+	l.Fail("k", t0)
+	l.Fail("k", t0.Add(10*time.Second))
+	if b, _ := l.Blocked("k", t0.Add(20*time.Second)); b {
 		t.Fatal("blocked after 2 of 3 failures")
 	}
-	l.fail("k", t0.Add(20*time.Second))
-	b, wait := l.blocked("k", t0.Add(30*time.Second))
+	l.Fail("k", t0.Add(20*time.Second))
+	b, wait := l.Blocked("k", t0.Add(30*time.Second))
 	if !b || wait != 30*time.Second {
 		t.Fatalf("after 3 failures: blocked %v, wait %v; want true, 30s (the window runs from the first failure)", b, wait)
 	}
-	if b, _ := l.blocked("other", t0.Add(30*time.Second)); b {
+	if b, _ := l.Blocked("other", t0.Add(30*time.Second)); b {
 		t.Fatal("another key is blocked")
 	}
-	if b, _ := l.blocked("k", t0.Add(time.Minute)); b {
+	if b, _ := l.Blocked("k", t0.Add(time.Minute)); b {
 		t.Fatal("still blocked when the window ended")
 	}
 	// A failure after the window starts a new one.
-	l.fail("k", t0.Add(time.Minute))
-	if b, _ := l.blocked("k", t0.Add(time.Minute)); b {
+	l.Fail("k", t0.Add(time.Minute))
+	if b, _ := l.Blocked("k", t0.Add(time.Minute)); b {
 		t.Fatal("one failure in a new window blocks")
 	}
-	if off := newFailureLimiter(-1, time.Minute, 10); func() bool {
+	if off := New(-1, time.Minute, 10); func() bool {
 		for range 10 {
-			off.fail("k", t0)
+			off.Fail("k", t0)
 		}
-		b, _ := off.blocked("k", t0)
+		b, _ := off.Blocked("k", t0)
 		return b
 	}() {
 		t.Fatal("a disabled limiter blocks")
@@ -54,18 +54,18 @@ func TestFailureLimiterWindow(t *testing.T) {
 // the counting list, even when they outnumber it a hundredfold.
 func TestFailureLimiterBounded(t *testing.T) {
 	const size = 100
-	l := newFailureLimiter(3, time.Hour, size)
+	l := New(3, time.Hour, size)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for range 3 {
-		l.fail("attacker\x00192.0.2.1", t0)
+		l.Fail("attacker\x00192.0.2.1", t0)
 	}
 	for i := range 100 * size {
-		l.fail("guess-"+strconv.Itoa(i)+"\x00198.51.100.7", t0)
-		if n := l.len(); n > size {
+		l.Fail("guess-"+strconv.Itoa(i)+"\x00198.51.100.7", t0)
+		if n := l.Len(); n > size {
 			t.Fatalf("after %d keys the limiter holds %d, more than its size %d", i+1, n, size)
 		}
 	}
-	if b, _ := l.blocked("attacker\x00192.0.2.1", t0); !b {
+	if b, _ := l.Blocked("attacker\x00192.0.2.1", t0); !b {
 		t.Fatal("the locked-out key was forgotten while other keys churned")
 	}
 	// Locking out other keys does push it out, but only after a quarter of the size of
@@ -73,22 +73,22 @@ func TestFailureLimiterBounded(t *testing.T) {
 	for i := range 2 * size {
 		k := "locked-" + strconv.Itoa(i)
 		for range 3 {
-			l.fail(k, t0)
+			l.Fail(k, t0)
 		}
-		if b, _ := l.blocked("attacker\x00192.0.2.1", t0); !b {
+		if b, _ := l.Blocked("attacker\x00192.0.2.1", t0); !b {
 			t.Fatalf("the checked locked-out key was forgotten after %d other lockouts", i+1)
 		}
-		if n := l.len(); n > size {
+		if n := l.Len(); n > size {
 			t.Fatalf("the limiter holds %d, more than its size %d", n, size)
 		}
 	}
 	// Unchecked, it goes after size/4 other lockouts: what an LRU allows.
 	for i := range size / 4 {
 		for range 3 {
-			l.fail("more-"+strconv.Itoa(i), t0)
+			l.Fail("more-"+strconv.Itoa(i), t0)
 		}
 	}
-	if b, _ := l.blocked("attacker\x00192.0.2.1", t0); b {
+	if b, _ := l.Blocked("attacker\x00192.0.2.1", t0); b {
 		t.Fatal("the locked list holds more than a quarter of the size")
 	}
 }
@@ -96,21 +96,21 @@ func TestFailureLimiterBounded(t *testing.T) {
 // TestFailureLimiterAdmit: past its maximum a key is let through once per delay, never
 // refused for good; below it, always.
 func TestFailureLimiterAdmit(t *testing.T) {
-	l := newFailureLimiter(2, time.Hour, 100)
+	l := New(2, time.Hour, 100)
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	every := 10 * time.Second
-	if ok, _ := l.admit("k", t0, every); !ok {
+	if ok, _ := l.Admit("k", t0, every); !ok {
 		t.Fatal("a fresh key is not admitted")
 	}
-	l.fail("k", t0)
-	l.fail("k", t0)
-	if ok, _ := l.admit("k", t0, every); !ok {
+	l.Fail("k", t0)
+	l.Fail("k", t0)
+	if ok, _ := l.Admit("k", t0, every); !ok {
 		t.Fatal("the first attempt past the maximum is not admitted")
 	}
-	if ok, wait := l.admit("k", t0.Add(4*time.Second), every); ok || wait != 6*time.Second {
+	if ok, wait := l.Admit("k", t0.Add(4*time.Second), every); ok || wait != 6*time.Second {
 		t.Fatalf("a second attempt within the delay: %v, wait %v; want refused, 6s", ok, wait)
 	}
-	if ok, _ := l.admit("k", t0.Add(every), every); !ok {
+	if ok, _ := l.Admit("k", t0.Add(every), every); !ok {
 		t.Fatal("an attempt after the delay is not admitted")
 	}
 }
@@ -131,7 +131,7 @@ func benchKeys(b *testing.B) []string {
 // limiter's extra cost over the LRU is the keyed hash and the window bookkeeping; its time
 // per key does not grow with the number of keys (no scans).
 //
-//	go test -run '^$' -bench FailureLimiter1MKeys -benchtime 1x ./flows
+//	go test -run '^$' -bench FailureLimiter1MKeys -benchtime 1x ./flows/internal/throttle
 func BenchmarkFailureLimiter1MKeys(b *testing.B) {
 	keys := benchKeys(b)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -140,12 +140,12 @@ func BenchmarkFailureLimiter1MKeys(b *testing.B) {
 	}
 	b.Run("limiter", func(b *testing.B) {
 		for b.Loop() {
-			l := newFailureLimiter(10, time.Minute, failureLimiterSize)
+			l := New(10, time.Minute, DefaultSize)
 			for _, k := range keys {
-				l.fail(k, now)
+				l.Fail(k, now)
 			}
-			if l.len() > failureLimiterSize {
-				b.Fatalf("%d keys remembered", l.len())
+			if l.Len() > DefaultSize {
+				b.Fatalf("%d keys remembered", l.Len())
 			}
 		}
 		perKey(b)
@@ -161,7 +161,7 @@ func BenchmarkFailureLimiter1MKeys(b *testing.B) {
 	})
 	b.Run("baseline=lru", func(b *testing.B) {
 		for b.Loop() {
-			c, _ := simplelru.NewLRU[string, failureWindow](failureLimiterSize, nil)
+			c, _ := simplelru.NewLRU[string, failureWindow](DefaultSize, nil)
 			for _, k := range keys {
 				c.Add(k, failureWindow{count: 1})
 			}

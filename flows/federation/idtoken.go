@@ -1,4 +1,4 @@
-package flows
+package federation
 
 import (
 	"context"
@@ -21,7 +21,7 @@ const idTokenLeeway = time.Minute
 // azp equal to it when present, required with several audiences); exp and iat present, and
 // exp, iat and nbf valid at now within idTokenLeeway; sub present; nonce equal to the one
 // sent in the authorization request.
-func (f *federator) verifyIDToken(ctx context.Context, d *oidcProvider, raw, nonce string, now time.Time) (map[string]any, error) {
+func (u *Upstream) verifyIDToken(ctx context.Context, d *oidcProvider, raw, nonce string, now time.Time) (map[string]any, error) {
 	tok, err := jwt.ParseSigned(raw, d.algs)
 	if err != nil {
 		return nil, fmt.Errorf("id token: %w", err)
@@ -31,7 +31,7 @@ func (f *federator) verifyIDToken(ctx context.Context, d *oidcProvider, raw, non
 	}
 	h := tok.Headers[0]
 	alg := jose.SignatureAlgorithm(h.Algorithm)
-	keys, err := f.keys.candidates(ctx, d.JWKSURI, h.KeyID, alg, now)
+	keys, err := u.keys.candidates(ctx, d.JWKSURI, h.KeyID, alg, now)
 	if err != nil {
 		return nil, fmt.Errorf("id token: %w", err)
 	}
@@ -58,13 +58,13 @@ func (f *federator) verifyIDToken(ctx context.Context, d *oidcProvider, raw, non
 	if std.Subject == "" {
 		return nil, errors.New("id token: sub is required")
 	}
-	err = std.ValidateWithLeeway(jwt.Expected{AnyAudience: jwt.Audience{f.cfg.ClientID}, Time: now}, idTokenLeeway)
+	err = std.ValidateWithLeeway(jwt.Expected{AnyAudience: jwt.Audience{u.cfg.ClientID}, Time: now}, idTokenLeeway)
 	if err != nil {
 		return nil, fmt.Errorf("id token: %w (aud %v, exp %v, iat %v, now %v)", err, std.Audience, std.Expiry.Time(), std.IssuedAt.Time(), now)
 	}
 	azp, hasAZP := claims["azp"]
-	if (len(std.Audience) > 1 || hasAZP) && azp != f.cfg.ClientID {
-		return nil, fmt.Errorf("id token: azp %v, want %q", azp, f.cfg.ClientID)
+	if (len(std.Audience) > 1 || hasAZP) && azp != u.cfg.ClientID {
+		return nil, fmt.Errorf("id token: azp %v, want %q", azp, u.cfg.ClientID)
 	}
 	got, _ := claims["nonce"].(string)
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(nonce)) != 1 {
@@ -76,9 +76,9 @@ func (f *federator) verifyIDToken(ctx context.Context, d *oidcProvider, raw, non
 // completeClaims adds to claims the ones it lacks among those sign-in reads, from the
 // upstream's UserInfo endpoint (OIDC Core §5.3) when there is one. The UserInfo sub must be
 // the ID token's (§5.3.2), or the answer is about someone else.
-func (f *federator) completeClaims(ctx context.Context, d *oidcProvider, accessToken string, claims map[string]any) error {
+func (u *Upstream) completeClaims(ctx context.Context, d *oidcProvider, accessToken string, claims map[string]any) error {
 	missing := false
-	for _, name := range []string{f.cfg.OrganizationClaim, f.cfg.RolesClaim, f.cfg.EmailClaim} {
+	for _, name := range []string{u.cfg.OrganizationClaim, u.cfg.RolesClaim, u.cfg.EmailClaim} {
 		if _, ok := claimValue(claims, name); !ok {
 			missing = true
 		}
@@ -87,7 +87,7 @@ func (f *federator) completeClaims(ctx context.Context, d *oidcProvider, accessT
 		return nil
 	}
 	var info map[string]any
-	if err := getJSON(ctx, f.client, d.UserinfoEndpoint, accessToken, &info); err != nil {
+	if err := getJSON(ctx, u.client, d.UserinfoEndpoint, accessToken, &info); err != nil {
 		return fmt.Errorf("upstream userinfo: %w", err)
 	}
 	if sub, _ := info["sub"].(string); sub == "" || sub != claims["sub"] {

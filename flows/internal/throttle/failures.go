@@ -1,4 +1,6 @@
-package flows
+// Package throttle counts failed authentications (of clients, of passwords) per key in
+// fixed windows and in fixed memory, for the authorization server and its sign-in.
+package throttle
 
 import (
 	"hash/maphash"
@@ -8,13 +10,13 @@ import (
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
-// failureLimiterSize is how many keys a failureLimiter remembers at most (about 130 bytes
+// DefaultSize is how many keys a Failures remembers at most by default (about 130 bytes
 // each, so 13 MB at most whatever the traffic).
-const failureLimiterSize = 100_000
+const DefaultSize = 100_000
 
-// failureLimiter counts authentication failures per key in fixed windows, each starting at
+// Failures counts authentication failures per key in fixed windows, each starting at
 // the key's first failure, and refuses a key that reached its maximum until its window ends
-// (R-SEC-3: brute force of client secrets and passwords). It is per process.
+// (brute force of client secrets and passwords). It is per process.
 //
 // Its memory is fixed and every call is O(1): a key is kept as a 64-bit keyed hash
 // (hash/maphash with a per-limiter random seed, so an entry costs the same however long
@@ -27,7 +29,7 @@ const failureLimiterSize = 100_000
 //   - To free a locked-out key, an attacker must lock out as many other keys (each with
 //     the maximum of failures) as the locked list holds, while nobody tries the locked
 //     key: every check of a locked-out key makes it the most recently used again.
-type failureLimiter struct {
+type Failures struct {
 	max    int
 	window int64 // nanoseconds
 	seed   maphash.Seed
@@ -37,30 +39,30 @@ type failureLimiter struct {
 	locked   *simplelru.LRU[uint64, failureWindow]
 }
 
-// failureWindow is a key's window: its start, its failures, and (for [failureLimiter.admit])
+// failureWindow is a key's window: its start, its failures, and (for [Failures.Admit])
 // when a locked-out key was last let through. Times are Unix nanoseconds.
 type failureWindow struct {
 	start, last int64
 	count       int
 }
 
-// newFailureLimiter returns a limiter of maxFailures per window that remembers at most
-// size keys. A max ≤ 0 disables it.
-func newFailureLimiter(maxFailures int, window time.Duration, size int) *failureLimiter {
+// New returns a limiter of maxFailures per window that remembers at most size keys. A max
+// ≤ 0 disables it.
+func New(maxFailures int, window time.Duration, size int) *Failures {
 	lockedSize := max(1, size/4)
 	counting, _ := simplelru.NewLRU[uint64, failureWindow](max(1, size-lockedSize), nil) // fails only on size < 1
 	locked, _ := simplelru.NewLRU[uint64, failureWindow](lockedSize, nil)
-	return &failureLimiter{
+	return &Failures{
 		max: maxFailures, window: int64(window), seed: maphash.MakeSeed(),
 		counting: counting, locked: locked,
 	}
 }
 
-func (l *failureLimiter) hash(key string) uint64 { return maphash.String(l.seed, key) }
+func (l *Failures) hash(key string) uint64 { return maphash.String(l.seed, key) }
 
 // lockedWindow returns the live locked-out window of h at now, if any, dropping an ended
 // one. The caller holds l.mu.
-func (l *failureLimiter) lockedWindow(h uint64, now int64) (failureWindow, bool) {
+func (l *Failures) lockedWindow(h uint64, now int64) (failureWindow, bool) {
 	w, ok := l.locked.Get(h)
 	if !ok {
 		return failureWindow{}, false
@@ -72,8 +74,8 @@ func (l *failureLimiter) lockedWindow(h uint64, now int64) (failureWindow, bool)
 	return w, true
 }
 
-// blocked reports whether key is refused at now, and for how long.
-func (l *failureLimiter) blocked(key string, now time.Time) (bool, time.Duration) {
+// Blocked reports whether key is refused at now, and for how long.
+func (l *Failures) Blocked(key string, now time.Time) (bool, time.Duration) {
 	if l.max <= 0 {
 		return false, 0
 	}
@@ -87,10 +89,10 @@ func (l *failureLimiter) blocked(key string, now time.Time) (bool, time.Duration
 	return true, time.Duration(w.start + l.window - n)
 }
 
-// admit is blocked for a limiter that slows instead of refusing: a key below its maximum
+// Admit is Blocked for a limiter that slows instead of refusing: a key below its maximum
 // is always admitted; a key that reached it is admitted at most once per every, and
 // otherwise told how long to wait.
-func (l *failureLimiter) admit(key string, now time.Time, every time.Duration) (bool, time.Duration) {
+func (l *Failures) Admit(key string, now time.Time, every time.Duration) (bool, time.Duration) {
 	if l.max <= 0 {
 		return true, 0
 	}
@@ -109,8 +111,8 @@ func (l *failureLimiter) admit(key string, now time.Time, every time.Duration) (
 	return true, 0
 }
 
-// fail records a failure of key at now.
-func (l *failureLimiter) fail(key string, now time.Time) {
+// Fail records a failure of key at now.
+func (l *Failures) Fail(key string, now time.Time) {
 	if l.max <= 0 {
 		return
 	}
@@ -133,8 +135,8 @@ func (l *failureLimiter) fail(key string, now time.Time) {
 	l.counting.Add(h, w)
 }
 
-// len is how many keys the limiter remembers.
-func (l *failureLimiter) len() int {
+// Len is how many keys the limiter remembers.
+func (l *Failures) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.counting.Len() + l.locked.Len()

@@ -1,4 +1,4 @@
-package flows
+package federation
 
 import (
 	"encoding/base64"
@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"golang.org/x/oauth2"
 
+	"github.com/oauthkit/oauthkit/flows"
 	"github.com/oauthkit/oauthkit/store"
 	"github.com/oauthkit/oauthkit/store/credentials"
 )
@@ -43,60 +44,60 @@ type fedState struct {
 	Expires  int64  `json:"e"` // Unix seconds
 }
 
-func (s *Server) newFedState(returnTo string) fedState {
+func (b *server) newFedState(returnTo string) fedState {
 	return fedState{
 		State:    credentials.NewSecret(""),
 		Nonce:    credentials.NewSecret(""),
 		Verifier: oauth2.GenerateVerifier(),
 		ReturnTo: returnTo,
-		Expires:  s.now().Add(fedStateLifetime).Unix(),
+		Expires:  b.cfg.Now().Add(fedStateLifetime).Unix(),
 	}
 }
 
 // fedCookieName names the cookie of the sign-in with state.
-func (s *Server) fedCookieName(state string) string {
-	h := s.hasher.Hash(fedSealPurpose + state)
+func (b *server) fedCookieName(state string) string {
+	h := b.cfg.Hasher.Hash(fedSealPurpose + state)
 	prefix := fedCookiePrefix
-	if s.secure {
+	if b.secure {
 		prefix = fedSecureCookiePfx
 	}
 	return prefix + hex.EncodeToString(h[:6])
 }
 
-func (s *Server) setFedStateCookie(w http.ResponseWriter, st fedState) {
+func (b *server) setFedStateCookie(w http.ResponseWriter, st fedState) {
 	payload, _ := json.Marshal(st)
-	sealed := s.hasher.Seal(fedSealPurpose+st.State, payload)
+	sealed := b.cfg.Hasher.Seal(fedSealPurpose+st.State, payload)
 	http.SetCookie(w, &http.Cookie{
-		Name:     s.fedCookieName(st.State),
+		Name:     b.fedCookieName(st.State),
 		Value:    base64.RawURLEncoding.EncodeToString(sealed),
 		Path:     "/",
 		MaxAge:   int(fedStateLifetime / time.Second),
 		HttpOnly: true,
-		Secure:   s.secure,
+		Secure:   b.secure,
 		SameSite: http.SameSiteLaxMode,
 	})
 }
 
 // takeFedState finds, opens and clears the cookie of the sign-in with state, and marks the
 // state used. Any failure is fedInvalidRequest.
-func (s *Server) takeFedState(w http.ResponseWriter, r *http.Request, state string) (fedState, error) {
+func (u *Upstream) takeFedState(w http.ResponseWriter, r *http.Request, b *server, state string) (fedState, error) {
 	if state == "" || len(state) > 256 {
 		return fedState{}, fedFail(fedInvalidRequest, "callback without a valid state")
 	}
-	name := s.fedCookieName(state)
+	name := b.fedCookieName(state)
 	c, err := r.Cookie(name)
 	if err != nil || c.Value == "" {
 		return fedState{}, fedFail(fedInvalidRequest, "no sign-in with this state was started in this browser (or it has expired)")
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: name, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: b.secure, SameSite: http.SameSiteLaxMode,
 	})
 	sealed, err := base64.RawURLEncoding.DecodeString(c.Value)
 	if err != nil {
 		return fedState{}, fedFail(fedInvalidRequest, "malformed sign-in cookie")
 	}
-	payload, err := s.hasher.Open(fedSealPurpose+state, sealed)
+	payload, err := b.cfg.Hasher.Open(fedSealPurpose+state, sealed)
 	if err != nil {
 		return fedState{}, fedFail(fedInvalidRequest, "the sign-in cookie does not match the state")
 	}
@@ -104,13 +105,13 @@ func (s *Server) takeFedState(w http.ResponseWriter, r *http.Request, state stri
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return fedState{}, fedFail(fedInvalidRequest, "malformed sign-in cookie: %v", err)
 	}
-	st.State, st.ReturnTo = state, safeReturnTo(st.ReturnTo)
-	now := s.now()
+	st.State, st.ReturnTo = state, flows.SafeReturnTo(st.ReturnTo)
+	now := b.cfg.Now()
 	expires := time.Unix(st.Expires, 0)
 	if !now.Before(expires) {
 		return fedState{}, fedFail(fedInvalidRequest, "the sign-in started more than %s ago", fedStateLifetime)
 	}
-	if !s.fed.used.use(s.hasher.Hash(fedSealPurpose+state), expires, now) {
+	if !u.used.use(b.cfg.Hasher.Hash(fedSealPurpose+state), expires, now) {
 		return fedState{}, fedFail(fedInvalidRequest, "the sign-in state was already used")
 	}
 	return st, nil

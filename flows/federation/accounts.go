@@ -1,4 +1,4 @@
-package flows
+package federation
 
 import (
 	"context"
@@ -31,15 +31,15 @@ const maxUpstreamSubject = 255
 // person reads the configured claims. It decides only what the claims alone decide: an
 // email is required (without it the upstream is not releasing it: a configuration
 // matter), and the subject must be one that can be stored.
-func (f *federator) person(claims map[string]any) (upstreamPerson, *fedError) {
+func (u *Upstream) person(claims map[string]any) (upstreamPerson, *fedError) {
 	p := upstreamPerson{sub: stringClaim(claims["sub"])}
 	if p.sub == "" || len(p.sub) > maxUpstreamSubject || strings.ContainsFunc(p.sub, unicode.IsControl) {
 		return p, fedFail(fedConfig, "the upstream sub %q is empty, longer than %d bytes or has control characters", trimmed(p.sub, 300), maxUpstreamSubject)
 	}
-	v, _ := claimValue(claims, f.cfg.EmailClaim)
+	v, _ := claimValue(claims, u.cfg.EmailClaim)
 	p.email = strings.ToLower(strings.TrimSpace(stringClaim(v)))
 	if p.email == "" || len(p.email) > 320 || !strings.Contains(p.email, "@") || strings.ContainsFunc(p.email, unicode.IsControl) {
-		return p, fedFail(fedConfig, "the upstream sent no usable %q claim (is the email scope requested?)", f.cfg.EmailClaim)
+		return p, fedFail(fedConfig, "the upstream sent no usable %q claim (is the email scope requested?)", u.cfg.EmailClaim)
 	}
 	verified, ok := claims["email_verified"].(bool)
 	if s, isString := claims["email_verified"].(string); isString {
@@ -51,39 +51,39 @@ func (f *federator) person(claims map[string]any) (upstreamPerson, *fedError) {
 		p.vouched = true
 	case ok:
 		p.unvouched = "the upstream email " + p.email + " of sub " + p.sub + " is not verified"
-	case f.cfg.AllowMissingEmailVerified:
+	case u.cfg.AllowMissingEmailVerified:
 		p.vouched = true
 	default:
 		p.unvouched = "the upstream did not assert email_verified for " + p.email + " (sub " + p.sub +
-			"); Federation.AllowMissingEmailVerified accepts that"
+			"); federation.Config.AllowMissingEmailVerified accepts that"
 	}
-	v, _ = claimValue(claims, f.cfg.OrganizationClaim)
+	v, _ = claimValue(claims, u.cfg.OrganizationClaim)
 	if arr, ok := v.([]any); ok && len(arr) == 1 {
 		v = arr[0]
 	}
 	p.org = stringClaim(v)
-	v, _ = claimValue(claims, f.cfg.RolesClaim)
+	v, _ = claimValue(claims, u.cfg.RolesClaim)
 	p.roles = rolesClaim(v)
 	return p, nil
 }
 
 // localAccess maps the person's upstream organization and roles: the local organization,
 // and the local roles (the upstream sign-in roles held, plus the administrator role).
-func (f *federator) localAccess(p upstreamPerson, adminRole string) (org string, roles []string, fe *fedError) {
+func (u *Upstream) localAccess(p upstreamPerson, adminRole string) (org string, roles []string, fe *fedError) {
 	if p.org == "" {
-		return "", nil, fedFail(fedNotAuthorised, "the upstream sent no %q claim for %s", f.cfg.OrganizationClaim, p.email)
+		return "", nil, fedFail(fedNotAuthorised, "the upstream sent no %q claim for %s", u.cfg.OrganizationClaim, p.email)
 	}
-	org, ok := f.cfg.Organizations[p.org]
+	org, ok := u.cfg.Organizations[p.org]
 	if !ok {
 		return "", nil, &fedError{outcome: fedOrgNotFound, org: p.org,
 			err: errors.New("upstream organization " + strconv.Quote(p.org) + " of " + p.email + " is not mapped")}
 	}
 	admin := false
 	for _, r := range p.roles {
-		if f.signIn[r] && !slices.Contains(roles, r) {
+		if u.signIn[r] && !slices.Contains(roles, r) {
 			roles = append(roles, r)
 		}
-		admin = admin || f.admin[r]
+		admin = admin || u.admin[r]
 	}
 	if admin && !slices.Contains(roles, adminRole) {
 		roles = append(roles, adminRole)
@@ -96,27 +96,27 @@ func (f *federator) localAccess(p upstreamPerson, adminRole string) (org string,
 
 // federatedAccount returns the local account for p: the account bound to p's upstream
 // identity (issuer, sub), updated; else, when p's email is vouched for, the account whose
-// login is p's email, bound to p and updated (password sign-in disabled: R-LOGIN-3), or a
+// login is p's email, bound to p and updated (password sign-in disabled), or a
 // new one (just-in-time provisioning). An account of another organization, or bound to
 // another upstream identity, is refused.
-func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.Account, *fedError) {
-	org, roles, fe := s.fed.localAccess(p, s.cfg.Policy.AdminRole)
+func (u *Upstream) federatedAccount(ctx context.Context, b *server, p upstreamPerson) (store.Account, *fedError) {
+	org, roles, fe := u.localAccess(p, b.cfg.Policy.AdminRole)
 	if fe != nil {
 		return store.Account{}, fe
 	}
-	switch _, err := s.store.Organization(ctx, org); {
+	switch _, err := u.cfg.Storage.Organization(ctx, org); {
 	case errors.Is(err, store.ErrNotFound):
-		return store.Account{}, fedFail(fedConfig, "Federation.Organizations maps %q to the local organization %q, which does not exist", p.org, org)
+		return store.Account{}, fedFail(fedConfig, "federation.Config.Organizations maps %q to the local organization %q, which does not exist", p.org, org)
 	case err != nil:
 		return store.Account{}, &fedError{outcome: fedServerError, err: err}
 	}
-	issuer := s.fed.cfg.Issuer
+	issuer := u.cfg.Issuer
 	for attempt := 0; ; attempt++ {
 		retry := attempt == 0
-		acct, err := s.store.AccountBySubject(ctx, issuer, p.sub)
+		acct, err := u.cfg.Storage.AccountBySubject(ctx, issuer, p.sub)
 		switch {
 		case err == nil:
-			return s.updateBoundAccount(ctx, acct, p, org, roles)
+			return u.updateBoundAccount(ctx, b, acct, p, org, roles)
 		case !errors.Is(err, store.ErrNotFound):
 			return store.Account{}, &fedError{outcome: fedServerError, err: err}
 		}
@@ -125,25 +125,25 @@ func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.
 			// account: without the upstream vouching for it, anyone who can set that email
 			// upstream would take the account over, or take the login from its owner.
 			fe := fedFail(fedNotAuthorised, "%s", p.unvouched)
-			fe.hint = "Your email address at " + s.fed.cfg.Name + " is not verified. Verify it there, then sign in again."
+			fe.hint = "Your email address at " + u.cfg.Name + " is not verified. Verify it there, then sign in again."
 			return store.Account{}, fe
 		}
-		acct, err = s.store.AccountByLogin(ctx, p.email)
+		acct, err = u.cfg.Storage.AccountByLogin(ctx, p.email)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			acct = store.Account{
 				ID: credentials.NewID(), Login: p.email, OrganizationID: org, Roles: roles,
 				PasswordLoginDisabled: true, UpstreamIssuer: issuer, UpstreamSubject: p.sub,
-				CreatedAt: s.now(),
+				CreatedAt: b.cfg.Now(),
 			}
-			err = s.store.PutAccount(ctx, acct)
+			err = u.cfg.Storage.PutAccount(ctx, acct)
 			if errors.Is(err, store.ErrConflict) && retry {
 				continue // a concurrent first sign-in created or bound it: use that one
 			}
 			if err != nil {
 				return store.Account{}, &fedError{outcome: fedServerError, err: err}
 			}
-			s.log.InfoContext(ctx, "oauthkit: federated sign-in created an account",
+			b.cfg.Logger.InfoContext(ctx, "oauthkit: federated sign-in created an account",
 				"account_id", acct.ID, "organization_id", org, "upstream_sub", p.sub)
 			return acct, nil
 		case err != nil:
@@ -164,7 +164,7 @@ func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.
 		wasPassword := !acct.PasswordLoginDisabled
 		acct.PasswordLoginDisabled, acct.Roles = true, roles
 		acct.UpstreamIssuer, acct.UpstreamSubject = issuer, p.sub
-		err = s.store.PutAccount(ctx, acct)
+		err = u.cfg.Storage.PutAccount(ctx, acct)
 		if errors.Is(err, store.ErrConflict) && retry {
 			continue // a concurrent sign-in bound this subject elsewhere: find that one
 		}
@@ -175,7 +175,7 @@ func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.
 		if wasPassword {
 			msg = "oauthkit: federated sign-in linked a password account; password sign-in is now disabled"
 		}
-		s.log.InfoContext(ctx, msg, "account_id", acct.ID, "upstream_sub", p.sub)
+		b.cfg.Logger.InfoContext(ctx, msg, "account_id", acct.ID, "upstream_sub", p.sub)
 		return acct, nil
 	}
 }
@@ -184,7 +184,7 @@ func (s *Server) federatedAccount(ctx context.Context, p upstreamPerson) (store.
 // the upstream's, and its login follows p's email when the email changed, is vouched for,
 // and is no other account's login (otherwise the login is kept: the binding, not the
 // email, says who this is).
-func (s *Server) updateBoundAccount(ctx context.Context, acct store.Account, p upstreamPerson, org string, roles []string) (store.Account, *fedError) {
+func (u *Upstream) updateBoundAccount(ctx context.Context, b *server, acct store.Account, p upstreamPerson, org string, roles []string) (store.Account, *fedError) {
 	if acct.OrganizationID != org {
 		return store.Account{}, fedFail(fedNotAuthorised,
 			"account %s (%s) belongs to organization %q, but the upstream maps it to %q",
@@ -193,14 +193,14 @@ func (s *Server) updateBoundAccount(ctx context.Context, acct store.Account, p u
 	next := acct
 	next.PasswordLoginDisabled, next.Roles = true, roles
 	if p.email != acct.Login {
-		switch _, err := s.store.AccountByLogin(ctx, p.email); {
+		switch _, err := u.cfg.Storage.AccountByLogin(ctx, p.email); {
 		case !p.vouched:
-			s.log.InfoContext(ctx, "oauthkit: federated sign-in kept the login: the new upstream email is not vouched for",
+			b.cfg.Logger.InfoContext(ctx, "oauthkit: federated sign-in kept the login: the new upstream email is not vouched for",
 				"account_id", acct.ID, "upstream_sub", p.sub, "reason", p.unvouched)
 		case errors.Is(err, store.ErrNotFound):
 			next.Login = p.email
 		case err == nil:
-			s.log.WarnContext(ctx, "oauthkit: federated sign-in kept the login: the new upstream email is another account's login",
+			b.cfg.Logger.WarnContext(ctx, "oauthkit: federated sign-in kept the login: the new upstream email is another account's login",
 				"account_id", acct.ID, "upstream_sub", p.sub)
 		default:
 			return store.Account{}, &fedError{outcome: fedServerError, err: err}
@@ -209,17 +209,17 @@ func (s *Server) updateBoundAccount(ctx context.Context, acct store.Account, p u
 	if next.Login == acct.Login && next.PasswordLoginDisabled == acct.PasswordLoginDisabled && slices.Equal(next.Roles, acct.Roles) {
 		return acct, nil
 	}
-	err := s.store.PutAccount(ctx, next)
+	err := u.cfg.Storage.PutAccount(ctx, next)
 	if errors.Is(err, store.ErrConflict) && next.Login != acct.Login {
 		// Another account took the new login meanwhile: keep the old one.
 		next.Login = acct.Login
-		err = s.store.PutAccount(ctx, next)
+		err = u.cfg.Storage.PutAccount(ctx, next)
 	}
 	if err != nil {
 		return store.Account{}, &fedError{outcome: fedServerError, err: err}
 	}
 	if next.Login != acct.Login {
-		s.log.InfoContext(ctx, "oauthkit: federated sign-in changed the login to the new upstream email",
+		b.cfg.Logger.InfoContext(ctx, "oauthkit: federated sign-in changed the login to the new upstream email",
 			"account_id", acct.ID, "upstream_sub", p.sub)
 	}
 	return next, nil

@@ -1,4 +1,4 @@
-package flows
+package signin
 
 import (
 	"encoding/base64"
@@ -12,11 +12,10 @@ import (
 // Device cookies (OWASP's defence against account lockout): a browser in which an account
 // signed in with its password carries a sealed cookie naming that login, and password
 // sign-in for that login from that browser is exempt from the per-email slowdown
-// (Config.LoginAccountMaxFailures). An attacker slowing an account down from many
-// addresses thus never slows its owner on their usual browser. A copied cookie helps a
-// guesser little: the cookie's failures are counted like an address's (per cookie, from
-// any address), and after Config.Limits.ClientAuthFailures of them within the window it is
-// ignored.
+// (Limits.AccountFailures). An attacker slowing an account down from many addresses thus
+// never slows its owner on their usual browser. A copied cookie helps a guesser little:
+// the cookie's failures are counted like an address's (per cookie, from any address), and
+// after Limits.Failures of them within the window it is ignored.
 const (
 	deviceCookieName       = "oauthkit_device"
 	secureDeviceCookieName = "__Host-oauthkit_device"
@@ -24,27 +23,27 @@ const (
 	deviceCookieLifetime   = 180 * 24 * time.Hour
 )
 
-func (s *Server) deviceCookie() string {
-	if s.secure {
+func (b *server) deviceCookie() string {
+	if b.secure {
 		return secureDeviceCookieName
 	}
 	return deviceCookieName
 }
 
 // setDevice marks this browser as one where login signed in with its password.
-func (s *Server) setDevice(w http.ResponseWriter, login string) {
+func (a *Authenticator) setDevice(b *server, w http.ResponseWriter, login string) {
 	payload := credentials.NewSecret("") + "\x00" + login
-	sealed := s.hasher.Seal(devicePurpose, []byte(payload))
+	sealed := b.cfg.Hasher.Seal(devicePurpose, []byte(payload))
 	http.SetCookie(w, &http.Cookie{
-		Name: s.deviceCookie(), Value: base64.RawURLEncoding.EncodeToString(sealed), Path: "/",
-		MaxAge: int(deviceCookieLifetime / time.Second), HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+		Name: b.deviceCookie(), Value: base64.RawURLEncoding.EncodeToString(sealed), Path: "/",
+		MaxAge: int(deviceCookieLifetime / time.Second), HttpOnly: true, Secure: b.secure, SameSite: http.SameSiteLaxMode,
 	})
 }
 
 // device returns the throttle key of r's device cookie when it names login and has not
 // failed too often; "" otherwise.
-func (s *Server) device(r *http.Request, login string, now time.Time) string {
-	c, err := r.Cookie(s.deviceCookie())
+func (a *Authenticator) device(b *server, r *http.Request, login string, now time.Time) string {
+	c, err := r.Cookie(b.deviceCookie())
 	if err != nil || c.Value == "" || len(c.Value) > 1024 {
 		return ""
 	}
@@ -52,7 +51,7 @@ func (s *Server) device(r *http.Request, login string, now time.Time) string {
 	if err != nil {
 		return ""
 	}
-	payload, err := s.hasher.Open(devicePurpose, sealed)
+	payload, err := b.cfg.Hasher.Open(devicePurpose, sealed)
 	if err != nil {
 		return ""
 	}
@@ -61,7 +60,7 @@ func (s *Server) device(r *http.Request, login string, now time.Time) string {
 		return ""
 	}
 	key := "device\x00" + nonce
-	if blocked, _ := s.logins.blocked(key, now); blocked {
+	if blocked, _ := a.logins.Blocked(key, now); blocked {
 		return ""
 	}
 	return key

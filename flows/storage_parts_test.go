@@ -1,0 +1,73 @@
+package flows_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/store"
+)
+
+// coreParts is a storage of only the parts the server core uses: no sessions, no
+// customers, no writers, no upstream links.
+type coreParts struct {
+	store.Clients
+	store.Accounts
+	store.Codes
+	store.Tokens
+	store.TokenAdmin
+	store.Grants
+}
+
+// alwaysAlice is an application's own Authenticator with whom alice is always signed in.
+type alwaysAlice struct{ accounts store.Accounts }
+
+func (a alwaysAlice) Account(r *http.Request) (store.Account, bool, error) {
+	acct, err := a.accounts.Account(r.Context(), aliceID)
+	return acct, err == nil, err
+}
+
+func (alwaysAlice) SignIn(w http.ResponseWriter, _ *http.Request, _ string) {
+	http.Error(w, "sign in elsewhere", http.StatusUnauthorized)
+}
+
+// TestStorageByThePart: over the core's parts only, with the application's own
+// sign-in, the code flow works; the customer endpoint, whose part is missing, is not
+// served, and the metadata does not name it.
+func TestStorageByThePart(t *testing.T) {
+	e := newEnv(t, func(c *flows.Config) {
+		st := c.Storage
+		c.Storage = coreParts{st, st, st, st, st, st}
+		c.Authenticator = alwaysAlice{st}
+	})
+	conf := e.oauth2Config(confID, confSecret, confRedirect)
+	b := e.browser()
+	p := b.get(conf.AuthCodeURL("st-parts"))
+	if !isConsentPage(p) {
+		t.Fatalf("no consent page: %d\n%s", p.StatusCode, p.body)
+	}
+	q := callback(t, b.submit(p, url.Values{"decision": {"allow"}}), confRedirect)
+	tok, err := conf.Exchange(context.Background(), q.Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.apiDo(http.MethodPost, "/customer/", ""); r.status != http.StatusNotFound {
+		t.Fatalf("customer endpoint without a customer part: %d %s", r.status, r.raw)
+	}
+	md, _ := e.metadata("/.well-known/oauth-authorization-server")
+	if _, ok := md["customer_endpoint"]; ok {
+		t.Fatalf("the metadata names a customer endpoint: %v", md["customer_endpoint"])
+	}
+	// Mounted by hand, the handler says why.
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/customer/", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	e.flows.CustomerHandler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "customer storage") {
+		t.Fatalf("CustomerHandler without a customer part: %d %s", rec.Code, rec.Body)
+	}
+}
