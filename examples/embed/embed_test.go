@@ -39,6 +39,13 @@ func TestCodeFlowThroughTheApp(t *testing.T) {
 	b := s.browser(t, "/demo/callback") // the test is the client: it takes the callback itself
 	ctx := context.Background()
 
+	// The application signs people in: oauthkit serves no sign-in page of its own.
+	for _, path := range []string{"/oauth/login", "/oauth/old-login", "/oauth/logout"} {
+		if p := b.get(s.base + path); p.status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404 (the application's own sign-in replaces oauthkit's)", path, p.status)
+		}
+	}
+
 	verifier := oauth2.GenerateVerifier()
 	p := b.get(conf.AuthCodeURL("state-1", oauth2.S256ChallengeOption(verifier)))
 	if p.url.Path != "/signin" || !strings.Contains(p.body, "Sign in to Notes") {

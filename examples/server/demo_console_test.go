@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -41,5 +43,22 @@ func TestDemoPersonalTokens(t *testing.T) {
 	}
 	if status := apiCall(t, w.issuer, http.MethodDelete, "/v2/personal_access_tokens/"+pat.ID, at); status != http.StatusNoContent {
 		t.Errorf("revoking the PAT: %d, want 204", status)
+	}
+}
+
+// TestDemoStartAgain: a person clicking the demo app's "Start again" a handful of times in a
+// row is not taken for a redirect loop.
+func TestDemoStartAgain(t *testing.T) {
+	w := startServer(t, "-addr", "127.0.0.1:0", "-demo-client", "127.0.0.1:0", "-db", "memory")
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	p := fetch(t, c, http.MethodGet, w.demo, nil, "")
+	p = submit(t, c, w.issuer, p, url.Values{"email": {"agent@example.com"}, "password": {"agent-pass-123"}})
+	p = submit(t, c, w.issuer, p, url.Values{"decision": {"allow"}})
+	for i := range 6 {
+		if !strings.Contains(p, "access_token:  oak:at_") {
+			t.Fatalf("start #%d: the demo app shows no token:\n%s", i+1, p)
+		}
+		p = fetch(t, c, http.MethodGet, w.demo, nil, "") // consent is remembered now
 	}
 }

@@ -59,7 +59,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	db := fs.String("db", defaultDB, "storage: sqlite:PATH (a file, created on first run), sqlite::memory:, postgres://USER@HOST/DB?sslmode=..., or memory")
 	demoAddr := fs.String("demo-client", "127.0.0.1:9999", "address of the built-in demo OAuth client; empty disables it")
 	errorPage := fs.Bool("error-page-mode", false, "send every authorization error to the error page, never to the client")
-	redirectLimit := fs.Int("redirect-limit", 3, "authorization requests one app may send one person per -redirect-window before too_many_redirects; 0 disables")
+	// The library's default is 3 per 30 s, the LiveChat-style limit; the demo allows a person
+	// clicking "Start again" a few more times.
+	redirectLimit := fs.Int("redirect-limit", 10, "authorization requests one app may send one person per -redirect-window before too_many_redirects (the library's default is 3); 0 disables")
 	redirectWindow := fs.Duration("redirect-window", 30*time.Second, "the window of -redirect-limit")
 	clientCredentials := fs.Bool("client-credentials", false, "enable the client_credentials grant (off by default)")
 	jwtKey := fs.String("jwt-key", "", "issue JWT access tokens signed with the private JWK in this file (created, ES256, if missing)")
