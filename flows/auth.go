@@ -29,6 +29,7 @@ type Authenticator interface {
 // Authenticator without it has no route of its own: the application serves its sign-in
 // pages itself.
 type RouteProvider interface {
+	// Routes returns the routes to serve beside those of s, the server being built.
 	Routes(s *Server) ([]Route, error)
 }
 

@@ -71,11 +71,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision
 			s.authzError(w, r, req, oauthErr("login_required", http.StatusBadRequest, "prompt=none was sent but nobody is signed in"))
 			return
 		}
-		// R-AUTHZ-5: sign in, then come back to this very request.
+		// Sign in, then come back to this very request.
 		s.auth.SignIn(w, r, s.link(s.cfg.Paths.Authorize)+"?"+raw)
 		return
 	}
-	// R-AUTHZ-10: a client sending the same person here again and again is looping.
+	// A client sending the same person here again and again is looping.
 	if decision == "" && !s.redirects.allow(req.client.ID+"\x00"+acct.ID, s.now()) {
 		s.toErrorPage(w, r, &Error{Code: ErrAccessDenied, Detail: DetailTooManyRedirects, Status: http.StatusTooManyRequests,
 			Description: "too many authorization requests from this app in a short time"})
@@ -85,9 +85,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision
 		s.authzError(w, r, req, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "the app is private to another organization"))
 		return
 	}
-	// R-AUTHZ-7: administrator-only scopes need the administrator role. A request that
-	// named none gets the client's scopes that this account may hold, so that generic
-	// clients (which send no scope) work for every account.
+	// Administrator-only scopes need the administrator role. A request that named none gets
+	// the client's scopes that this account may hold, so that generic clients (which send no
+	// scope) work for every account.
 	if admin := s.catalog.AdminOnly(req.scopes); len(admin) > 0 && !acct.HasRole(s.cfg.Policy.AdminRole) {
 		if !req.defaultScopes {
 			s.authzError(w, r, req, invalidScope("the scopes %s need an administrator", strings.Join(admin, ",")))
@@ -181,7 +181,7 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 	switch req.responseType {
 	case "code":
 	case "token":
-		// R-AUTHZ-1: the implicit grant (removed in OAuth 2.1) only for clients that enable it.
+		// The implicit grant (removed in OAuth 2.1) only for clients that enable it.
 		if !client.AllowImplicit {
 			return req, oauthErr(ErrUnauthorizedClient, http.StatusBadRequest, "the client may not use response_type=token")
 		}
@@ -191,7 +191,7 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 		return req, oauthErr(ErrUnsupportedResponseType, http.StatusBadRequest, "response_type must be code or token")
 	}
 
-	// R-AUTHZ-7: the request may narrow the client's scopes, never widen them; no scope
+	// The request may narrow the client's scopes, never widen them; no scope
 	// parameter means those of them that the account may hold (see authorize).
 	allowed := scopes.New(client.Scopes...)
 	if !s.personalTokenClient(client.ID) {
@@ -215,7 +215,7 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 		return req, invalidScope("no scope requested")
 	}
 
-	// R-AUTHZ-4: PKCE.
+	// PKCE (RFC 7636).
 	req.challenge = p["code_challenge"]
 	method, ok := pkceMethod(p["code_challenge_method"])
 	switch {

@@ -39,8 +39,7 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 	if err != nil {
 		return nil, TemporarilyUnavailable(err)
 	}
-	// RFC 6749 §4.1.3: the code must have been issued to this client (R-SEC-2), for this
-	// redirect_uri.
+	// RFC 6749 §4.1.3: the code must have been issued to this client, for this redirect_uri.
 	if c.ClientID != req.Client.ID {
 		return nil, InvalidGrant("the authorization code was issued to another client")
 	}
@@ -50,7 +49,7 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 	verifier := p["code_verifier"]
 	switch {
 	case c.CodeChallenge == "" && verifier != "":
-		// PKCE downgrade: the authorization request had no challenge (R-SEC-2).
+		// PKCE downgrade: the authorization request had no challenge.
 		return nil, InvalidGrant("code_verifier was sent but the authorization request had no code_challenge")
 	case c.CodeChallenge != "" && verifier == "":
 		return nil, InvalidGrant("code_verifier is missing")

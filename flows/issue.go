@@ -25,15 +25,15 @@ type IssueRequest struct {
 	// Client is the client the tokens are issued to: the TokenRequest's client.
 	Client store.Client
 	// AccountID is the account the tokens act for. The account must exist and may still
-	// sign in (Config.SignInRoles), and a private client (Client.OrganizationID) serves
+	// sign in (Config.Policy.SignInRoles), and a private client (Client.OrganizationID) serves
 	// only the accounts of its organization. The tokens carry the account's organization.
 	// Empty issues tokens that act for the client itself, as client_credentials does: they
 	// carry the client's organization and no administrator-only scope.
 	AccountID string
 	// Scopes are the scopes of the tokens. Each must be in the scope catalog and among
-	// Client.Scopes ([PersonalTokensScope] only for Config.PersonalTokenClients), and
-	// administrator-only scopes need an account that holds Config.AdminRole. Empty issues
-	// a token without scope.
+	// Client.Scopes ([PersonalTokensScope] only for Config.Policy.PersonalTokenClients), and
+	// administrator-only scopes need an account that holds Config.Policy.AdminRole. Empty
+	// issues a token without scope.
 	Scopes scopes.Set
 	// Refresh issues a refresh token besides the access token, which the refresh_token
 	// grant ([Server.RefreshTokenGrant]) exchanges.
@@ -44,7 +44,7 @@ type IssueRequest struct {
 	// that token's FamilyID, so that revoking the original grant revokes them too.
 	FamilyID string
 	// GrantedAt is when the family's grant was made: no refresh token of the family
-	// outlives it by more than Config.RefreshTokenMaxLifetime. Zero means Now.
+	// outlives it by more than Config.Lifetimes.Grant. Zero means Now.
 	GrantedAt time.Time
 	// NotAfter, when set, bounds the expiry of the tokens (expires_in is shortened to it):
 	// a token derived from another should not outlive it.
@@ -55,9 +55,9 @@ type IssueRequest struct {
 }
 
 // Issue issues tokens for a grant, as the built-in grants do: an access token (opaque with
-// Config.TokenPrefix, or a signed JWT with Config.JWT) of Config.AccessTokenLifetime, and,
-// when req.Refresh is set, a refresh token of Config.RefreshTokenLifetime, stored in one
-// atomic step under their keyed hashes. Config.TokenLimit holds per (client, account): one
+// Config.TokenPrefix, or a signed JWT with Config.JWT) of Config.Lifetimes.AccessToken, and,
+// when req.Refresh is set, a refresh token of Config.Lifetimes.RefreshToken, stored in one
+// atomic step under their keyed hashes. Config.Limits.Tokens holds per (client, account): one
 // token more revokes the oldest. The answer is what [Grant.Exchange] returns, and what the
 // token endpoint sends as JSON.
 //
@@ -125,7 +125,7 @@ func (s *Server) grantable(ctx context.Context, req IssueRequest) (store.Token, 
 }
 
 // clientScopes are the scopes client may request: its own, without PersonalTokensScope
-// unless it is one of Config.PersonalTokenClients.
+// unless it is one of Config.Policy.PersonalTokenClients.
 func (s *Server) clientScopes(c store.Client) scopes.Set {
 	allowed := scopes.New(c.Scopes...)
 	if !s.personalTokenClient(c.ID) {

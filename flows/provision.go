@@ -33,7 +33,7 @@ type ClientSpec struct {
 	// endpoint (client_credentials only).
 	RedirectURIs []string
 	// Scopes are the scopes the client may request, each declared in the server's scope
-	// catalog; [PersonalTokensScope] only for a client of Config.PersonalTokenClients.
+	// catalog; [PersonalTokensScope] only for a client of Config.Policy.PersonalTokenClients.
 	Scopes []string
 	// OrganizationID, when set, makes the client private to that organization.
 	OrganizationID string
@@ -111,7 +111,7 @@ type AccountSpec struct {
 	Password string
 	// OrganizationID is the organization the account belongs to.
 	OrganizationID string
-	// Roles the account holds, such as Config.AdminRole.
+	// Roles the account holds, such as Config.Policy.AdminRole.
 	Roles []string
 }
 

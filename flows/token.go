@@ -73,16 +73,16 @@ type TokenResponse struct {
 	IssuedTokenType string `json:"issued_token_type,omitempty"`
 }
 
-// TokenHandler returns the token endpoint. With no grants it accepts the grants of the
-// token endpoint that Mount registers: authorization_code and refresh_token, and
-// client_credentials when Config.ClientCredentials is set. Otherwise it accepts exactly the
-// grants given, built-in or written outside this package, for example:
+// TokenHandler returns the token endpoint. With no grants it accepts the grants of the token
+// endpoint that [Server.Handler] serves: authorization_code and refresh_token, and
+// client_credentials when Config.Policy.ClientCredentials is set. Otherwise it accepts exactly
+// the grants given, built-in or written outside this package, for example:
 //
 //	s.TokenHandler(s.AuthorizationCodeGrant(), s.RefreshTokenGrant(), myTokenExchange)
 //
 // Any other grant_type is unsupported_grant_type.
 //
-// Config.ClientCredentials is the one switch of the client_credentials grant, so that the
+// Config.Policy.ClientCredentials is the one switch of the client_credentials grant, so that the
 // metadata ([Server.Metadata]) tells the truth: TokenHandler panics when given a grant of
 // that type while it is off, as it does for two grants of one type or a grant without a
 // type. These are wiring mistakes, caught when the handler is built, as http.ServeMux
@@ -109,8 +109,8 @@ func (s *Server) TokenHandler(grants ...Grant) http.Handler {
 	})
 }
 
-// defaultGrants are the grants of the token endpoint that Mount registers, and that the
-// metadata lists.
+// defaultGrants are the grants of the token endpoint that [Server.Handler] serves, and that
+// the metadata lists.
 func (s *Server) defaultGrants() []Grant {
 	grants := []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
 	if s.cfg.Policy.ClientCredentials {

@@ -29,10 +29,10 @@ type LocalOptions struct {
 	Accounts store.Accounts
 	Catalog  *scopes.Catalog
 	// AdminRole is the role that may hold administrator-only scopes: the authorization
-	// server's flows.Config.AdminRole. Default "administrator". It needs Accounts.
+	// server's flows.Config.Policy.AdminRole. Default "administrator". It needs Accounts.
 	AdminRole string
 	// SignInRoles, when set, are the roles that may sign in (the server's
-	// flows.Config.SignInRoles): a personal access token whose account holds none of them
+	// flows.Config.Policy.SignInRoles): a personal access token whose account holds none of them
 	// is refused. Nil: any account. They need Accounts.
 	SignInRoles []string
 	// JWT and TokenAdmin together make the validator accept JWT access tokens: a

@@ -38,8 +38,13 @@ type Info struct {
 	OrganizationID string
 	// CustomerID is set on customer tokens.
 	CustomerID string
-	Scopes     scopes.Set
-	IssuedAt   time.Time
+	// Scopes are the scopes the token carries; a personal access token checked by [Local]
+	// with LocalOptions.Accounts carries its administrator-only scopes only while its
+	// account holds LocalOptions.AdminRole.
+	Scopes scopes.Set
+	// IssuedAt is when the token was issued; zero when the validator does not know (an
+	// introspection answer without iat).
+	IssuedAt time.Time
 	// ExpiresAt is when the validator stops accepting the token: the record's or the
 	// introspection answer's exp, or a JWT's exp plus the validator's leeway. Zero when the
 	// validator does not know (an introspection answer without exp); caches then bound the
@@ -51,10 +56,9 @@ type Info struct {
 // client_credentials grant (RFC 6749 §4.4), which stands for the OAuth client itself. Such a
 // token has no account, and no organization unless its client belongs to one, so a handler
 // that keys data by them must not see it: [AgentOnly] refuses it, [Authenticate] accepts it
-// only when [Options.Kinds] lists it, and [ClientOnly] (or [RequireKind]) opens a route to
-// it. Storage has no such kind: the
-// record is a store.KindAccess token with an empty AccountID, and the validators report it
-// as KindClient.
+// only when [Options.Kinds] lists it, and [ClientOnly] (or [RequireKind]) opens a route to it.
+// Storage has no such kind: the record is a store.KindAccess token with an empty AccountID,
+// and the validators report it as KindClient.
 const KindClient store.TokenKind = "client"
 
 // Validator checks a credential. Implementations must be safe for concurrent use.
@@ -70,6 +74,7 @@ const KindClient store.TokenKind = "client"
 // [ErrUnavailable] when it cannot tell (storage down, introspection endpoint unreachable).
 // Any other error is treated like ErrUnavailable: the request fails closed.
 type Validator interface {
+	// Validate checks cred and returns what the token is; see the type documentation.
 	Validate(ctx context.Context, cred Credential) (Info, error)
 }
 

@@ -20,7 +20,7 @@ type uri struct {
 // invalid returns a short, fixed reason wrapped in ErrInvalid. It never holds input.
 func invalid(reason string) error { return fmt.Errorf("%w: %s", ErrInvalid, reason) }
 
-// dangerousSchemes can run code or read local data in the user agent (R-REDIR-1).
+// dangerousSchemes can run code or read local data in the user agent.
 var dangerousSchemes = map[string]bool{
 	"javascript": true, "data": true, "vbscript": true, "file": true, "blob": true, "about": true,
 }
@@ -34,7 +34,7 @@ func parseRegistered(s string) (uri, error) {
 	return u, err
 }
 
-// parse applies R-REDIR-1 to R-REDIR-5 to s and splits it.
+// parse applies every rule of the package documentation to s and splits it.
 func parse(s string) (uri, error) {
 	switch {
 	case s == "":
@@ -58,8 +58,8 @@ func parse(s string) (uri, error) {
 		return uri{}, invalid("query not allowed")
 	}
 
-	// R-REDIR-1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." / "_" ) ":"; '_' is the seed's
-	// extension to RFC 3986 §3.1. Parsed by hand because net/url rejects '_'.
+	// Scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." / "_" ) ":"; '_' is the LiveChat-style
+	// API's extension to RFC 3986 §3.1. Parsed by hand because net/url rejects '_'.
 	i := 0
 	for i < len(s) && isSchemeChar(s[i], i == 0) {
 		i++
@@ -102,8 +102,7 @@ func parse(s string) (uri, error) {
 	return u, nil
 }
 
-// parseAuthority validates host[:port] (R-REDIR-2, R-REDIR-5) and returns the lowercased
-// host and the port. Only custom schemes may have an empty authority.
+// parseAuthority validates host[:port] and returns the lowercased host and the port. Only custom schemes may have an empty authority.
 func parseAuthority(a string, web bool) (host, port string, err error) {
 	if strings.Contains(a, "@") {
 		return "", "", invalid("userinfo not allowed")

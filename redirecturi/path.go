@@ -2,9 +2,9 @@ package redirecturi
 
 import "strings"
 
-// checkPath applies R-REDIR-3 to a raw path, "" or starting with '/': no traversal in any
-// spelling and only RFC 3986 §6.2.2 normal-form escapes, so that the raw path Match compares
-// is the only way to read it.
+// checkPath applies the path rules of the package documentation to a raw path, "" or
+// starting with '/': no traversal in any spelling and only RFC 3986 §6.2.2 normal-form
+// escapes, so that the raw path Match compares is the only way to read it.
 func checkPath(p string) error {
 	if p == "" {
 		return nil

@@ -1,28 +1,30 @@
-// Package redirecturi validates and matches OAuth redirect URIs (R-REDIR).
+// Package redirecturi validates and matches OAuth redirect URIs.
 //
-// A client registers one or more redirect URIs ([ParseList] accepts the seed's comma-separated
-// form, [ValidateRegistered] checks one). At the authorization endpoint [Match] decides whether
-// the requested redirect_uri is allowed by one of them. A wrong answer here is an open
-// redirect or a stolen authorization code, so every rule fails closed: anything this package
-// cannot read in exactly one way is refused, and as a last check net/url must read the same
-// host, port and escaped path as this package does.
+// A client registers one or more redirect URIs ([ParseList] accepts the comma-separated form
+// of the LiveChat-style API, [ValidateRegistered] checks one). At the authorization endpoint
+// [Match] decides whether the requested redirect_uri is allowed by one of them. A wrong answer
+// here is an open redirect or a stolen authorization code, so every rule fails closed:
+// anything this package cannot read in exactly one way is refused, and as a last check net/url
+// must read the same host, port and escaped path as this package does.
 //
 // The rules, applied identically to registered and requested URIs:
 //
-//   - R-REDIR-1 A scheme is required and matched exactly (schemes are case-insensitive,
+//   - Scheme: a scheme is required and matched exactly (schemes are case-insensitive,
 //     RFC 3986 §3.1, so both are lowercased first). Besides http and https, native clients may
-//     use a custom scheme; it may contain '_' (the seed's "my_app://"), which RFC 3986 does not
-//     allow but the seed does. javascript, data, vbscript, file, blob and about are refused.
-//   - R-REDIR-2 http and https URIs need a host, matched exactly and case-insensitively, and
-//     the port exactly as written: "https://a.com" and "https://a.com:443" are different
+//     use a custom scheme; it may contain '_' (as in "my_app://"), which RFC 3986 does not
+//     allow but the LiveChat-style API does. javascript, data, vbscript, file, blob and about
+//     are refused.
+//   - Host and port: http and https URIs need a host, matched exactly and case-insensitively,
+//     and the port exactly as written: "https://a.com" and "https://a.com:443" are different
 //     registrations. A port is 1-65535 in digits without a leading zero. Exception (RFC 8252
 //     §7.3): a registered "http" URI whose host is the loopback literal "127.0.0.1" or "[::1]"
-//     matches the same URI with any port, or none; [MatchExactPort], for confidential
-//     clients, has no such exception. Only those two literals: other 127.0.0.0/8 addresses,
-//     "localhost" and https loopback URIs match their port exactly. Custom schemes may have a
-//     host (matched the same way) or none at all, either "my_app://" (empty authority) or the RFC 8252 §7.1 form
-//     "com.example.app:/oauth2redirect" (no authority); the two forms do not match each other.
-//   - R-REDIR-3 The registered path must be a prefix of the requested path ending on a segment
+//     matches the same URI with any port, or none; [MatchExactPort], for confidential clients,
+//     has no such exception. Only those two literals: other 127.0.0.0/8 addresses, "localhost"
+//     and https loopback URIs match their port exactly. Custom schemes may have a host
+//     (matched the same way) or none at all, either "my_app://" (empty authority) or the
+//     RFC 8252 §7.1 form "com.example.app:/oauth2redirect" (no authority); the two forms do
+//     not match each other.
+//   - Path: the registered path must be a prefix of the requested path ending on a segment
 //     boundary: "/cb" allows "/cb" and "/cb/x" but not "/cbx"; "/cb/" allows "/cb/" and
 //     "/cb/x"; an empty path or "/" allows any path. Paths are compared in their raw, escaped
 //     form. Refused anywhere in a path: segments made only of dots ("." "..", "...") in any
@@ -30,8 +32,8 @@
 //     backslash, "//", encoded '%' (double encoding), control characters and non-ASCII bytes
 //     (raw or encoded), malformed escapes, and any escape that is not in RFC 3986 §6.2.2
 //     normal form (lowercase hex digits, or an escaped unreserved character such as "%62").
-//   - R-REDIR-4 No query and no fragment, not even an empty "?" or "#".
-//   - R-REDIR-5 No userinfo ('@' anywhere in the authority). Hosts are ASCII: DNS names of
+//   - Query and fragment: neither is allowed, not even an empty "?" or "#".
+//   - Authority: no userinfo ('@' anywhere in the authority). Hosts are ASCII: DNS names of
 //     letters, digits and hyphens (punycode "xn--" labels pass on syntax alone; no trailing
 //     dot), a canonical dotted-quad IPv4 address, or a canonical RFC 5952 IPv6 literal without
 //     zone. A host ending in a numeric label that is not a dotted quad ("2130706433",
@@ -54,7 +56,7 @@ import (
 	"strings"
 )
 
-// MaxLen is the longest redirect URI accepted, in bytes (R-REDIR-5).
+// MaxLen is the longest redirect URI accepted, in bytes.
 const MaxLen = 2048
 
 var (
@@ -97,11 +99,11 @@ func ParseList(s string) ([]string, error) {
 }
 
 // Match reports whether requested is allowed by at least one of the registered redirect URIs
-// (R-REDIR-1 to R-REDIR-5). It returns nil on a match; an error wrapping [ErrInvalid] when
-// requested is malformed or forbidden; and [ErrNotRegistered] when it is well-formed but
-// matches no registered URI, including when registered is empty (callers that must tell the
-// client "no redirect URI configured" check that first). Registered URIs that fail
-// [ValidateRegistered] never match anything.
+// under the rules of the package documentation. It returns nil on a match; an error wrapping
+// [ErrInvalid] when requested is malformed or forbidden; and [ErrNotRegistered] when it is
+// well-formed but matches no registered URI, including when registered is empty (callers that
+// must tell the client "no redirect URI configured" check that first). Registered URIs that
+// fail [ValidateRegistered] never match anything.
 //
 // Match applies the RFC 8252 §7.3 loopback exception, which is meant for native apps (public
 // clients) that listen on an ephemeral port; use [MatchExactPort] for confidential clients.
@@ -145,7 +147,7 @@ func (r uri) allows(q uri, loopbackAnyPort bool) bool {
 }
 
 // pathAllows reports whether the registered path allows the requested path: a prefix ending
-// on a segment boundary (R-REDIR-3). Both are raw, validated paths.
+// on a segment boundary. Both are raw, validated paths.
 func pathAllows(reg, req string) bool {
 	switch {
 	case reg == "" || reg == "/":

@@ -6,27 +6,26 @@ import (
 	"strings"
 )
 
-// Scope declares one scope of the application (R-SCOPE-1).
+// Scope declares one scope of the application.
 type Scope struct {
 	// Name is the scope name, as in tokens and requests, e.g. "chats--all:rw".
 	Name string
 	// Description is the human text shown on the consent screen.
 	Description string
 	// AdminOnly marks a scope only administrators may grant; requesting it for another
-	// account is invalid_scope (R-AUTHZ-7).
+	// account is invalid_scope.
 	AdminOnly bool
 }
 
-// Implication declares that holding scope From satisfies a requirement for scope To
-// (R-SCOPE-2), e.g. {From: "chats--all:ro", To: "chats--my:ro"}.
+// Implication declares that holding scope From satisfies a requirement for scope To,
+// e.g. {From: "chats--all:ro", To: "chats--my:ro"}.
 type Implication struct {
 	// From and To are two different scopes declared in the same catalog.
 	From, To string
 }
 
-// Catalog is the set of scopes an application declares, with their implications
-// (R-SCOPE-1, R-SCOPE-2). It is immutable once built by [NewCatalog] and safe for concurrent
-// use.
+// Catalog is the set of scopes an application declares, with their implications. It is
+// immutable once built by [NewCatalog] and safe for concurrent use.
 //
 // A nil *Catalog is usable: it declares no scope, so [Catalog.Unknown] reports every name and
 // [Catalog.AdminOnly] none, and [Catalog.Satisfies] and [Catalog.Expand] apply only the
@@ -108,7 +107,7 @@ func closure(start string, edges map[string][]string) []string {
 	return out
 }
 
-// builtinImplied returns "x:ro" for a name "x:rw" with x not empty (R-SCOPE-2).
+// builtinImplied returns "x:ro" for a name "x:rw" with x not empty.
 func builtinImplied(name string) (string, bool) {
 	x, ok := strings.CutSuffix(name, ":rw")
 	if !ok || x == "" {
@@ -150,7 +149,7 @@ func (c *Catalog) Unknown(s Set) []string {
 }
 
 // AdminOnly returns the names in s that are declared administrator-only, sorted; nil when
-// there are none (R-SCOPE-1).
+// there are none.
 func (c *Catalog) AdminOnly(s Set) []string {
 	var out []string
 	for _, n := range s.names {
@@ -161,9 +160,9 @@ func (c *Catalog) AdminOnly(s Set) []string {
 	return out
 }
 
-// Expand returns held plus every scope a held scope implies, transitively (R-SCOPE-2). Names
-// the catalog does not declare are kept but imply nothing, except under a nil catalog, which
-// applies the built-in "x:rw" ⇒ "x:ro" rule to any name.
+// Expand returns held plus every scope a held scope implies, transitively. Names the catalog
+// does not declare are kept but imply nothing, except under a nil catalog, which applies the
+// built-in "x:rw" ⇒ "x:ro" rule to any name.
 func (c *Catalog) Expand(held Set) Set {
 	var extra []string
 	for _, h := range held.names {
@@ -182,8 +181,8 @@ func (c *Catalog) Expand(held Set) Set {
 }
 
 // Satisfies reports whether held meets every required scope: each is held exactly or implied
-// by a held scope (R-SCOPE-2). Matching is exact otherwise: no prefix, case folding or
-// wildcard. With no required scope it reports true.
+// by a held scope. Matching is exact otherwise: no prefix, case folding or wildcard. With no
+// required scope it reports true.
 func (c *Catalog) Satisfies(held Set, required ...string) bool {
 	if len(required) == 0 {
 		return true
@@ -198,8 +197,8 @@ func (c *Catalog) Satisfies(held Set, required ...string) bool {
 }
 
 // Satisfies reports whether held meets every required scope using only the built-in rule
-// "x:rw" satisfies "x:ro" (R-SCOPE-2); it is (*Catalog)(nil).Satisfies. Use
-// [Catalog.Satisfies] to apply an application's declared implications too.
+// "x:rw" satisfies "x:ro"; it is (*Catalog)(nil).Satisfies. Use [Catalog.Satisfies] to apply
+// an application's declared implications too.
 func Satisfies(held Set, required ...string) bool {
 	return (*Catalog)(nil).Satisfies(held, required...)
 }

@@ -6,14 +6,13 @@
 // "chats--all:ro,chats--all:rw,customers:own"). Requests may separate names with commas,
 // ASCII whitespace or both; [Parse] accepts either and [Set.String] writes the comma form.
 //
-// R-SCOPE-1: a [Catalog] declares every scope the server knows, with a human description shown
-// on the consent screen and whether it is administrator-only.
+// A [Catalog] declares every scope the server knows, with a human description shown on the
+// consent screen and whether it is administrator-only.
 //
-// R-SCOPE-2: a held scope satisfies a requirement for the same scope, for anything the catalog
-// declares it implies (transitively), and by a built-in rule: "x:rw" satisfies "x:ro". Checks
-// are exact otherwise: no prefix matching ("chats" or "chats--all:r" never matches
-// "chats--all:rw") and no wildcard unless the application declares one as an ordinary
-// implication.
+// A held scope satisfies a requirement for the same scope, for anything the catalog declares
+// it implies (transitively), and by a built-in rule: "x:rw" satisfies "x:ro". Checks are exact
+// otherwise: no prefix matching ("chats" or "chats--all:r" never matches "chats--all:rw") and
+// no wildcard unless the application declares one as an ordinary implication.
 //
 // Everything here is a pure value computation: no I/O, safe for concurrent use.
 package scopes

@@ -9,7 +9,9 @@ import (
 // enforced, as a backend sees it while enforcing [Issue.Limits]. The tokens the issuance
 // inserts are never candidates.
 type EvictionCandidate struct {
-	ID       string
+	// ID is the token record's ID.
+	ID string
+	// IssuedAt is when the token was issued.
 	IssuedAt time.Time
 }
 

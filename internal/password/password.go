@@ -1,5 +1,5 @@
-// Package password hashes human passwords with argon2id (RFC 9106), the memory-hard KDF that
-// R-LOGIN-1 asks for, in the PHC string format used by most password libraries:
+// Package password hashes human passwords with argon2id (RFC 9106), a memory-hard KDF, in
+// the PHC string format used by most password libraries:
 //
 //	$argon2id$v=19$m=65536,t=3,p=4$<salt>$<hash>
 //

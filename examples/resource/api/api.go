@@ -40,11 +40,10 @@ type Chat struct {
 // maxChats bounds the chats kept per organization (the oldest go first).
 const maxChats = 100
 
-// New returns the API. authn authenticates every route; it must accept every kind the
-// API serves (access, personal and customer tokens: middleware.Options.Kinds), since each
-// route narrows the kinds itself (R-CUST-2). cat gives scope implications (R-SCOPE-2);
-// nil applies only the built-in "x:rw" ⇒ "x:ro". It panics if cat does not declare the
-// scopes the routes need.
+// New returns the API. authn authenticates every route; it must accept every kind the API
+// serves (access, personal and customer tokens: middleware.Options.Kinds), since each route
+// narrows the kinds itself. cat gives scope implications; nil applies only the built-in
+// "x:rw" ⇒ "x:ro". It panics if cat does not declare the scopes the routes need.
 func New(authn func(http.Handler) http.Handler, cat *scopes.Catalog) http.Handler {
 	a := &api{cat: cat, chats: map[string][]Chat{}}
 	mux := http.NewServeMux()
