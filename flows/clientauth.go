@@ -14,7 +14,7 @@ import (
 // authenticateClient authenticates the client of a token-endpoint request (RFC 6749 §2.3): client_secret_basic or client_secret_post for confidential clients,
 // none (client_id only) for public clients.
 //
-// Error mapping (documented in README): no client_id, or an unknown one, is the LiveChat-style
+// Error mapping (documented in the package doc): no client_id, or an unknown one, is the LiveChat-style
 // unauthorized_client; a wrong, missing or superfluous secret is RFC 6749's invalid_client
 // with 401 (and WWW-Authenticate: Basic when Basic was used); Basic and a body secret
 // together, a secret in the query string, or a client_id with control characters or invalid

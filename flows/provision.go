@@ -76,7 +76,7 @@ func (s *Server) NewClient(spec ClientSpec) (store.Client, string, error) {
 		return store.Client{}, "", fmt.Errorf("flows: ClientSpec.Scopes: the scope catalog does not declare %s", strings.Join(unknown, ","))
 	}
 	if want.Has(PersonalTokensScope) && !s.personalTokenClient(spec.ID) {
-		return store.Client{}, "", fmt.Errorf("flows: ClientSpec.Scopes: only Config.PersonalTokenClients may hold %s", PersonalTokensScope)
+		return store.Client{}, "", fmt.Errorf("flows: ClientSpec.Scopes: only Config.Policy.PersonalTokenClients may hold %s", PersonalTokensScope)
 	}
 	if spec.OrganizationID != "" {
 		if err := checkName("ClientSpec.OrganizationID", spec.OrganizationID, maxIDLen); err != nil {

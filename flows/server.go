@@ -159,12 +159,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // paths collide fails here, at New.
 func (s *Server) routes() (*http.ServeMux, error) {
 	p, def := s.cfg.Paths, DefaultPaths()
-	grants := []Grant{s.AuthorizationCodeGrant(), s.RefreshTokenGrant()}
-	if s.cfg.Policy.ClientCredentials {
-		grants = append(grants, s.ClientCredentialsGrant())
-	}
 	authorize, info := s.AuthorizeHandler(), s.InfoHandler()
-	token := s.tokenMethods(s.TokenHandler(grants...), s.DeleteTokenHandler())
+	token := s.tokenMethods(s.TokenHandler(s.defaultGrants()...), s.DeleteTokenHandler())
 	customer := s.CustomerHandler()
 	pats := s.PersonalTokensHandler()
 	base := strings.TrimSuffix(p.PersonalTokens, "/")

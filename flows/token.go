@@ -100,7 +100,7 @@ func (s *Server) TokenHandler(grants ...Grant) http.Handler {
 		case dup:
 			panic("flows: TokenHandler was given two grants of type " + gt)
 		case gt == grantClientCredentials && !s.cfg.Policy.ClientCredentials:
-			panic("flows: TokenHandler was given the client_credentials grant, but Config.ClientCredentials is off")
+			panic("flows: TokenHandler was given the client_credentials grant, but Config.Policy.ClientCredentials is off")
 		}
 		byType[gt] = g
 	}
