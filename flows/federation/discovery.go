@@ -2,10 +2,7 @@ package federation
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,8 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
+	gojose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
+
+	"github.com/oauthkit/oauthkit/internal/fetch"
+	"github.com/oauthkit/oauthkit/internal/jose"
 )
 
 // Upstream discovery (OpenID Connect Discovery 1.0): fetched on first use, kept for
@@ -24,19 +24,7 @@ import (
 const (
 	discoveryMaxAge = time.Hour
 	discoveryRetry  = 2 * time.Second
-	// maxUpstreamBody bounds every document read from the upstream.
-	maxUpstreamBody = 1 << 20
 )
-
-// safeIDTokenAlgs are the ID token signature algorithms this server accepts, whatever the
-// upstream advertises: asymmetric only, so never "none" nor HMAC (whose key would be the
-// client secret).
-var safeIDTokenAlgs = []jose.SignatureAlgorithm{
-	jose.RS256, jose.RS384, jose.RS512,
-	jose.PS256, jose.PS384, jose.PS512,
-	jose.ES256, jose.ES384, jose.ES512,
-	jose.EdDSA,
-}
 
 // oidcProvider is the part of the upstream's discovery document that sign-in uses.
 type oidcProvider struct {
@@ -51,7 +39,9 @@ type oidcProvider struct {
 	// absence there means the response is not from it.
 	ISSParameter bool `json:"authorization_response_iss_parameter_supported"`
 
-	algs []jose.SignatureAlgorithm // IDTokenSigningAlgs ∩ safeIDTokenAlgs
+	// algs are the ID token algorithms accepted: those of IDTokenSigningAlgs that are
+	// asymmetric, so never "none" nor HMAC (whose key would be the client secret).
+	algs []gojose.SignatureAlgorithm
 }
 
 // discoveryCache holds the upstream's discovery document.
@@ -98,7 +88,7 @@ func (c *discoveryCache) get(ctx context.Context, now time.Time) (*oidcProvider,
 func (c *discoveryCache) fetch(ctx context.Context) (*oidcProvider, error) {
 	where := strings.TrimSuffix(c.issuer, "/") + "/.well-known/openid-configuration"
 	var d oidcProvider
-	if err := getJSON(ctx, c.client, where, "", &d); err != nil {
+	if err := fetch.GetJSON(ctx, c.client, where, fetch.GetOptions{Timeout: upstreamTimeout}, &d); err != nil {
 		return nil, fmt.Errorf("upstream discovery: %w", err)
 	}
 	// OpenID Connect Discovery 1.0 §4.3: the issuer in the document must be exactly the
@@ -120,14 +110,9 @@ func (c *discoveryCache) fetch(ctx context.Context) (*oidcProvider, error) {
 	}
 	advertised := d.IDTokenSigningAlgs
 	if len(advertised) == 0 {
-		advertised = []string{string(jose.RS256)} // the default of OIDC Core §15.1
+		advertised = []string{string(gojose.RS256)} // the default of OIDC Core §15.1
 	}
-	for _, a := range advertised {
-		if alg := jose.SignatureAlgorithm(a); slices.Contains(safeIDTokenAlgs, alg) {
-			d.algs = append(d.algs, alg)
-		}
-	}
-	if len(d.algs) == 0 {
+	if d.algs = jose.AsymmetricAmong(advertised); len(d.algs) == 0 {
 		return nil, fmt.Errorf("upstream discovery: no acceptable ID token algorithm in %v", advertised)
 	}
 	return &d, nil
@@ -146,42 +131,4 @@ func (d *oidcProvider) authStyle(secret string) oauth2.AuthStyle {
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil
-}
-
-// getJSON GETs where into v: status 200, a JSON content type, at most maxUpstreamBody bytes.
-// bearer, when set, is sent as a Bearer token.
-func getJSON(ctx context.Context, client *http.Client, where, bearer string, v any) error {
-	ctx, cancel := context.WithTimeout(ctx, upstreamTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, where, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxUpstreamBody))
-		return fmt.Errorf("GET %s: status %d", where, resp.StatusCode)
-	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-		return fmt.Errorf("GET %s: content type %q, want application/json", where, mt)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUpstreamBody+1))
-	if err != nil {
-		return fmt.Errorf("GET %s: %w", where, err)
-	}
-	if len(body) > maxUpstreamBody {
-		return fmt.Errorf("GET %s: larger than %d bytes", where, maxUpstreamBody)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("GET %s: %w", where, err)
-	}
-	return nil
 }

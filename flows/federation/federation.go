@@ -45,7 +45,6 @@ package federation
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -54,6 +53,7 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/internal/jose"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -127,7 +127,13 @@ type Config struct {
 	// email_verified of false never creates or links an account.
 	AllowMissingEmailVerified bool
 	// HTTPClient makes the requests to the upstream (discovery, JWKS, token, UserInfo).
-	// Default: a client with a 10-second timeout.
+	// Default: a client with a 10-second timeout that connects to public addresses only,
+	// since the URLs it fetches besides discovery are read from the upstream's discovery
+	// document, which must not be able to point this server at its own network (a cloud
+	// metadata service, an internal API). When Issuer's host is a loopback one (localhost,
+	// 127.0.0.1, ::1), as for a provider run locally for development, it may connect to
+	// any address. A client given here is used as it is, with no such restriction:
+	// restrict it yourself if the upstream is not trusted with your network.
 	HTTPClient *http.Client
 
 	// Storage holds the accounts and organizations.
@@ -175,7 +181,7 @@ type Upstream struct {
 	admin  map[string]bool
 
 	discovery *discoveryCache
-	keys      *jwksCache
+	keys      *jose.JWKSCache // its URL set from each discovery document
 	used      *usedStates
 	bound     atomic.Pointer[server] // set once by Routes
 }
@@ -269,11 +275,13 @@ func New(f Config) (*Upstream, error) {
 	}
 	f.SignInRoles, f.AdminRoles = slices.Clone(f.SignInRoles), slices.Clone(f.AdminRoles)
 	if u.client == nil {
-		u.client = &http.Client{Timeout: upstreamTimeout}
+		u.client = defaultClient(iss)
 	}
 	u.cfg = f
 	u.discovery = &discoveryCache{issuer: f.Issuer, client: u.client}
-	u.keys = &jwksCache{client: u.client}
+	u.keys = jose.NewJWKSCache("", jose.JWKSOptions{
+		Client: u.client, Timeout: upstreamTimeout, MaxAge: jwksMaxAge, MinRefetch: jwksMinRefetch, Now: u.now,
+	})
 	return u, nil
 }
 
@@ -315,15 +323,6 @@ func (b *server) page(p string) string {
 		return b.Link(p)
 	}
 	return p
-}
-
-// isLoopback reports whether host is a loopback name or address.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func setDefault[T comparable](v *T, def T) {

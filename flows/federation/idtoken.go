@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
+	gojose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/oauthkit/oauthkit/internal/fetch"
 )
 
 // idTokenLeeway absorbs clock skew between this server and the upstream in exp, iat and
@@ -30,8 +32,8 @@ func (u *Upstream) verifyIDToken(ctx context.Context, d *oidcProvider, raw, nonc
 		return nil, errors.New("id token: want exactly one signature")
 	}
 	h := tok.Headers[0]
-	alg := jose.SignatureAlgorithm(h.Algorithm)
-	keys, err := u.keys.candidates(ctx, d.JWKSURI, h.KeyID, alg, now)
+	u.keys.SetURL(d.JWKSURI)
+	keys, err := u.keys.Keys(ctx, h.KeyID, gojose.SignatureAlgorithm(h.Algorithm))
 	if err != nil {
 		return nil, fmt.Errorf("id token: %w", err)
 	}
@@ -87,7 +89,7 @@ func (u *Upstream) completeClaims(ctx context.Context, d *oidcProvider, accessTo
 		return nil
 	}
 	var info map[string]any
-	if err := getJSON(ctx, u.client, d.UserinfoEndpoint, accessToken, &info); err != nil {
+	if err := fetch.GetJSON(ctx, u.client, d.UserinfoEndpoint, fetch.GetOptions{Bearer: accessToken, Timeout: upstreamTimeout}, &info); err != nil {
 		return fmt.Errorf("upstream userinfo: %w", err)
 	}
 	if sub, _ := info["sub"].(string); sub == "" || sub != claims["sub"] {
