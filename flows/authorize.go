@@ -44,7 +44,7 @@ func (s *Server) AuthorizeHandler() http.Handler {
 			s.postConsent(w, r)
 		default:
 			// Not even HEAD: an authorization request has effects (codes, tokens).
-			methodNotAllowed(w, "GET, POST")
+			MethodNotAllowed(w, "GET, POST")
 		}
 	})
 }
@@ -291,7 +291,7 @@ func (s *Server) toClient(w http.ResponseWriter, r *http.Request, req *authzRequ
 	if req.responseType == "token" {
 		sep = "#"
 	}
-	http.Redirect(w, r, req.redirectURI+sep+q.Encode(), redirectStatus(r))
+	http.Redirect(w, r, req.redirectURI+sep+q.Encode(), RedirectStatus(r))
 }
 
 // issueCode stores a new authorization code for the request and redirects to the client

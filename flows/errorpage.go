@@ -76,7 +76,7 @@ func (s *Server) RenderErrorPage(w http.ResponseWriter, r *http.Request, status 
 func (s *Server) ErrorPageHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			methodNotAllowed(w, "GET, HEAD")
+			MethodNotAllowed(w, "GET, HEAD")
 			return
 		}
 		q := r.URL.Query()
@@ -103,5 +103,5 @@ func (s *Server) toErrorPage(w http.ResponseWriter, r *http.Request, e *Error) {
 	if e.Detail != "" {
 		q.Set("exception_details", e.Detail)
 	}
-	http.Redirect(w, r, s.link(s.cfg.Paths.ErrorPage)+"?"+q.Encode(), redirectStatus(r))
+	http.Redirect(w, r, s.link(s.cfg.Paths.ErrorPage)+"?"+q.Encode(), RedirectStatus(r))
 }

@@ -164,19 +164,19 @@ func (s *Server) isAuthorizePath(path string) bool {
 		(s.cfg.Paths.Authorize == DefaultPaths().Authorize && path == s.link("/authorize"))
 }
 
-// redirectStatus is 303 after a form POST, so the browser follows with GET and never
-// re-posts the form to the next site; 302 otherwise.
-func redirectStatus(r *http.Request) int {
+// RedirectStatus is the status of a redirect answering r: 303 after a form POST, so the
+// browser follows with GET and never re-posts the form to the next site; 302 otherwise.
+func RedirectStatus(r *http.Request) int {
 	if r.Method == http.MethodPost {
 		return http.StatusSeeOther
 	}
 	return http.StatusFound
 }
 
-// methodNotAllowed answers a request whose method the handler does not serve: 405 with the
+// MethodNotAllowed answers a request whose method the handler does not serve: 405 with the
 // methods it does (RFC 9110 §15.5.6). The handlers check methods themselves because each
 // may be mounted alone, without a method-matching pattern.
-func methodNotAllowed(w http.ResponseWriter, allow string) {
+func MethodNotAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
 	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 }

@@ -48,7 +48,7 @@ func (u *Upstream) Start(w http.ResponseWriter, r *http.Request, returnTo string
 	target := u.oauth2Config(b, d).AuthCodeURL(st.State,
 		oauth2.S256ChallengeOption(st.Verifier),
 		oauth2.SetAuthURLParam("nonce", st.Nonce))
-	http.Redirect(w, r, target, redirectStatus(r))
+	http.Redirect(w, r, target, flows.RedirectStatus(r))
 }
 
 // startHandler serves Config.StartPath: Start with the return_to of the query.
@@ -58,7 +58,7 @@ func (u *Upstream) startHandler() http.Handler {
 		case http.MethodGet, http.MethodHead, http.MethodPost:
 			u.Start(w, r, r.URL.Query().Get("return_to"))
 		default:
-			methodNotAllowed(w, "GET, HEAD, POST")
+			flows.MethodNotAllowed(w, "GET, HEAD, POST")
 		}
 	})
 }
@@ -88,7 +88,7 @@ func (u *Upstream) oauth2Config(b *server, d *oidcProvider) *oauth2.Config {
 func (u *Upstream) callbackHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
-			methodNotAllowed(w, "GET")
+			flows.MethodNotAllowed(w, "GET")
 			return
 		}
 		b := u.bound.Load()
@@ -185,7 +185,7 @@ func (u *Upstream) failed(w http.ResponseWriter, r *http.Request, b *server, fe 
 		if returnTo != "" {
 			q.Set("return_to", returnTo)
 		}
-		http.Redirect(w, r, b.page(u.cfg.SignInPage)+"?"+q.Encode(), redirectStatus(r))
+		http.Redirect(w, r, b.page(u.cfg.SignInPage)+"?"+q.Encode(), flows.RedirectStatus(r))
 	}
 	switch fe.outcome {
 	case fedInvalidRequest:
@@ -231,20 +231,4 @@ func trimmed(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
-// redirectStatus is 303 after a form POST, so the browser follows with GET and never
-// re-posts the form to the next site; 302 otherwise.
-func redirectStatus(r *http.Request) int {
-	if r.Method == http.MethodPost {
-		return http.StatusSeeOther
-	}
-	return http.StatusFound
-}
-
-// methodNotAllowed answers a request whose method the handler does not serve: 405 with the
-// methods it does (RFC 9110 §15.5.6).
-func methodNotAllowed(w http.ResponseWriter, allow string) {
-	w.Header().Set("Allow", allow)
-	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 }

@@ -41,7 +41,7 @@ func (a *Authenticator) loginHandler() http.Handler {
 			}
 			http.Redirect(w, r, target, http.StatusSeeOther)
 		default:
-			methodNotAllowed(w, "GET, HEAD, POST")
+			flows.MethodNotAllowed(w, "GET, HEAD, POST")
 		}
 	})
 }
@@ -57,7 +57,7 @@ func (a *Authenticator) passwordLoginHandler() http.Handler {
 		case http.MethodPost:
 			a.postLogin(w, r)
 		default:
-			methodNotAllowed(w, "GET, HEAD, POST")
+			flows.MethodNotAllowed(w, "GET, HEAD, POST")
 		}
 	})
 }
@@ -224,17 +224,10 @@ func (a *Authenticator) logoutHandler() http.Handler {
 			}
 			http.Redirect(w, r, b.Link(a.cfg.Paths.Login)+"?"+signedOutParam+"=1", http.StatusSeeOther)
 		default:
-			methodNotAllowed(w, "GET, HEAD, POST")
+			flows.MethodNotAllowed(w, "GET, HEAD, POST")
 		}
 	})
 }
 
 // csrfField is the form field that carries the CSRF token (flows.Server.CSRFToken).
 const csrfField = "csrf_token"
-
-// methodNotAllowed answers a request whose method the handler does not serve: 405 with the
-// methods it does (RFC 9110 §15.5.6).
-func methodNotAllowed(w http.ResponseWriter, allow string) {
-	w.Header().Set("Allow", allow)
-	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-}

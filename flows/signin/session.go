@@ -54,7 +54,7 @@ func (a *Authenticator) SignIn(w http.ResponseWriter, r *http.Request, returnTo 
 		q.Set("identity_exception", flows.IdentityLost)
 		b.clearSessionCookie(w)
 	}
-	http.Redirect(w, r, b.Link(a.cfg.Paths.Login)+"?"+q.Encode(), redirectStatus(r))
+	http.Redirect(w, r, b.Link(a.cfg.Paths.Login)+"?"+q.Encode(), flows.RedirectStatus(r))
 }
 
 // SignedIn signs acct in on this browser: it ends the request's previous session, if any,
@@ -139,13 +139,4 @@ func (b *server) clearSessionCookie(w http.ResponseWriter) {
 		Name: b.sessionCookie(), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: b.secure, SameSite: http.SameSiteLaxMode,
 	})
-}
-
-// redirectStatus is 303 after a form POST, so the browser follows with GET and never
-// re-posts the form to the next site; 302 otherwise.
-func redirectStatus(r *http.Request) int {
-	if r.Method == http.MethodPost {
-		return http.StatusSeeOther
-	}
-	return http.StatusFound
 }
