@@ -27,10 +27,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"strings"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	driver "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/oauthkit/oauthkit/sqlstore"
 )
@@ -66,7 +69,8 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	}
 	path, extra, _ := strings.Cut(path, "?")
 	file := sqliteFile(path)
-	p := params + "&_pragma=journal_mode(WAL)"
+	// journal_mode is not among the DSN parameters: see setWAL.
+	p := params
 	if extra != "" {
 		p += "&" + extra
 	}
@@ -80,6 +84,10 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, openError(file, err)
+	}
+	if err := setWAL(ctx, w); err != nil {
 		w.Close()
 		return nil, openError(file, err)
 	}
@@ -139,4 +147,51 @@ func openMemory(ctx context.Context) (*sqlstore.Store, error) {
 		return nil, fmt.Errorf("sqlite: an in-memory database: %w", err)
 	}
 	return s, nil
+}
+
+// walTimeout bounds how long setWAL retries: the busy timeout of the connections.
+const walTimeout = 5 * time.Second
+
+// setWAL puts the database of w, its writer pool, in WAL mode, a setting kept in the file.
+//
+// On a new file (or one in a rollback journal mode) the change is a write transaction that
+// PRAGMA journal_mode=WAL starts from inside the read transaction in which it found the
+// old mode. When several connections make it at once (processes starting together on a
+// new file), all of them may hold that read lock; the first to take the write lock waits
+// for the others to leave, and SQLite fails the others' upgrade to a writer at once with
+// SQLITE_BUSY, without calling the busy handler, which could only wait for a deadlock.
+// The loser has to start again: a new PRAGMA finds the file in WAL mode, or converts it.
+// So the pragma is run here, once per Open, and retried on SQLITE_BUSY and SQLITE_LOCKED
+// for up to walTimeout, not in the DSN, where a connection failing it would fail Open.
+func setWAL(ctx context.Context, w *sql.DB) error {
+	deadline := time.Now().Add(walTimeout)
+	wait := time.Millisecond
+	for {
+		var mode string
+		err := w.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		if err == nil || !busy(err) || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait/2 + rand.N(wait))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+}
+
+// busy reports SQLITE_BUSY or SQLITE_LOCKED, with any extended code.
+func busy(err error) bool {
+	var se *driver.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
 }
