@@ -75,6 +75,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, raw, decision
 		s.auth.SignIn(w, r, s.link(s.cfg.Paths.Authorize)+"?"+raw)
 		return
 	}
+	// A session outlives a change of roles: an account that may no longer sign in gets
+	// nothing new from it.
+	if !s.maySignIn(acct) {
+		s.authzError(w, r, req, AccessDenied("this account may not sign in"))
+		return
+	}
 	// A client sending the same person here again and again is looping.
 	if decision == "" && !s.redirects.allow(req.client.ID+"\x00"+acct.ID, s.now()) {
 		s.toErrorPage(w, r, &Error{Code: ErrAccessDenied, Detail: DetailTooManyRedirects, Status: http.StatusTooManyRequests,

@@ -117,7 +117,13 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		OrganizationID: cust.OrganizationID, CustomerID: cust.ID,
 		FamilyID: familyOf(caller), IssuedAt: now, ExpiresAt: now.Add(s.cfg.Lifetimes.CustomerToken),
 	}
-	if err := s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}, Limits: s.customerLimits()}); err != nil {
+	// Only while the calling token is live, in the same atomic step: a revocation of its
+	// grant racing with this request leaves no customer token behind.
+	err = s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}, Limits: s.customerLimits(), RequireID: caller.ID})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, bearerError(http.StatusUnauthorized, "invalid_token", "the token is invalid, expired or revoked")
+	case err != nil:
 		return nil, TemporarilyUnavailable(err)
 	}
 	return &CustomerResponse{

@@ -68,6 +68,19 @@ func (e *env) setRoles(id string, roles ...string) {
 	}
 }
 
+// setOrganization moves the account id to the organization org.
+func (e *env) setOrganization(id, org string) {
+	e.t.Helper()
+	a, err := e.store.Account(context.Background(), id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	a.OrganizationID = org
+	if err := e.store.PutAccount(context.Background(), a); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // TestRefreshRechecksRights: the refresh grant, for a confidential and a public client.
 func TestRefreshRechecksRights(t *testing.T) {
 	for _, client := range []string{confID, pubID} {
@@ -91,6 +104,7 @@ func TestRefreshRechecksRights(t *testing.T) {
 				c.Scopes = []string{"chats--my:ro", "chats--all:ro", "agents--all:rw"}
 				e.putClient(c)
 			}, nil, "chats--all:ro,chats--my:ro"},
+			{"account moved to another organization", acctAlice, agentScopes, func(e *env, _ *deletingStore) { e.setOrganization(aliceID, orgB) }, nil, ""},
 			{"client allows none of the scopes", acctAlice, "chats--all:rw", func(e *env, _ *deletingStore) {
 				c := e.storedClient(client)
 				c.Scopes = []string{"chats--my:ro"}
@@ -153,6 +167,7 @@ func TestIntrospectPersonalTokenRechecksRights(t *testing.T) {
 		{"account may no longer sign in", aliceID, []string{"chats--my:ro"}, func(e *env, _ *deletingStore) { e.setRoles(aliceID, "former-agent") }, ""},
 		{"administrator demoted", rootID, []string{"agents--all:rw", "chats--my:ro"}, func(e *env, _ *deletingStore) { e.setRoles(rootID, "agent") }, "chats--my:ro"},
 		{"administrator demoted, only administrator scopes", rootID, []string{"agents--all:rw"}, func(e *env, _ *deletingStore) { e.setRoles(rootID, "agent") }, ""},
+		{"account moved to another organization", aliceID, []string{"chats--my:ro"}, func(e *env, _ *deletingStore) { e.setOrganization(aliceID, orgB) }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, ds := entitlementEnv(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -65,11 +66,22 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 	// process, the connection, the database), the code is redeemed at most once. A failure
 	// that wrote nothing leaves the code redeemable; one whose answer was lost after the
 	// commit makes the client's retry a valid replay, which revokes what was issued.
+	// The account as it is now: one deleted, barred or moved since it authorized the
+	// request gets nothing, and scopes it lost meanwhile are dropped.
+	kept, _, err := s.entitled(ctx, c.AccountID, c.OrganizationID, &req.Client, scopes.New(c.Scopes...))
+	switch {
+	case errors.Is(err, errNotEntitled):
+		return nil, InvalidGrant("the account no longer exists, may no longer sign in, or moved to another organization")
+	case err != nil:
+		return nil, TemporarilyUnavailable(err)
+	case kept.IsEmpty():
+		return nil, InvalidGrant("the account or the client no longer holds any of the granted scopes")
+	}
 	resp, err := s.issue(ctx, req.Now, issuance{base: store.Token{
 		ClientID:       c.ClientID,
 		AccountID:      c.AccountID,
 		OrganizationID: c.OrganizationID,
-		Scopes:         c.Scopes,
+		Scopes:         kept.Names(),
 		FamilyID:       c.FamilyID,
 		GrantedAt:      req.Now,
 	}, refresh: true, consumeCode: h})

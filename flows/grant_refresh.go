@@ -69,10 +69,10 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	// The account's and the client's rights of today, not those of the grant's day.
 	kept := granted.Intersect(scopes.New(req.Client.Scopes...)) // a token for the client alone
 	if old.AccountID != "" {
-		kept, _, err = s.entitled(ctx, old.AccountID, &req.Client, granted)
+		kept, _, err = s.entitled(ctx, old.AccountID, old.OrganizationID, &req.Client, granted)
 		switch {
 		case errors.Is(err, errNotEntitled):
-			return nil, InvalidGrant("the account no longer exists or may no longer sign in")
+			return nil, InvalidGrant("the account no longer exists, may no longer sign in, or moved to another organization")
 		case err != nil:
 			return nil, TemporarilyUnavailable(err)
 		}

@@ -116,7 +116,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 		resp.TokenType = "refresh_token"
 	case store.KindPersonal:
 		// A personal access token is worth what its account may hold today.
-		kept, acct, err := s.entitled(r.Context(), t.AccountID, nil, scopes.New(t.Scopes...))
+		kept, acct, err := s.entitled(r.Context(), t.AccountID, t.OrganizationID, nil, scopes.New(t.Scopes...))
 		switch {
 		case errors.Is(err, errNotEntitled):
 			return inactive, nil

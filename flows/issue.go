@@ -107,7 +107,7 @@ func (s *Server) grantable(ctx context.Context, req IssueRequest) (store.Token, 
 	if req.AccountID != "" {
 		var acct store.Account
 		var err error
-		kept, acct, err = s.entitled(ctx, req.AccountID, nil, want)
+		kept, acct, err = s.entitled(ctx, req.AccountID, "", nil, want)
 		switch {
 		case errors.Is(err, errNotEntitled):
 			return store.Token{}, InvalidGrant("the account no longer exists or may no longer sign in")

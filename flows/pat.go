@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -55,6 +56,13 @@ var ErrPersonalTokenNotFound = errors.New("flows: no such personal access token"
 // outside the caller. Errors are *Error values (invalid_request, invalid_scope) or storage
 // failures.
 func (s *Server) CreatePersonalToken(ctx context.Context, accountID, name string, want scopes.Set) (PersonalToken, error) {
+	return s.createPersonalToken(ctx, accountID, name, want, "")
+}
+
+// createPersonalToken is CreatePersonalToken on behalf of the token with id requireID, when
+// set: the new token is issued only while that one is live, in the same atomic step, so it
+// cannot escape a revocation of the token that asked for it.
+func (s *Server) createPersonalToken(ctx context.Context, accountID, name string, want scopes.Set, requireID string) (PersonalToken, error) {
 	if e := checkText("name", name); e != nil {
 		return PersonalToken{}, e
 	}
@@ -79,6 +87,9 @@ func (s *Server) CreatePersonalToken(ctx context.Context, accountID, name string
 	if err != nil {
 		return PersonalToken{}, TemporarilyUnavailable(err)
 	}
+	if !s.maySignIn(acct) {
+		return PersonalToken{}, AccessDenied("this account may not sign in")
+	}
 	if admin := s.catalog.AdminOnly(want); len(admin) > 0 && !acct.HasRole(s.cfg.Policy.AdminRole) {
 		return PersonalToken{}, InvalidScope("the scopes %s need an administrator", strings.Join(admin, ","))
 	}
@@ -100,11 +111,15 @@ func (s *Server) CreatePersonalToken(ctx context.Context, accountID, name string
 		IssuedAt: now, ExpiresAt: now.Add(s.cfg.Lifetimes.PersonalToken),
 	}
 	err = s.store.IssueTokens(ctx, now, store.Issue{
-		Tokens: []store.Token{t},
-		Caps:   map[store.TokenKind]int{store.KindPersonal: maxPersonalTokens},
+		Tokens:    []store.Token{t},
+		Caps:      map[store.TokenKind]int{store.KindPersonal: maxPersonalTokens},
+		RequireID: requireID,
 	})
 	if errors.Is(err, store.ErrLimitReached) {
 		return PersonalToken{}, errTooManyPersonalTokens()
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return PersonalToken{}, bearerError(http.StatusUnauthorized, "invalid_token", "the token is invalid, expired or revoked")
 	}
 	if err != nil {
 		return PersonalToken{}, TemporarilyUnavailable(err)

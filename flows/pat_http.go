@@ -57,6 +57,8 @@ type patCaller struct {
 	// bound is the presenting access token's scopes, which a new token may not exceed; nil
 	// for a browser session, where only the account's rights bound it.
 	bound *scopes.Set
+	// tokenID is the presenting access token's ID; empty for a browser session.
+	tokenID string
 }
 
 func (s *Server) personalTokensAPI(w http.ResponseWriter, r *http.Request) (int, any, *Error) {
@@ -110,7 +112,7 @@ func (s *Server) personalTokensAPI(w http.ResponseWriter, r *http.Request) (int,
 			}
 		}
 	}
-	pt, err := s.CreatePersonalToken(ctx, caller.accountID, req.Name, want)
+	pt, err := s.createPersonalToken(ctx, caller.accountID, req.Name, want, caller.tokenID)
 	if err != nil {
 		return 0, nil, asError(err)
 	}
@@ -137,7 +139,7 @@ func (s *Server) personalTokenCaller(w http.ResponseWriter, r *http.Request) (pa
 		e.challenge += `, scope="` + PersonalTokensScope + `"`
 		return patCaller{}, e
 	}
-	return patCaller{accountID: t.AccountID, bound: &held}, nil
+	return patCaller{accountID: t.AccountID, bound: &held, tokenID: t.ID}, nil
 }
 
 // personalTokenSession authenticates a request by the signed-in browser session; a
