@@ -27,7 +27,9 @@ type Authenticator interface {
 // protection the pages use), and [Server.Handler] serves the routes returned beside the
 // server's own; an error, or a route whose pattern collides with another, fails New. An
 // Authenticator without it has no route of its own: the application serves its sign-in
-// pages itself.
+// pages itself. It is found by a type assertion on Config.Authenticator, so a wrapper
+// around a sign-in that has routes (one that adds metrics, say) must implement Routes too,
+// passing it on, or the sign-in pages are not served.
 type RouteProvider interface {
 	// Routes returns the routes to serve beside those of s, the server being built.
 	Routes(s *Server) ([]Route, error)

@@ -16,7 +16,6 @@ const (
 	markCode    = "ac_"
 	markAccess  = "at_"
 	markRefresh = "rt_"
-	markSession = "se_"
 	markCSRF    = "cs_"
 )
 

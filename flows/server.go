@@ -1,15 +1,3 @@
-// Package flows is the authorization-server core: http.Handlers for the authorization
-// endpoint with its consent page, the token endpoint with one handler per grant type,
-// revocation, introspection, token info, metadata, JWKS, the error page, and the personal
-// access token and customer APIs, over the storage parts of [Storage].
-//
-// A Server is built once from a [Config]; [Server.Handler] serves all of it under any
-// router, and its parts are ordinary http.Handlers that can also be mounted alone at any
-// path. Who is signed in is the [Authenticator]'s to say: the application's own, or the
-// built-in password sign-in of package signin (with federated sign-in through an upstream
-// OpenID Connect provider, package federation). Those packages plug their pages into the
-// server through [RouteProvider] and build them with the page helpers here (PageLayout,
-// WritePage, FormAction, SafeReturnTo, Server.CheckCSRF, Server.RenderErrorPage).
 package flows
 
 import (
@@ -121,7 +109,18 @@ func New(cfg Config) (*Server, error) {
 		cop:       http.NewCrossOriginProtection(),
 		redirects: newRedirectLimiter(limit(lim.Redirects), lim.RedirectWindow),
 	}
-	s.customers, _ = cfg.Storage.(store.Customers)
+	if pc, ok := cfg.Storage.(store.PartChecker); ok {
+		// A composition of parts: every part the server calls must be there, and the
+		// optional customers only count when set.
+		if err := pc.Check(storageParts...); err != nil {
+			return nil, fmt.Errorf("flows: Config.Storage: %w", err)
+		}
+		if pc.Check(store.PartCustomers) == nil {
+			s.customers, _ = cfg.Storage.(store.Customers)
+		}
+	} else {
+		s.customers, _ = cfg.Storage.(store.Customers)
+	}
 	if cfg.JWT != nil {
 		if s.keys, err = newKeySet(cfg.JWT, cfg.Now()); err != nil {
 			return nil, err

@@ -13,6 +13,9 @@ import "github.com/oauthkit/oauthkit/store"
 // store.Customers (discovered by type assertion). Without, [Server.Handler] does not serve
 // Paths.Customer, [Server.CustomerHandler] answers 404, and the metadata names no
 // customer endpoint.
+//
+// A composition that may lack parts ([store.Parts], any [store.PartChecker]) is checked at
+// [New]: a missing part is an error there, and the customers part counts only when set.
 type Storage interface {
 	store.Clients
 	store.Accounts
@@ -21,3 +24,7 @@ type Storage interface {
 	store.TokenAdmin
 	store.Grants
 }
+
+// storageParts are the parts of [Storage], for a [store.PartChecker].
+var storageParts = []store.Part{store.PartClients, store.PartAccounts, store.PartCodes,
+	store.PartTokens, store.PartTokenAdmin, store.PartGrants}

@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -9,7 +10,12 @@ import (
 	"testing"
 
 	"github.com/oauthkit/oauthkit/flows"
+	"github.com/oauthkit/oauthkit/flows/federation"
+	"github.com/oauthkit/oauthkit/flows/signin"
+	"github.com/oauthkit/oauthkit/memstore"
+	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
+	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
 // coreParts is a storage of only the parts the server core uses: no sessions, no
@@ -69,5 +75,54 @@ func TestStorageByThePart(t *testing.T) {
 	e.flows.CustomerHandler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "customer storage") {
 		t.Fatalf("CustomerHandler without a customer part: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestStoragePartsChecked: a store.Parts composition is checked when the server and the
+// sign-in packages are built: a missing part the server calls is an error at New, not a nil
+// call at the first request, and the optional customers part counts only when it is set.
+func TestStoragePartsChecked(t *testing.T) {
+	st := store.PartsOf(memstore.New())
+	core := store.Parts{Clients: st, Accounts: st, Codes: st, Tokens: st, TokenAdmin: st, Grants: st}
+	hasher, err := credentials.NewHasher(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := scopes.NewCatalog([]scopes.Scope{{Name: "customers:own", Description: "Act for customers"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := flows.Config{Issuer: "https://auth.example", Storage: core, Hasher: hasher, Scopes: cat, Authenticator: alwaysAlice{st}}
+	srv, err := flows.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/customer/", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("customer endpoint over Parts without Customers: %d %s", rec.Code, rec.Body)
+	}
+	if md := srv.Metadata(); md.CustomerEndpoint != "" {
+		t.Fatalf("the metadata names a customer endpoint: %q", md.CustomerEndpoint)
+	}
+
+	noClients := core
+	noClients.Clients = nil
+	cfg.Storage = noClients
+	_, err = flows.New(cfg)
+	var missing *store.MissingPartsError
+	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "Clients") {
+		t.Fatalf("flows.New over Parts without Clients = %v, want a MissingPartsError naming Clients", err)
+	}
+
+	if _, err := signin.New(signin.Config{Storage: store.Parts{Accounts: st, AccountWriter: st}}); !errors.As(err, &missing) {
+		t.Fatalf("signin.New over Parts without Sessions = %v, want a MissingPartsError", err)
+	}
+	if _, err := federation.New(federation.Config{
+		Issuer: "https://idp.example", ClientID: "x", Organizations: map[string]string{"a": orgA}, SignInRoles: []string{"agent"},
+		Storage:  store.Parts{Accounts: st, AccountWriter: st, Organizations: st},
+		SignedIn: func(http.ResponseWriter, *http.Request, store.Account) error { return nil }, SignInPage: "/signin",
+	}); err == nil || !strings.Contains(err.Error(), "AccountLinks") {
+		t.Fatalf("federation.New over Parts without AccountLinks = %v, want an error naming AccountLinks", err)
 	}
 }

@@ -15,6 +15,10 @@ import (
 	"github.com/oauthkit/oauthkit/store"
 )
 
+// NoNegativeCache, as CacheOptions.NegativeTTL, remembers no invalid credential: every one
+// reaches the validator.
+const NoNegativeCache time.Duration = -1
+
 // CacheOptions configures [Cached]. The zero value means the documented defaults.
 type CacheOptions struct {
 	// Size bounds the valid tokens remembered. Default 10 000. When Size and NegativeSize
@@ -29,7 +33,7 @@ type CacheOptions struct {
 	NegativeSize int
 	// NegativeTTL is how long an invalid credential is remembered, so that a flood of
 	// garbage tokens reaches the backend once per TTL per distinct token. Default 5 s;
-	// negative disables the negative cache.
+	// [NoNegativeCache] turns the negative cache off.
 	NegativeTTL time.Duration
 	// Timeout bounds one backend call, which may be shared by many requests. Default 10 s.
 	Timeout time.Duration

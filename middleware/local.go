@@ -27,7 +27,9 @@ type LocalOptions struct {
 	// Nil: personal access tokens are refused, since nothing could tell whether their
 	// account still holds the rights they were created with.
 	Accounts store.Accounts
-	Catalog  *scopes.Catalog
+	// Catalog is the server's scope catalog, which says which scopes are
+	// administrator-only; required with Accounts.
+	Catalog *scopes.Catalog
 	// AdminRole is the role that may hold administrator-only scopes: the authorization
 	// server's flows.Config.Policy.AdminRole. Default "administrator". It needs Accounts.
 	AdminRole string

@@ -159,6 +159,19 @@ func (p Parts) Check(need ...Part) error {
 	return nil
 }
 
+// PartChecker is what a composition that may lack parts ([Parts]) offers its consumers: the
+// server and the sign-in packages call Check at construction with the parts they need, so
+// that a missing part fails there rather than as a nil call at the first request, and with
+// an optional part to learn whether to serve what needs it. A complete backend has every
+// part and need not implement it.
+type PartChecker interface {
+	// Check returns nil when every part of need is set, and otherwise an error naming
+	// those that are not (a [*MissingPartsError]).
+	Check(need ...Part) error
+}
+
+var _ PartChecker = Parts{}
+
 // Storage returns p as a [Storage] when every part is set, and otherwise the error of
 // [Parts.Check] naming the parts that are missing.
 func (p Parts) Storage() (Storage, error) {

@@ -66,6 +66,12 @@ type Storage interface {
 	store.Organizations
 }
 
+// StorageParts are the parts of [Storage], for a [store.PartChecker] such as store.Parts:
+// New refuses a composition that lacks one of them.
+func StorageParts() []store.Part {
+	return []store.Part{store.PartAccounts, store.PartAccountWriter, store.PartAccountLinks, store.PartOrganizations}
+}
+
 // Config configures federated sign-in. Issuer, ClientID, Organizations, a role, Storage,
 // SignedIn and SignInPage are required (package signin sets the last two); every other
 // zero field means the documented default.
@@ -211,6 +217,11 @@ func New(f Config) (*Upstream, error) {
 	}
 	if f.Storage == nil {
 		return nil, bad("Storage is required")
+	}
+	if pc, ok := f.Storage.(store.PartChecker); ok {
+		if err := pc.Check(StorageParts()...); err != nil {
+			return nil, bad("Storage: %v", err)
+		}
 	}
 	if f.SignedIn == nil {
 		return nil, bad("SignedIn is required: it starts the session of whoever signed in")

@@ -18,6 +18,7 @@ package signin
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/url"
 	"strings"
@@ -150,6 +151,11 @@ func New(cfg Config) (*Authenticator, error) {
 	if cfg.Storage == nil {
 		return nil, errors.New("signin: Config.Storage is required")
 	}
+	if pc, ok := cfg.Storage.(store.PartChecker); ok {
+		if err := pc.Check(store.PartAccounts, store.PartAccountWriter, store.PartSessions); err != nil {
+			return nil, fmt.Errorf("signin: Config.Storage: %w", err)
+		}
+	}
 	lim := &cfg.Limits
 	for _, n := range []int{lim.Failures, lim.AccountFailures} {
 		if n < 0 && n != flows.NoLimit {
@@ -198,6 +204,9 @@ func New(cfg Config) (*Authenticator, error) {
 		}
 		if f.Storage == nil {
 			fs, ok := cfg.Storage.(federation.Storage)
+			if pc, isParts := cfg.Storage.(store.PartChecker); isParts && pc.Check(federation.StorageParts()...) != nil {
+				ok = false
+			}
 			if !ok {
 				return nil, errors.New("signin: Config.Federation.Storage is required (Config.Storage does not hold account links and organizations)")
 			}
