@@ -52,16 +52,7 @@ func (e *env) apiDo(method, path, body string, hdr ...string) apiResp {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := apiResp{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	switch trimmed := strings.TrimSpace(r.raw); {
-	case strings.HasPrefix(trimmed, "{"):
-		_ = json.Unmarshal(raw, &r.obj)
-	case strings.HasPrefix(trimmed, "["):
-		_ = json.Unmarshal(raw, &r.list)
-	}
-	return r
+	return readResp(resp)
 }
 
 // Header pairs for apiDo.
@@ -287,4 +278,18 @@ func (e *env) newCustomerToken(tok string, extra ...string) (token, entityID str
 		e.t.Fatalf("customer endpoint: %d %s", r.status, r.raw)
 	}
 	return r.s("access_token"), r.s("entity_id")
+}
+
+// readResp reads and closes resp's body, decoding JSON like apiDo.
+func readResp(resp *http.Response) apiResp {
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := apiResp{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	switch trimmed := strings.TrimSpace(r.raw); {
+	case strings.HasPrefix(trimmed, "{"):
+		_ = json.Unmarshal(raw, &r.obj)
+	case strings.HasPrefix(trimmed, "["):
+		_ = json.Unmarshal(raw, &r.list)
+	}
+	return r
 }

@@ -2,8 +2,6 @@ package flows_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -189,20 +187,6 @@ func (b *browser) sessionAPI(method, path, body, csrf string, sameOrigin bool) a
 		b.e.t.Fatal(err)
 	}
 	return readResp(resp)
-}
-
-// readResp reads and closes resp's body, decoding JSON like apiDo.
-func readResp(resp *http.Response) apiResp {
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := apiResp{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	switch trimmed := strings.TrimSpace(r.raw); {
-	case strings.HasPrefix(trimmed, "{"):
-		_ = json.Unmarshal(raw, &r.obj)
-	case strings.HasPrefix(trimmed, "["):
-		_ = json.Unmarshal(raw, &r.list)
-	}
-	return r
 }
 
 // TestPATSession: R-PAT-1 with R-LOGIN-4, the signed-in person manages personal access
