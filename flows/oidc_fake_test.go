@@ -54,7 +54,7 @@ type fakeUpstream struct {
 
 type fakeReq struct {
 	claims                          map[string]any
-	nonce, challenge, redirect, sub string
+	nonce, challenge, redirect string
 }
 
 const (

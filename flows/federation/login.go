@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,7 +30,7 @@ const maxFedReturnTo = 2500
 func (u *Upstream) Start(w http.ResponseWriter, r *http.Request, returnTo string) {
 	b := u.bound.Load()
 	if b == nil {
-		http.Error(w, "server_error", http.StatusInternalServerError)
+		unbound(w, r)
 		return
 	}
 	returnTo = flows.SafeReturnTo(returnTo)
@@ -170,12 +171,19 @@ func (u *Upstream) callback(w http.ResponseWriter, r *http.Request, b *server) (
 	return st.ReturnTo, nil
 }
 
+// unbound answers a request to an Upstream that no server has bound: a wiring mistake,
+// logged (to the default logger: without a server there is no other) and answered 500.
+func unbound(w http.ResponseWriter, r *http.Request) {
+	slog.ErrorContext(r.Context(), "oauthkit: federated sign-in", "err", errNotBound)
+	http.Error(w, "server_error", http.StatusInternalServerError)
+}
+
 // failed shows the outcome of a failed federated sign-in: one of the three error pages of
 // federated sign-in, or the sign-in page with an identity_exception. The cause goes to the
 // log only.
 func (u *Upstream) failed(w http.ResponseWriter, r *http.Request, b *server, fe *fedError, returnTo string) {
 	if b == nil {
-		http.Error(w, "server_error", http.StatusInternalServerError)
+		unbound(w, r)
 		return
 	}
 	ctx, log := r.Context(), b.cfg.Logger

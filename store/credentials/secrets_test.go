@@ -20,7 +20,7 @@ func TestNewCarries256Bits(t *testing.T) {
 	if err != nil || len(raw) != 32 {
 		t.Fatalf("body is %d bytes (%v), want 32", len(raw), err)
 	}
-	if NewSecret("") == NewSecret("") {
+	if a, b := NewSecret(""), NewSecret(""); a == b {
 		t.Fatal("two secrets are equal")
 	}
 }
