@@ -53,7 +53,7 @@ type fakeUpstream struct {
 }
 
 type fakeReq struct {
-	claims                          map[string]any
+	claims                     map[string]any
 	nonce, challenge, redirect string
 }
 
