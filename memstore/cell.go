@@ -38,13 +38,13 @@ const (
 	dead          // removed, or its issuance rolled back; never live again
 )
 
-// The lists a cell can be in.
-type list int
+// The kinds of list a cell can be in.
+type listKind int
 
 const (
-	familyList  list = iota // its stripe's tokens of its FamilyID
-	accountList             // its stripe's tokens of its AccountID
-	pairList                // the tokens whose RefreshID is its RefreshID
+	familyList  listKind = iota // its stripe's tokens of its FamilyID
+	accountList                 // its stripe's tokens of its AccountID
+	pairList                    // the tokens whose RefreshID is its RefreshID
 	nLists
 )
 
@@ -66,30 +66,50 @@ func (c *cell) candidate() store.EvictionCandidate {
 	return store.EvictionCandidate{ID: c.tok.ID, IssuedAt: c.tok.IssuedAt}
 }
 
-// addTo appends c to the list l of m[k].
-func addTo[K comparable](m map[K][]*cell, k K, c *cell, l list) {
-	c.listAt[l] = len(m[k])
-	m[k] = append(m[k], c)
+// A cellList is a set of cells that know their place in it (listAt), so that adding and
+// removing one takes O(1).
+type cellList struct{ cells []*cell }
+
+// lists holds lists of cells by key; a key without cells has no list.
+type lists map[string]*cellList
+
+// of returns the cells of k.
+func (m lists) of(k string) []*cell {
+	if l := m[k]; l != nil {
+		return l.cells
+	}
+	return nil
 }
 
-// removeFrom removes c from the list l of m[k], moving the last cell into its place, and
-// deletes m[k] when it is empty.
-func removeFrom[K comparable](m map[K][]*cell, k K, c *cell, l list) {
-	cells := m[k]
-	i, last := c.listAt[l], len(cells)-1
-	if i < 0 || i > last || cells[i] != c {
+// add appends c to the list of k, as its list l.
+func (m lists) add(k string, c *cell, l listKind) {
+	cl := m[k]
+	if cl == nil {
+		cl = &cellList{}
+		m[k] = cl
+	}
+	c.listAt[l] = len(cl.cells)
+	cl.cells = append(cl.cells, c)
+}
+
+// remove removes c, whose list l it is, from the list of k, moving the last cell into its
+// place, and drops the list when it is empty.
+func (m lists) remove(k string, c *cell, l listKind) {
+	cl := m[k]
+	i := c.listAt[l]
+	if cl == nil || i < 0 || i >= len(cl.cells) || cl.cells[i] != c {
 		return // not in the list
 	}
-	cells[i] = cells[last]
-	cells[i].listAt[l] = i
-	cells[last] = nil
+	last := len(cl.cells) - 1
+	cl.cells[i] = cl.cells[last]
+	cl.cells[i].listAt[l] = i
+	cl.cells[last] = nil
+	cl.cells = cl.cells[:last]
 	c.listAt[l] = -1
 	switch {
 	case last == 0:
 		delete(m, k)
-	case cap(cells) > 64 && last < cap(cells)/4:
-		m[k] = append([]*cell(nil), cells[:last]...) // give back the memory of a list that shrank
-	default:
-		m[k] = cells[:last]
+	case cap(cl.cells) > 64 && last < cap(cl.cells)/4:
+		cl.cells = slices.Clone(cl.cells) // give back the memory of a list that shrank
 	}
 }

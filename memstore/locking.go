@@ -8,24 +8,24 @@ package memstore
 //
 // Stripes. A token lives in one of nStripes stripes, its home, chosen by its client and its
 // owner (its account, or a customer token's customer; see ownerOf): the tokens that a limit
-// or a cap counts together share a home, and so do an access token and its refresh token.
-// A stripe's RWMutex guards what lives in it: its tokens' records and states, the queues of
-// its groups (what limits evict from and caps count), and its lists of tokens by family and
-// by account.
+// or a cap counts together share a home, and so do an access token and its refresh token
+// as the server issues them. A stripe's RWMutex guards what lives in it: its tokens'
+// records and states, the queues of its groups (what limits evict from and caps count), and
+// its lists of tokens by family and by account.
 //
 // Lock order. An operation that changes tokens locks the stripes it needs, in ascending
 // order, before it changes anything, and unlocks them all at the end: an issuance the homes
 // of the tokens it inserts and of the tokens it names (RotateID, RequireID); a revocation
-// the homes of the tokens it removes. Since every one takes its stripes in the same order,
-// none waits for another in a cycle. When, with its stripes locked, an operation finds that
-// it needs one it does not hold (a token paired with one in another home, a token that
-// another operation removed or inserted in the meantime), it returns errWiden before
-// changing anything, and update runs it again with every stripe locked. Operations that
-// span the store (revoking a family or an account's tokens, listing an account's tokens)
-// lock every stripe from the start.
+// the homes of the tokens it removes, as a look at the lookups finds them before locking.
+// Since every one takes its stripes in the same order, none waits for another in a cycle.
+// When, with its stripes locked, an operation finds that it needs one it does not hold (a
+// token paired with one in another home, a token that another operation removed or
+// inserted in the meantime), it returns errWiden before changing anything, and update runs
+// it again with every stripe locked. Operations that span the store (revoking a family or
+// an account's tokens, listing an account's tokens) lock every stripe from the start.
 //
 // Shards. The lookups by hash and by ID, the lists of the tokens paired with each refresh
-// token, and the codes are kept in nShards shards each, each with a mutex of its own that is
+// token, and the codes are kept in nShards shards each, each with a lock of its own that is
 // held for one map operation at a time and never while taking another lock: a shard may be
 // locked while stripes are held, never a stripe while a shard is.
 //
@@ -33,9 +33,10 @@ package memstore
 // before it commits (so that two issuances cannot insert the same one), with the tokens in
 // the pending state; it then commits them (live) or rolls them back (dead), still holding
 // their homes. A lookup that finds a cell locks its home to read it, so it waits for the
-// issuance and never sees a pending token. An issuance that finds another's pending token
-// (the same hash or ID, or a token to revoke with a pair) returns errWiden: with every
-// stripe locked, it waits for the other to finish.
+// issuance and never sees a pending token. An operation that meets a pending token of
+// another (one with the hash or ID it inserts, one paired with a token it removes) returns
+// errWiden, as that token's home is not one it holds: with every stripe locked, it waits
+// for the other to finish.
 //
 // Housekeeping (DeleteExpired) removes expired tokens one stripe at a time; revocation
 // subscribers are called after every lock is released. The store's other records are
@@ -48,10 +49,8 @@ import (
 	"sync"
 )
 
-const (
-	nStripes = 64 // the stripes of tokens; a stripeSet has a bit for each
-	nShards  = 64 // the shards of each lookup
-)
+// nStripes is the number of stripes of tokens; a stripeSet has a bit for each.
+const nStripes = 64
 
 // A stripe is the part of the tokens that its lock guards (see above).
 type stripe struct {
@@ -60,8 +59,8 @@ type stripe struct {
 	groups map[group]*queue
 	// families and accounts list this stripe's tokens by FamilyID (when not empty) and by
 	// AccountID.
-	families map[string][]*cell
-	accounts map[string][]*cell
+	families lists
+	accounts lists
 	_        [64]byte // keeps the locks of two stripes off one cache line
 }
 
@@ -136,49 +135,3 @@ func (x *tokens) homeOf(clientID, owner string) int {
 	h.WriteString(owner)
 	return int(h.Sum64() % nStripes)
 }
-
-// shards is a map split in shards, each under its own lock (see above).
-type shards[K comparable, V any] struct {
-	seed maphash.Seed
-	hash func(maphash.Seed, K) uint64
-	s    [nShards]shard[K, V]
-}
-
-type shard[K comparable, V any] struct {
-	mu sync.RWMutex
-	m  map[K]V
-	_  [64]byte // keeps the locks of two shards off one cache line
-}
-
-func newShards[K comparable, V any](hash func(maphash.Seed, K) uint64) *shards[K, V] {
-	s := &shards[K, V]{seed: maphash.MakeSeed(), hash: hash}
-	for i := range s.s {
-		s.s[i].m = make(map[K]V)
-	}
-	return s
-}
-
-func (s *shards[K, V]) of(k K) *shard[K, V] { return &s.s[s.hash(s.seed, k)%nShards] }
-
-// get returns the value of k.
-func (s *shards[K, V]) get(k K) (V, bool) {
-	sh := s.of(k)
-	sh.mu.RLock()
-	defer sh.mu.RUnlock()
-	v, ok := sh.m[k]
-	return v, ok
-}
-
-// each calls f with the map of every shard in turn, each read-locked while f runs.
-func (s *shards[K, V]) each(f func(m map[K]V)) {
-	for i := range s.s {
-		sh := &s.s[i]
-		sh.mu.RLock()
-		f(sh.m)
-		sh.mu.RUnlock()
-	}
-}
-
-func hashString(seed maphash.Seed, s string) uint64 { return maphash.String(seed, s) }
-
-func hashBytes[H ~[32]byte](seed maphash.Seed, h H) uint64 { return maphash.Bytes(seed, h[:]) }

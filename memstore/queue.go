@@ -113,6 +113,7 @@ func (q *queue) add(c *cell) {
 	}
 }
 
+// toLive and toExpired put c, new or taken off the other side, on a side.
 func (q *queue) toLive(c *cell) {
 	c.gen++
 	c.lapsed = false
@@ -121,7 +122,6 @@ func (q *queue) toLive(c *cell) {
 	q.expiring.push(entry{c.tok.ExpiresAt, c, c.gen})
 }
 
-// toLive and toExpired put c, new or taken off the other side, on a side.
 func (q *queue) toExpired(c *cell) {
 	c.gen++
 	c.lapsed = true

@@ -20,7 +20,7 @@ func (s *Store) AccountTokens(_ context.Context, accountID string, kind store.To
 	var out []store.Token
 	s.tokens.view(func() {
 		for i := range s.tokens.stripes {
-			for _, c := range s.tokens.stripes[i].accounts[accountID] {
+			for _, c := range s.tokens.stripes[i].accounts.of(accountID) {
 				if (kind == "" || c.tok.Kind == kind) && c.tok.Live(now) {
 					out = append(out, cloneToken(c.tok))
 				}
@@ -44,7 +44,7 @@ func (s *Store) RevokeAccountTokens(_ context.Context, accountID string) (int, e
 		var victims []*cell
 		families := make(map[string]bool)
 		for i := range x.stripes {
-			for _, c := range x.stripes[i].accounts[accountID] {
+			for _, c := range x.stripes[i].accounts.of(accountID) {
 				victims = append(victims, c)
 				if f := c.tok.FamilyID; f != "" && !families[f] {
 					families[f] = true

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"hash/maphash"
+	"slices"
 	"time"
 
 	"github.com/oauthkit/oauthkit/store"
@@ -16,7 +17,7 @@ type tokens struct {
 	byID    *shards[string, *cell]
 	// pairs lists, by refresh token ID, the tokens whose RefreshID names it, whether or not
 	// that refresh token is stored.
-	pairs *shards[string, []*cell]
+	pairs *shards[string, *cellList]
 }
 
 func newTokens() *tokens {
@@ -24,13 +25,13 @@ func newTokens() *tokens {
 		seed:   maphash.MakeSeed(),
 		byHash: newShards[store.Hash, *cell](hashBytes[store.Hash]),
 		byID:   newShards[string, *cell](hashString),
-		pairs:  newShards[string, []*cell](hashString),
+		pairs:  newShards[string, *cellList](hashString),
 	}
 	for i := range x.stripes {
 		st := &x.stripes[i]
 		st.groups = make(map[group]*queue)
-		st.families = make(map[string][]*cell)
-		st.accounts = make(map[string][]*cell)
+		st.families = make(lists)
+		st.accounts = make(lists)
 	}
 	return x
 }
@@ -68,13 +69,13 @@ func (x *tokens) link(c *cell, now time.Time, q *queue) {
 		q.add(c)
 	}
 	if c.tok.FamilyID != "" {
-		addTo(st.families, c.tok.FamilyID, c, familyList)
+		st.families.add(c.tok.FamilyID, c, familyList)
 	}
-	addTo(st.accounts, c.tok.AccountID, c, accountList)
+	st.accounts.add(c.tok.AccountID, c, accountList)
 	if r := c.tok.RefreshID; r != "" {
 		sh := x.pairs.of(r)
 		sh.mu.Lock()
-		addTo(sh.m, r, c, pairList)
+		lists(sh.m).add(r, c, pairList)
 		sh.mu.Unlock()
 	}
 	c.state.Store(live)
@@ -87,13 +88,13 @@ func (x *tokens) unlink(c *cell) {
 	st := &x.stripes[c.home]
 	x.leaveQueue(c)
 	if c.tok.FamilyID != "" {
-		removeFrom(st.families, c.tok.FamilyID, c, familyList)
+		st.families.remove(c.tok.FamilyID, c, familyList)
 	}
-	removeFrom(st.accounts, c.tok.AccountID, c, accountList)
+	st.accounts.remove(c.tok.AccountID, c, accountList)
 	if r := c.tok.RefreshID; r != "" {
 		sh := x.pairs.of(r)
 		sh.mu.Lock()
-		removeFrom(sh.m, r, c, pairList)
+		lists(sh.m).remove(r, c, pairList)
 		sh.mu.Unlock()
 	}
 	x.unreserve(c)
@@ -131,7 +132,7 @@ func (x *tokens) pairedWith(refreshID string) []*cell {
 	sh := x.pairs.of(refreshID)
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
-	return append([]*cell(nil), sh.m[refreshID]...)
+	return slices.Clone(lists(sh.m).of(refreshID))
 }
 
 // pairOf returns c and the tokens that removing c takes with it: for a refresh token,
@@ -230,7 +231,7 @@ func (s *Store) RevokeFamily(_ context.Context, familyID string) error {
 func (x *tokens) family(familyID string) []*cell {
 	var cells []*cell
 	for i := range x.stripes {
-		cells = append(cells, x.stripes[i].families[familyID]...)
+		cells = append(cells, x.stripes[i].families.of(familyID)...)
 	}
 	return cells
 }

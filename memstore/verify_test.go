@@ -49,7 +49,7 @@ func (x *tokens) verify() error {
 		checkList(fail, "account", st.accounts, c.tok.AccountID, c, accountList, true)
 		if r := c.tok.RefreshID; r != "" {
 			sh := x.pairs.of(r)
-			checkList(fail, "pair", sh.m, r, c, pairList, true)
+			checkList(fail, "pair", lists(sh.m), r, c, pairList, true)
 		}
 	}
 	for i := range x.stripes {
@@ -59,9 +59,9 @@ func (x *tokens) verify() error {
 				fail("queue of %v: key %v, %d live and %d expired, %d tokens", g, q.key, q.nLive, q.nExpired, inQueue[q])
 			}
 		}
-		for _, lists := range []map[string][]*cell{st.families, st.accounts} {
-			for k, l := range lists {
-				for _, c := range l {
+		for _, m := range []lists{st.families, st.accounts} {
+			for k, l := range m {
+				for _, c := range l.cells {
 					if !cells[c] {
 						fail("list %q of stripe %d holds a token that is not stored: %s", k, i, c.tok.ID)
 					}
@@ -69,9 +69,9 @@ func (x *tokens) verify() error {
 			}
 		}
 	}
-	x.pairs.each(func(m map[string][]*cell) {
+	x.pairs.each(func(m map[string]*cellList) {
 		for k, l := range m {
-			for _, c := range l {
+			for _, c := range l.cells {
 				if !cells[c] {
 					fail("pairs of %q hold a token that is not stored: %s", k, c.tok.ID)
 				}
@@ -83,12 +83,12 @@ func (x *tokens) verify() error {
 
 // checkList checks that c is in the list l of m[k], at its place, if want, and in none
 // otherwise.
-func checkList(fail func(string, ...any), name string, m map[string][]*cell, k string, c *cell, l list, want bool) {
-	i := c.listAt[l]
+func checkList(fail func(string, ...any), name string, m lists, k string, c *cell, l listKind, want bool) {
+	i, cells := c.listAt[l], m.of(k)
 	switch {
 	case !want && i != -1:
 		fail("token %s: in a %s list it should not be in", c.tok.ID, name)
-	case want && (i < 0 || i >= len(m[k]) || m[k][i] != c):
+	case want && (i < 0 || i >= len(cells) || cells[i] != c):
 		fail("token %s: not at its place in the %s list %q", c.tok.ID, name, k)
 	}
 }
