@@ -145,6 +145,10 @@ type Token struct {
 	CustomerID string
 	// Scopes are the scopes the token grants.
 	Scopes []string
+	// Audience are the resource servers the token is for: RFC 8707 resource identifiers
+	// (absolute URIs). Empty means unrestricted: the token is for any resource server that
+	// does not require an audience.
+	Audience []string
 	// FamilyID groups every token descended from one authorization code, and the customer
 	// tokens minted with one of them, so that revoking the grant revokes them all. A
 	// personal access token is a family of its own (its FamilyID is its ID), which the
