@@ -23,16 +23,6 @@ type job struct {
 	want string
 }
 
-// plan is how long and how hard each job is driven.
-type plan struct {
-	connections      int
-	warmup, duration time.Duration
-	// grace is how long requests started before the end may take to finish; those that
-	// take longer are cancelled and counted as errors, so a stuck server cannot stall the
-	// run.
-	grace time.Duration
-}
-
 // result is what one job measured.
 type result struct {
 	Job       string  `json:"job"`
@@ -46,80 +36,105 @@ type result struct {
 	FirstError string `json:"first_error,omitempty"`
 }
 
-// drive sends j's requests from p.connections workers, each waiting for its answer before
-// sending the next, for p.warmup and then p.duration. Requests, rate and latencies count
-// the requests started after the warm-up; errors count every failed request.
-func drive(ctx context.Context, j job, p plan) result {
+// driver sends one job's requests from a fixed set of keep-alive connections, one worker
+// each, and adds up what they measure over the driver's runs.
+type driver struct {
+	job     job
+	client  *http.Client
+	workers []worker
+	// grace is how long requests sent before the end of a run may take; those that take
+	// longer are cancelled and counted as errors, so a stuck server cannot stall the run.
+	grace    time.Duration
+	measured time.Duration
+}
+
+func newDriver(j job, connections int, grace time.Duration) *driver {
 	tr := &http.Transport{
 		Proxy:               nil, // never send loopback traffic to a proxy from the environment
-		MaxIdleConns:        p.connections,
-		MaxIdleConnsPerHost: p.connections,
-		MaxConnsPerHost:     p.connections,
+		MaxIdleConns:        connections,
+		MaxIdleConnsPerHost: connections, // so that every connection is kept between runs
+		MaxConnsPerHost:     connections,
 		IdleConnTimeout:     time.Minute,
 		DisableCompression:  true,
 	}
-	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}
-	measureFrom := time.Now().Add(p.warmup)
-	stopAt := measureFrom.Add(p.duration)
-	ctx, cancel := context.WithDeadline(ctx, stopAt.Add(p.grace))
-	defer cancel()
+	return &driver{job: j, client: client, workers: make([]worker, connections), grace: grace}
+}
 
-	workers := make([]worker, p.connections)
+// run has every worker send requests, each the next when the last is answered, for
+// warmup and then length: a turn. It adds the requests answered within length, and the
+// latencies of those sent within it; it counts every failed request. The warm-up fills the
+// pipeline again after the other jobs' turns, so that the measurement starts steady.
+func (d *driver) run(ctx context.Context, warmup, length time.Duration) {
+	measureFrom := time.Now().Add(warmup)
+	stopAt := measureFrom.Add(length)
+	ctx, cancel := context.WithDeadline(ctx, stopAt.Add(d.grace))
+	defer cancel()
 	var wg sync.WaitGroup
-	for i := range workers {
-		w := &workers[i]
-		wg.Go(func() { w.run(ctx, client, j, measureFrom, stopAt, p.grace) })
+	for i := range d.workers {
+		w := &d.workers[i]
+		wg.Go(func() { w.run(ctx, d, measureFrom, stopAt) })
 	}
 	wg.Wait()
-	elapsed := time.Since(measureFrom)
+	d.measured += length
+}
 
+// result sums up the measured runs.
+func (d *driver) result() result {
 	var h histogram
 	var firstAt time.Time
-	r := result{Job: j.name}
-	for i := range workers {
-		w := &workers[i]
+	r := result{Job: d.job.name}
+	for i := range d.workers {
+		w := &d.workers[i]
 		h.merge(&w.latency)
+		r.Requests += w.answered
 		r.Errors += w.errors
 		if w.firstErr != "" && (r.FirstError == "" || w.firstAt.Before(firstAt)) {
 			r.FirstError, firstAt = w.firstErr, w.firstAt
 		}
 	}
-	r.Requests = h.total
-	r.PerSecond = float64(h.total) / elapsed.Seconds()
-	r.P50 = ms(h.quantile(0.50))
-	r.P99 = ms(h.quantile(0.99))
+	if d.measured > 0 {
+		r.PerSecond = float64(r.Requests) / d.measured.Seconds()
+	}
+	r.P50, r.P99 = ms(h.quantile(0.50)), ms(h.quantile(0.99))
 	return r
 }
+
+func (d *driver) close() { d.client.CloseIdleConnections() }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // worker is one connection's loop and what it saw.
 type worker struct {
 	latency  histogram
+	answered uint64 // requests answered within the measured time
 	errors   uint64
 	firstErr string
 	firstAt  time.Time
 	buf      bytes.Buffer
 }
 
-func (w *worker) run(ctx context.Context, client *http.Client, j job, measureFrom, stopAt time.Time, grace time.Duration) {
+func (w *worker) run(ctx context.Context, d *driver, measureFrom, stopAt time.Time) {
 	for ctx.Err() == nil {
 		start := time.Now()
 		if !start.Before(stopAt) {
 			return
 		}
-		err := w.send(ctx, client, j, grace)
+		err := w.send(ctx, d.client, d.job, d.grace)
 		if err != nil {
 			w.errors++
 			if w.firstErr == "" {
 				w.firstErr, w.firstAt = err.Error(), start
 			}
 		}
+		end := time.Now()
 		if !start.Before(measureFrom) {
-			w.latency.record(time.Since(start))
+			w.latency.record(end.Sub(start))
+		}
+		if !end.Before(measureFrom) && end.Before(stopAt) {
+			w.answered++
 		}
 	}
 }

@@ -6,9 +6,11 @@
 //	go run ./examples/loadtest -store postgres -dsn 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable'
 //
 // It starts the server with a fresh backend (a PostgreSQL run works in a new schema, dropped
-// at the end), provisions confidential clients, mints a token, and drives each job in turn
-// for -warmup and then -duration from -connections keep-alive connections, each sending
-// its next request when the last is answered:
+// at the end), provisions confidential clients and mints a token. Then the jobs take
+// -rounds turns each, so that all share the quiet and the busy moments of a machine whose
+// load changes. In a turn, a job sends its requests from -connections keep-alive
+// connections, each sending the next request when the last is answered, for -warmup and
+// then for -duration/-rounds, measured. The jobs are:
 //
 //	bare        GET of a bare net/http handler that answers 60 bytes of JSON: the baseline
 //	token       POST /v2/token, grant_type=client_credentials, client_secret_basic
@@ -58,7 +60,8 @@ func main() {
 type report struct {
 	Store       string   `json:"store"`
 	Connections int      `json:"connections"`
-	Warmup      float64  `json:"warmup_seconds"`
+	Rounds      int      `json:"rounds"`
+	Warmup      float64  `json:"warmup_seconds"` // per turn
 	Duration    float64  `json:"duration_seconds"`
 	GOMAXPROCS  int      `json:"gomaxprocs"`
 	Go          string   `json:"go"`
@@ -69,8 +72,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	backend := fs.String("store", "memory", "storage backend: memory, sqlite or postgres")
 	dsn := fs.String("dsn", "", "PostgreSQL URL for -store postgres (default $OAUTHKIT_TEST_POSTGRES_DSN)")
-	duration := fs.Duration("duration", 5*time.Second, "how long each job is measured")
-	warmup := fs.Duration("warmup", time.Second, "how long each job runs before it is measured")
+	duration := fs.Duration("duration", 5*time.Second, "how long each job is measured, over all its turns")
+	rounds := fs.Int("rounds", 5, "how many turns each job takes, measured for -duration/-rounds each")
+	warmup := fs.Duration("warmup", 250*time.Millisecond, "how long each turn runs before it is measured")
 	connections := fs.Int("connections", 32, "concurrent keep-alive connections per job")
 	jobList := fs.String("jobs", strings.Join(jobNames, ","), "comma-separated jobs to run: "+strings.Join(jobNames, ", "))
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
@@ -85,6 +89,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("-duration must be positive and -warmup not negative")
 	case *connections < 1:
 		return errors.New("-connections must be at least 1")
+	case *rounds < 1 || *duration/time.Duration(*rounds) < time.Millisecond:
+		return errors.New("-rounds must be at least 1, and -duration/-rounds at least 1ms")
 	}
 
 	if *dsn == "" {
@@ -103,21 +109,32 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer t.close() // before closeStorage
 
-	rep := report{Store: *backend, Connections: *connections, Warmup: warmup.Seconds(), Duration: duration.Seconds(),
-		GOMAXPROCS: runtime.GOMAXPROCS(0), Go: runtime.Version()}
-	p := plan{connections: *connections, warmup: *warmup, duration: *duration, grace: 3 * time.Second}
+	var drivers []*driver
 	for _, j := range t.jobs {
-		if !slices.Contains(selected, j.name) {
-			continue
+		if slices.Contains(selected, j.name) {
+			d := newDriver(j, *connections, 3*time.Second)
+			defer d.close()
+			drivers = append(drivers, d)
 		}
-		r := drive(ctx, j, p)
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("interrupted during the %s job: %w", j.name, err)
+	}
+	// The jobs take turns, so that they all share the quiet and the busy moments of a
+	// machine whose load changes.
+	turn := *duration / time.Duration(*rounds)
+	for range *rounds {
+		for _, d := range drivers {
+			d.run(ctx, *warmup, turn)
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("interrupted during the %s job: %w", d.job.name, err)
+			}
+			if err := t.failed(); err != nil {
+				return fmt.Errorf("during the %s job: %w", d.job.name, err)
+			}
 		}
-		if err := t.failed(); err != nil {
-			return fmt.Errorf("during the %s job: %w", j.name, err)
-		}
-		rep.Results = append(rep.Results, r)
+	}
+	rep := report{Store: *backend, Connections: *connections, Rounds: *rounds, Warmup: warmup.Seconds(),
+		Duration: duration.Seconds(), GOMAXPROCS: runtime.GOMAXPROCS(0), Go: runtime.Version()}
+	for _, d := range drivers {
+		rep.Results = append(rep.Results, d.result())
 	}
 	if i := slices.IndexFunc(rep.Results, func(r result) bool { return r.Job == "bare" }); i >= 0 && rep.Results[i].PerSecond > 0 {
 		for k := range rep.Results {
@@ -162,9 +179,9 @@ func parseJobs(list string) ([]string, error) {
 
 // printTable prints rep for a person.
 func printTable(w io.Writer, rep report) error {
-	fmt.Fprintf(w, "store %s, %d connections, %v warm-up + %v per job, %s, GOMAXPROCS %d\n\n",
-		rep.Store, rep.Connections, time.Duration(rep.Warmup*float64(time.Second)),
-		time.Duration(rep.Duration*float64(time.Second)), rep.Go, rep.GOMAXPROCS)
+	fmt.Fprintf(w, "store %s, %d connections, %v measured per job in %d turns (each after a %v warm-up), %s, GOMAXPROCS %d\n\n",
+		rep.Store, rep.Connections, time.Duration(rep.Duration*float64(time.Second)), rep.Rounds,
+		time.Duration(rep.Warmup*float64(time.Second)), rep.Go, rep.GOMAXPROCS)
 	fmt.Fprintf(w, "%-12s %12s %9s %10s %10s %8s\n", "job", "requests/s", "vs bare", "p50 ms", "p99 ms", "errors")
 	for _, r := range rep.Results {
 		ratio := "-"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,8 +19,11 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
-// short are the flags of a run that takes a second: every job, 200 ms each.
-var short = []string{"-duration", "200ms", "-warmup", "20ms", "-connections", "2"}
+// short are the flags of a run that takes under five seconds: every job, two turns of
+// 50 ms of warm-up and 500 ms measured. A loaded machine stalls for hundreds of ms under
+// -race (the disk, a shared PostgreSQL), so a job measured over one short turn may
+// answer nothing in it.
+var short = []string{"-duration", "1s", "-rounds", "2", "-warmup", "50ms", "-connections", "2"}
 
 // TestEveryBackend runs the command on each backend and reads its table: every job, in
 // order, answered requests and none failed.
@@ -62,14 +66,14 @@ func TestEveryBackend(t *testing.T) {
 // them, without a ratio when the baseline did not run.
 func TestJSONAndJobs(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), append([]string{"-json", "-jobs", "introspect,token"}, short...), &out); err != nil {
+	if err := run(context.Background(), append(short, "-json", "-jobs", "introspect,token"), &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, &out)
 	}
 	var rep report
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("%v:\n%s", err, &out)
 	}
-	if rep.Store != "memory" || rep.Connections != 2 || rep.Duration != 0.2 || len(rep.Results) != 2 ||
+	if rep.Store != "memory" || rep.Connections != 2 || rep.Rounds != 2 || rep.Duration != 1 || len(rep.Results) != 2 ||
 		rep.Results[0].Job != "token" || rep.Results[1].Job != "introspect" {
 		t.Fatalf("report %+v", rep)
 	}
@@ -89,6 +93,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-jobs", "bare,tokens"}, `unknown job "tokens"`},
 		{[]string{"-jobs", ","}, "no job named"},
 		{[]string{"-connections", "0"}, "-connections"},
+		{[]string{"-rounds", "0"}, "-rounds"},
+		{[]string{"-rounds", "10", "-duration", "5ms"}, "-rounds"},
 		{[]string{"-duration", "0s"}, "-duration"},
 		{[]string{"-store", "mysql"}, `-store "mysql"`},
 		{[]string{"-store", "postgres", "-dsn", "host=db password=hunter2"}, "a postgres:// URL"},
@@ -115,16 +121,37 @@ func TestFailuresAreCounted(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	p := plan{connections: 2, duration: 50 * time.Millisecond, grace: time.Second}
 	for path, want := range map[string]string{
 		"/down":     `503 Service Unavailable: {"error":"temporarily_unavailable"}`,
 		"/inactive": `200 OK without "active":true: {"active":false}`,
 		"/drop":     "EOF",
 	} {
-		r := drive(context.Background(), job{name: path, method: http.MethodGet, url: srv.URL + path, want: `"active":true`}, p)
-		if r.Requests == 0 || r.Errors != r.Requests || !strings.Contains(r.FirstError, want) {
+		d := newDriver(job{name: path, method: http.MethodGet, url: srv.URL + path, want: `"active":true`}, 2, time.Second)
+		d.run(context.Background(), 0, 50*time.Millisecond)
+		d.close()
+		// Errors count every failed request, Requests only those answered in time.
+		if r := d.result(); r.Requests == 0 || r.Errors < r.Requests || !strings.Contains(r.FirstError, want) {
 			t.Errorf("%s: %d requests, %d errors, first %q; want all failed, with %q", path, r.Requests, r.Errors, r.FirstError, want)
 		}
+	}
+}
+
+// TestTurnsAddUp: the requests of a driver's turns add up, and the rate is the requests
+// over the measured time, without the warm-ups.
+func TestTurnsAddUp(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	d := newDriver(job{name: "ok", method: http.MethodGet, url: srv.URL}, 2, time.Second)
+	defer d.close()
+	if r := d.result(); r.Requests != 0 || r.PerSecond != 0 || r.P50 != 0 {
+		t.Fatalf("before any turn: %+v", r)
+	}
+	d.run(context.Background(), 20*time.Millisecond, 100*time.Millisecond)
+	first := d.result().Requests
+	d.run(context.Background(), 20*time.Millisecond, 100*time.Millisecond)
+	r := d.result()
+	if r.Requests == 0 || r.Requests < first || r.Errors != 0 || math.Abs(r.PerSecond-float64(r.Requests)/0.2) > 1e-6*r.PerSecond {
+		t.Errorf("after two turns: %+v (%d after the first)", r, first)
 	}
 }
 
@@ -135,9 +162,10 @@ func TestStuckServer(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
 	defer srv.Close()
 	defer close(release)
-	r := drive(context.Background(), job{name: "stuck", method: http.MethodGet, url: srv.URL},
-		plan{connections: 3, duration: 10 * time.Millisecond, grace: 50 * time.Millisecond})
-	if r.Errors != 3 || !strings.Contains(r.FirstError, "no answer within 50ms after the end") {
+	d := newDriver(job{name: "stuck", method: http.MethodGet, url: srv.URL}, 3, 50*time.Millisecond)
+	defer d.close()
+	d.run(context.Background(), 0, 10*time.Millisecond)
+	if r := d.result(); r.Errors != 3 || !strings.Contains(r.FirstError, "no answer within 50ms after the end") {
 		t.Errorf("%d errors, first %q; want 3, one per connection", r.Errors, r.FirstError)
 	}
 }
