@@ -28,8 +28,10 @@ var short = []string{"-duration", "1s", "-rounds", "2", "-warmup", "50ms", "-con
 // TestEveryBackend runs the command on each backend and reads its table: every job, in
 // order, answered requests and none failed.
 func TestEveryBackend(t *testing.T) {
+	t.Parallel()
 	for _, backend := range []string{"memory", "sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
+			t.Parallel() // the numbers do not matter here, only that every job answers
 			if backend == "postgres" && os.Getenv("OAUTHKIT_TEST_POSTGRES_DSN") == "" {
 				testenv.Skip(t, "PostgreSQL", "set OAUTHKIT_TEST_POSTGRES_DSN, e.g. OAUTHKIT_TEST_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' go test ./examples/loadtest")
 			}
@@ -65,6 +67,7 @@ func TestEveryBackend(t *testing.T) {
 // TestJSONAndJobs: -jobs runs only the jobs named, in the command's order; -json reports
 // them, without a ratio when the baseline did not run.
 func TestJSONAndJobs(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	if err := run(context.Background(), append(short, "-json", "-jobs", "introspect,token"), &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, &out)
