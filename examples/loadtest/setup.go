@@ -20,7 +20,7 @@ import (
 	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
-// bareBody is the baseline's answer: 60 bytes of JSON, about what the protected route sends.
+// bareBody is the baseline's answer: 60 bytes of JSON, the size of a small API answer.
 const bareBody = `{"ok":true,"service":"loadtest","note":"the bare baseline."}`
 
 // target is what the jobs drive: a bare server and an oauthkit server on loopback.
