@@ -7,8 +7,8 @@
 //
 // It starts the server with a fresh backend (a PostgreSQL run works in a new schema, dropped
 // at the end), provisions confidential clients and mints a token. Then the jobs take
-// -rounds turns each, so that all share the quiet and the busy moments of a machine whose
-// load changes. In a turn, a job sends its requests from -connections keep-alive
+// -rounds turns each, in a new order each round, so that all share the quiet and the busy
+// moments of a machine whose load changes. In a turn, a job sends its requests from -connections keep-alive
 // connections, each sending the next request when the last is answered, for -warmup and
 // then for -duration/-rounds, measured. The jobs are:
 //
@@ -33,6 +33,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"runtime"
@@ -118,10 +119,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	// The jobs take turns, so that they all share the quiet and the busy moments of a
-	// machine whose load changes.
+	// machine whose load changes, in a new order each round, so that none always follows
+	// the one whose aftermath (a database's background writes, garbage) slows it.
 	turn := *duration / time.Duration(*rounds)
+	order := slices.Clone(drivers)
 	for range *rounds {
-		for _, d := range drivers {
+		rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, d := range order {
 			d.run(ctx, *warmup, turn)
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("interrupted during the %s job: %w", d.job.name, err)
