@@ -158,6 +158,15 @@ type Policy struct {
 	// refresh_token grant, only when the token's client is confidential (its refresh token
 	// is useless without the client's secret); it is never shown for a public client.
 	InfoOmitsRefreshToken bool
+	// LocalhostAnyPort lets a public client's registered "http://localhost" redirect URI
+	// match the same URI with any port, or none, as its "http://127.0.0.1" and
+	// "http://[::1]" ones always do (RFC 8252 §7.3): MCP clients and other native apps
+	// register "http://localhost:PORT/callback" and listen on whatever port is free.
+	// RFC 8252 §8.3 does not recommend localhost (the name may reach more than the
+	// loopback interface), so it is off by default, and it never applies to a
+	// confidential client, whose redirect URIs always match their port exactly
+	// ([redirecturi.Options]).
+	LocalhostAnyPort bool
 }
 
 // Defaults of Config.

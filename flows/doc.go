@@ -60,7 +60,8 @@
 //
 // client_id and redirect_uri are checked first. While either is missing, unknown or not
 // registered (redirect URIs match exactly, as package redirecturi says; a loopback URI
-// matches any port for public clients only), the person goes to the error page with
+// matches any port for public clients only, and so does an http://localhost one with
+// Policy.LocalhostAnyPort, which MCP clients need), the person goes to the error page with
 // oauth_exception=unauthorized_client and exception_details client_id_not_found,
 // redirect_uri_not_set (the client has none) or invalid_redirect_uri, and never to the
 // redirect URI. After that, errors go back to the client with error, error_description,
