@@ -19,7 +19,7 @@ const NoLimit = -1
 // required; every other zero field means the documented default. The fields are grouped by
 // concern: what the server is and who signs in (the first five), where it serves (Paths),
 // how long credentials live (Lifetimes), how much one caller may do (Limits), who may do
-// what (Policy), and the extension points.
+// what (Policy), which web pages may call it (CORS), and the extension points.
 type Config struct {
 	// Issuer is the server's issuer identifier (RFC 8414): an absolute http or https URL
 	// without query or fragment. It is sent as iss in authorization responses (RFC 9207),
@@ -55,6 +55,10 @@ type Config struct {
 	Limits Limits
 	// Policy decides who may do what.
 	Policy Policy
+	// CORS decides which web pages may call the token and revocation endpoints from a
+	// browser; the metadata and JWKS answer every origin. The zero value sends no CORS
+	// header at the token and revocation endpoints. See [CORS].
+	CORS CORS
 
 	// Extension points.
 
