@@ -19,7 +19,7 @@ const NoLimit = -1
 // required; every other zero field means the documented default. The fields are grouped by
 // concern: what the server is and who signs in (the first five), where it serves (Paths),
 // how long credentials live (Lifetimes), how much one caller may do (Limits), who may do
-// what (Policy), and the extension points.
+// what (Policy), which web pages may call it (CORS), and the extension points.
 type Config struct {
 	// Issuer is the server's issuer identifier (RFC 8414): an absolute http or https URL
 	// without query or fragment. It is sent as iss in authorization responses (RFC 9207),
@@ -55,6 +55,10 @@ type Config struct {
 	Limits Limits
 	// Policy decides who may do what.
 	Policy Policy
+	// CORS decides which web pages may call the token and revocation endpoints from a
+	// browser; the metadata and JWKS answer every origin. The zero value sends no CORS
+	// header at the token and revocation endpoints. See [CORS].
+	CORS CORS
 
 	// Extension points.
 
@@ -158,6 +162,15 @@ type Policy struct {
 	// refresh_token grant, only when the token's client is confidential (its refresh token
 	// is useless without the client's secret); it is never shown for a public client.
 	InfoOmitsRefreshToken bool
+	// LocalhostAnyPort lets a public client's registered "http://localhost" redirect URI
+	// match the same URI with any port, or none, as its "http://127.0.0.1" and
+	// "http://[::1]" ones always do (RFC 8252 §7.3): MCP clients and other native apps
+	// register "http://localhost:PORT/callback" and listen on whatever port is free.
+	// RFC 8252 §8.3 does not recommend localhost (the name may reach more than the
+	// loopback interface), so it is off by default, and it never applies to a
+	// confidential client, whose redirect URIs always match their port exactly
+	// ([redirecturi.Options]).
+	LocalhostAnyPort bool
 }
 
 // Defaults of Config.

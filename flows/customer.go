@@ -91,7 +91,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	if client.OrganizationID != "" && client.OrganizationID != caller.OrganizationID {
 		return nil, UnauthorizedClient("the app is private to another organization")
 	}
-	if p["redirect_uri"] == "" || matchRedirect(client, p["redirect_uri"]) != nil {
+	if p["redirect_uri"] == "" || s.matchRedirect(client, p["redirect_uri"]) != nil {
 		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
 	}
 

@@ -34,6 +34,7 @@ type Server struct {
 	limiter   *throttle.Failures
 	redirects *redirectLimiter
 	cop       *http.CrossOriginProtection
+	cors      corsPolicy
 	keys      *jose.KeySet // JWT access tokens; nil for opaque ones
 	audience  []string
 	base      string // the issuer's path, without a trailing slash
@@ -64,6 +65,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.Limits, err = cfg.Limits.withDefaults(); err != nil {
+		return nil, err
+	}
+	cors, err := cfg.CORS.compile()
+	if err != nil {
 		return nil, err
 	}
 	setDefault(&cfg.TokenPrefix, defaultTokenPrefix)
@@ -107,6 +112,7 @@ func New(cfg Config) (*Server, error) {
 		base:      strings.TrimSuffix(iss.Path, "/"),
 		limiter:   throttle.New(limit(lim.ClientAuthFailures), lim.ClientAuthFailureWindow, throttle.DefaultSize),
 		cop:       http.NewCrossOriginProtection(),
+		cors:      cors,
 		redirects: newRedirectLimiter(limit(lim.Redirects), lim.RedirectWindow),
 	}
 	if pc, ok := cfg.Storage.(store.PartChecker); ok {
@@ -150,8 +156,10 @@ func New(cfg Config) (*Server, error) {
 // issuer's path is then that prefix). The token endpoint accepts authorization_code and
 // refresh_token, and client_credentials with Config.Policy.ClientCredentials; DELETE on it
 // revokes (DeleteTokenHandler), and any other method is 405 with "Allow: DELETE, POST".
-// The routes of the Authenticator, when it is a [RouteProvider], are served too. Paths that
-// no handler serves are 404.
+// The metadata and the JWKS answer browsers of every origin, and the token and revocation
+// endpoints those of Config.CORS, OPTIONS preflights included ([CORS]). The routes of the
+// Authenticator, when it is a [RouteProvider], are served too. Paths that no handler
+// serves are 404.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // routes registers every handler of the server on a new ServeMux. A configuration whose
@@ -160,6 +168,8 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	p, def := s.cfg.Paths, DefaultPaths()
 	authorize, info := s.AuthorizeHandler(), s.InfoHandler()
 	token := s.tokenMethods(s.TokenHandler(s.defaultGrants()...), s.DeleteTokenHandler())
+	// CORS only where browser-based clients call: never the pages or the other APIs.
+	token = s.CrossOriginEndpoint(token, http.MethodDelete, http.MethodPost)
 	customer := s.CustomerHandler()
 	pats := s.PersonalTokensHandler()
 	base := strings.TrimSuffix(p.PersonalTokens, "/")
@@ -167,10 +177,10 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		{exact(p.Authorize), authorize},
 		{exact(p.Token), token},
 		{exact(p.ErrorPage), s.ErrorPageHandler()},
-		{exact(p.Revoke), s.RevokeHandler()},
+		{exact(p.Revoke), s.CrossOriginEndpoint(s.RevokeHandler(), http.MethodPost)},
 		{exact(p.Introspect), s.IntrospectHandler()},
 		{exact(p.Info), info},
-		{exact(p.Metadata), s.MetadataHandler()},
+		{exact(p.Metadata), s.CrossOriginDocument(s.MetadataHandler())},
 		{base, pats},
 		{base + "/{id}", pats},
 		// Deeper paths are no personal access token: the API's JSON 404.
@@ -192,7 +202,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		routes = append(routes, Route{"/info", info})
 	}
 	if s.keys != nil {
-		routes = append(routes, Route{exact(p.JWKS), s.JWKSHandler()})
+		routes = append(routes, Route{exact(p.JWKS), s.CrossOriginDocument(s.JWKSHandler())})
 	}
 	routes = append(routes, s.plugin...)
 	mux := http.NewServeMux()
