@@ -176,3 +176,56 @@ func BenchmarkCacheHitParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkValidateMiss is a working set larger than the cache: 100 000 live tokens used in
+// turn, each once per round, in front of a cache of the default 10 000 entries, so that every
+// lookup of "cached" misses and goes to the backend, as "uncached" does without the cache.
+// Both ask the same memstore-backed Local validator; backend-calls/op confirms the misses.
+// The context is cancellable, like a request's.
+func BenchmarkValidateMiss(b *testing.B) {
+	const n = 100_000
+	f := benchFixture(b)
+	creds := make([]Credential, n)
+	for i := range creds {
+		creds[i] = Credential{Token: f.issue(b, store.Token{ID: fmt.Sprintf("at-%d", i), Kind: store.KindAccess,
+			Scopes: []string{"chats--my:ro"}})}
+	}
+	local := f.local(b, LocalOptions{})
+	var calls atomic.Int64
+	backend := ValidatorFunc(func(ctx context.Context, c Credential) (Info, error) {
+		calls.Add(1)
+		return local.Validate(ctx, c)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// A stride coprime to n visits every token once per n lookups, in an order unrelated
+	// to the order they were issued (and stored) in.
+	const stride = 7919
+	run := func(b *testing.B, v Validator) {
+		// Warm up with the tokens that precede the first in that order: the cache is then
+		// full of them, and every lookup evicts one, as in the steady state.
+		for k := n - 12_000; k < n; k++ {
+			if _, err := v.Validate(ctx, creds[k*stride%n]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportAllocs()
+		calls.Store(0)
+		i := 0
+		for b.Loop() {
+			if _, err := v.Validate(ctx, creds[i]); err != nil {
+				b.Fatal(err)
+			}
+			if i += stride; i >= n {
+				i -= n
+			}
+		}
+		b.ReportMetric(float64(calls.Load())/float64(b.N), "backend-calls/op")
+	}
+	b.Run("uncached", func(b *testing.B) { run(b, backend) })
+	b.Run("cached", func(b *testing.B) {
+		c := Cached(backend, CacheOptions{})
+		defer c.Close()
+		run(b, c)
+	})
+}
