@@ -126,10 +126,11 @@
 //     memory shows them.
 //   - Invalid credentials are remembered for NegativeTTL (5 s; negative turns it off) in a
 //     second LRU (NegativeSize, 10 000), by their SHA-256 only, so a flood of garbage
-//     reaches the backend once per distinct token per NegativeTTL. ErrUnavailable is never
-//     cached.
-//   - Concurrent misses for one credential share one backend call (singleflight, bounded
-//     by Timeout, 10 s); each waiter still honours its own context.
+//     reaches the backend once per distinct token per NegativeTTL. ErrUnavailable is
+//     never cached.
+//   - Concurrent misses for one credential share one backend call, made by the first on
+//     its own goroutine with its own context (and Timeout, if set); the others wait, each
+//     as long as its own context allows, and ask again if the first gave up.
 //   - [Cache.Forget] drops tokens by ID (store record ID or JWT jti) at once, answers still
 //     in flight included; [Cache.SubscribeTo] wires it to a backend that publishes
 //     revocations ([store.RevocationPublisher]: memstore and sqlstore do), so revocations
