@@ -27,8 +27,9 @@ type CacheOptions struct {
 	// NegativeSize bounds the invalid credentials remembered. Default 10 000.
 	NegativeSize int
 	// NegativeTTL is how long an invalid credential is remembered, so that a flood of
-	// garbage tokens reaches the backend once per TTL per distinct token. Default 5 s;
-	// [NoNegativeCache] turns the negative cache off.
+	// garbage tokens reaches the backend once per TTL per distinct token (twice once
+	// NegativeSize is reached, see [Cache]). Default 5 s; [NoNegativeCache] turns the
+	// negative cache off.
 	NegativeTTL time.Duration
 	// Timeout, if set, bounds one backend call, which may be shared by many requests, on
 	// top of the context of the request that makes it. Default none: the call is bounded
@@ -47,6 +48,12 @@ type CacheOptions struct {
 //     min(token expiry, time stored + MaxAge), by the injected clock.
 //   - Invalid credentials are kept in a second bounded LRU for NegativeTTL.
 //     Answers that are not a verdict (ErrUnavailable) are never cached.
+//   - While a shard has room, every answer is stored. A full shard stores a credential
+//     only on its second miss within a short window (about as many misses as the shard
+//     has entries), in place of the least recently used entry: a token in use gets in on
+//     its second request, while a working set larger than the cache passes through at
+//     the cost of the backend alone, rather than evicting on every miss the entries that
+//     would have been hit.
 //   - Concurrent misses for the same credential share one backend call. The first caller
 //     makes it itself, with its own context (values included); the others wait for its
 //     answer, each only as long as its own context allows. If the first caller's context
@@ -62,7 +69,7 @@ type CacheOptions struct {
 //     processes are seen within MaxAge.
 //
 // A miss costs the backend call and little more: a lookup, a few map operations under
-// the shard's lock, a clock read, and the entry.
+// the shard's lock, a clock read, and, for an answer stored, the entry.
 //
 // Every entry carries its own deadline, checked on every read with the injected clock;
 // expired entries are dropped when read or pushed out by the size bound. So a Cache starts

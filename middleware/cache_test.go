@@ -132,11 +132,12 @@ func TestCacheNegativeBoundAndDisable(t *testing.T) {
 	back := newCounting(clock, time.Hour)
 	c := Cached(back, CacheOptions{NegativeSize: 2, Now: clock.Now})
 	defer c.Close()
-	for _, tok := range []string{"g1", "g2", "g3", "g1"} {
+	// g3 gets into the full cache on its second refusal, and g1 is out.
+	for _, tok := range []string{"g1", "g2", "g3", "g3", "g1"} {
 		_ = validate(t, c, tok)
 	}
-	if n := back.calls.Load(); n != 4 {
-		t.Errorf("calls %d, want 4 (g1 evicted by the bound)", n)
+	if n := back.calls.Load(); n != 5 {
+		t.Errorf("calls %d, want 5 (g1 evicted by the bound)", n)
 	}
 
 	back2 := newCounting(clock, time.Hour)
@@ -170,14 +171,46 @@ func TestCacheSizeBound(t *testing.T) {
 	back := newCounting(clock, time.Hour)
 	c := Cached(back, CacheOptions{Size: 2, Now: clock.Now})
 	defer c.Close()
-	for _, tok := range []string{"valid-1", "valid-2", "valid-3", "valid-1"} {
+	// valid-3 gets into the full cache on its second miss, and valid-1 is out.
+	for _, tok := range []string{"valid-1", "valid-2", "valid-3", "valid-3", "valid-1"} {
 		_ = validate(t, c, tok)
 	}
-	if n := back.calls.Load(); n != 4 {
-		t.Errorf("calls %d, want 4 (valid-1 evicted)", n)
+	if n := back.calls.Load(); n != 5 {
+		t.Errorf("calls %d, want 5 (valid-1 evicted)", n)
 	}
 	if n := indexLen(c); n != 2 {
 		t.Errorf("ID index holds %d entries, want 2 (evictions must clean it)", n)
+	}
+}
+
+// TestCacheAdmission: a full cache stores a token on its second miss, so that tokens used
+// once pass through without pushing out those in use; the same holds for refusals.
+func TestCacheAdmission(t *testing.T) {
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	c := Cached(back, CacheOptions{Size: 2, NegativeSize: 1, Now: clock.Now})
+	defer c.Close()
+	kept := []string{"valid-1", "valid-2", "garbage"}
+	for _, tok := range kept {
+		_ = validate(t, c, tok)
+	}
+	for i := range 50 {
+		for _, tok := range []string{fmt.Sprintf("valid-once-%d", i), fmt.Sprintf("garbage-%d", i)} {
+			_ = validate(t, c, tok)
+		}
+		for _, tok := range kept {
+			_ = validate(t, c, tok)
+		}
+	}
+	if n := back.calls.Load(); n != 3+100 {
+		t.Fatalf("calls %d, want 103: tokens used once displaced those in use", n)
+	}
+	// A token used twice gets in, in place of the least recently used.
+	for _, tok := range []string{"valid-3", "valid-3", "valid-3", "valid-2", "valid-1"} {
+		_ = validate(t, c, tok)
+	}
+	if n := back.calls.Load(); n != 103+3 {
+		t.Fatalf("calls %d, want 106 (valid-3 twice, then valid-1 evicted)", n)
 	}
 }
 

@@ -167,8 +167,8 @@ func expired(info *Info, now time.Time) bool {
 }
 
 // finish settles the backend's answer (info if err is nil), received at now: it stores a
-// valid token until min(expiry, now+MaxAge), and returns its entry, or an invalid one for
-// NegativeTTL; and, if registered, ends the flight, waking those who
+// valid token, if admitted, until min(expiry, now+MaxAge), and returns its entry, or an
+// invalid one for NegativeTTL; and, if registered, ends the flight, waking those who
 // joined.
 func (c *Cache) finish(cred Credential, k credKey, sh *cacheShard, epoch uint64, registered bool, info Info, err error, retry bool, now time.Time) (e *posEntry) {
 	sh.mu.Lock()
@@ -181,7 +181,7 @@ func (c *Cache) finish(cred Credential, k credKey, sh *cacheShard, epoch uint64,
 		// answer may predate the revocation, so do not keep it. Forget bumps the epoch
 		// before it takes the shard locks, so either it sees the entry or the entry is not
 		// stored.
-		if c.epoch.Load() == epoch {
+		if c.epoch.Load() == epoch && sh.admitPos(k) {
 			e = &posEntry{info: info, key: k, token: cred.Token, username: cred.Username, basic: cred.Basic}
 			if c.setDeadline(e, now) {
 				sh.put(e)
@@ -189,7 +189,7 @@ func (c *Cache) finish(cred Credential, k credKey, sh *cacheShard, epoch uint64,
 				e = nil
 			}
 		}
-	case c.negTTL > 0 && err != errExpiredAnswer && errors.Is(err, ErrInvalidToken):
+	case c.negTTL > 0 && err != errExpiredAnswer && errors.Is(err, ErrInvalidToken) && sh.admitNeg(k):
 		// The digest, the one costly step of remembering a refusal, is taken outside the
 		// lock; the flight stays registered meanwhile, so the backend is not asked again.
 		sh.mu.Unlock()

@@ -8,8 +8,8 @@ import (
 )
 
 // cacheShard is one shard of a [Cache]: its two LRUs (golang-lru's simplelru), the index
-// of its valid entries by token ID and its backend calls in flight, all under one
-// sync.Mutex. A miss takes no lock that other shards' misses take.
+// of its valid entries by token ID, its backend calls in flight and its admission filter,
+// all under one sync.Mutex. A miss takes no lock that other shards' misses take.
 //
 // golang-lru's thread-safe lru.Cache guards an LRU with a sync.RWMutex. A Get updates the
 // recency, so it takes the write lock: four atomic operations per hit where a Mutex needs
@@ -26,16 +26,22 @@ type cacheShard struct {
 	// eviction reads no string that has long left the CPU caches.
 	byID    map[uint64]*posEntry
 	flights map[credKey]flightSlot
+	// posCap and negCap are the bounds of pos and neg; seen is the admission filter of a
+	// full shard ([cacheShard.secondMiss]).
+	posCap, negCap int
+	seen           []uint16
 	// Keeps the lock of the next shard off this one's cache line.
 	_ [64]byte
 }
 
 func (sh *cacheShard) init(size, negSize int) {
+	sh.posCap, sh.negCap = max(1, size), max(1, negSize)
 	// NewLRU fails only on a size below 1.
-	sh.pos, _ = simplelru.NewLRU(max(1, size), sh.evicted)
-	sh.neg, _ = simplelru.NewLRU[credKey, negEntry](max(1, negSize), nil)
+	sh.pos, _ = simplelru.NewLRU(sh.posCap, sh.evicted)
+	sh.neg, _ = simplelru.NewLRU[credKey, negEntry](sh.negCap, nil)
 	sh.byID = make(map[uint64]*posEntry)
 	sh.flights = make(map[credKey]flightSlot)
+	sh.seen = make([]uint16, seenSlots(max(sh.posCap, sh.negCap)))
 }
 
 // put stores e under e.key, replacing what was there and evicting the least recently used
