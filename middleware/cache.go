@@ -148,7 +148,8 @@ func Cached(v Validator, opts CacheOptions) *Cache {
 // Validate implements [Validator]. A hit takes only its shard's lock and allocates
 // nothing.
 func (c *Cache) Validate(ctx context.Context, cred Credential) (Info, error) {
-	e, info, err := c.lookup(ctx, cred)
+	var info Info
+	e, err := c.lookup(ctx, cred, &info)
 	if e != nil {
 		return e.info, nil
 	}
@@ -159,39 +160,43 @@ func (c *Cache) Validate(ctx context.Context, cred Credential) (Info, error) {
 // not be written through, and its entry (nil if the answer is not stored):
 // [sharingValidator], which [Authenticate] uses to avoid copying on the hot path.
 func (c *Cache) validateShared(ctx context.Context, cred Credential) (*Info, *posEntry, error) {
-	e, info, err := c.lookup(ctx, cred)
+	var info Info
+	e, err := c.lookup(ctx, cred, &info)
 	switch {
 	case e != nil:
 		return &e.info, e, nil
 	case err != nil:
 		return nil, nil, err
 	}
-	return &info, nil, nil
+	p := new(Info) // info itself stays on the stack, as on a hit
+	*p = info
+	return p, nil, nil
 }
 
-// lookup answers cred: with its entry if the answer is stored (e, shared), else with the
-// backend's answer (info, or err).
-func (c *Cache) lookup(ctx context.Context, cred Credential) (e *posEntry, info Info, err error) {
+// lookup answers cred: with its entry if the answer is stored (shared), else with the
+// backend's answer, in *out if valid.
+func (c *Cache) lookup(ctx context.Context, cred Credential, out *Info) (*posEntry, error) {
 	if c.closed.Load() {
-		info, err := c.v.Validate(ctx, cred)
-		return nil, info, err
+		var err error
+		*out, err = c.v.Validate(ctx, cred)
+		return nil, err
 	}
 	k := keyOf(cred)
 	sh := &c.shards[k[0]&c.mask]
 	sh.mu.Lock()
 	e, ok := sh.pos.Get(k)
 	if !ok {
-		return c.miss(ctx, cred, k, sh) // under the lock still
+		return c.miss(ctx, cred, k, sh, out) // under the lock still
 	}
 	sh.mu.Unlock()
 	if e.matches(cred) {
 		if c.fresh(e) {
-			return e, Info{}, nil
+			return e, nil
 		}
 		sh.removeValue(e)
 	}
 	sh.mu.Lock()
-	return c.miss(ctx, cred, k, sh)
+	return c.miss(ctx, cred, k, sh, out)
 }
 
 // fresh reports whether e may still be served: before its deadline, by the injected clock,

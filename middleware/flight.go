@@ -32,47 +32,48 @@ type flight struct {
 	retry bool
 }
 
-// miss answers cred, which the cache does not hold, as [Cache.lookup]: from the negative
+// miss answers cred, which the cache does not hold, as [Cache.lookup] does: from the negative
 // cache, from a call in flight for the same credential, or from the backend, called on
 // the caller's goroutine with the caller's context. Nothing stands between a caller and
 // the backend but bookkeeping under its shard's lock, so a miss costs little more than the
 // backend; each caller that joins another's call waits only as long as its own context
 // allows. The caller holds the shard's lock, which miss releases.
-func (c *Cache) miss(ctx context.Context, cred Credential, k credKey, sh *cacheShard) (*posEntry, Info, error) {
+func (c *Cache) miss(ctx context.Context, cred Credential, k credKey, sh *cacheShard, out *Info) (*posEntry, error) {
 	for {
 		epoch := c.epoch.Load()
 		f, leader, registered, invalid := c.begin(cred, k, sh, epoch)
 		if invalid {
-			return nil, Info{}, ErrInvalidToken
+			return nil, ErrInvalidToken
 		}
 		if c.onJoin != nil {
 			c.onJoin()
 		}
 		if leader {
-			return c.fetch(ctx, cred, k, sh, epoch, registered)
+			return c.fetch(ctx, cred, k, sh, epoch, registered, out)
 		}
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return nil, Info{}, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 		}
 		if f.retry {
 			sh.mu.Lock()
 			continue
 		}
 		if f.err != nil {
-			return nil, Info{}, f.err
+			return nil, f.err
 		}
 		if f.entry != nil {
 			if expired(&f.entry.info, c.now()) {
-				return nil, Info{}, ErrInvalidToken
+				return nil, ErrInvalidToken
 			}
-			return f.entry, Info{}, nil
+			return f.entry, nil
 		}
 		if expired(&f.info, c.now()) {
-			return nil, Info{}, ErrInvalidToken
+			return nil, ErrInvalidToken
 		}
-		return nil, f.info, nil
+		*out = f.info
+		return nil, nil
 	}
 }
 
@@ -113,7 +114,7 @@ func (c *Cache) begin(cred Credential, k credKey, sh *cacheShard, epoch uint64) 
 // fetch makes the backend call for cred, stores the answer and, if registered, hands it to
 // those who joined. If the caller's context ends first, a validator that honours it
 // returns, the caller gets ErrUnavailable, and those who joined ask again.
-func (c *Cache) fetch(ctx context.Context, cred Credential, k credKey, sh *cacheShard, epoch uint64, registered bool) (*posEntry, Info, error) {
+func (c *Cache) fetch(ctx context.Context, cred Credential, k credKey, sh *cacheShard, epoch uint64, registered bool, out *Info) (*posEntry, error) {
 	answered := false
 	if registered {
 		defer func() {
@@ -140,13 +141,14 @@ func (c *Cache) fetch(ctx context.Context, cred Credential, k credKey, sh *cache
 	e := c.finish(cred, k, sh, epoch, registered, info, err, left != nil && !isVerdict(err), now)
 	switch {
 	case left != nil:
-		return nil, Info{}, fmt.Errorf("%w: %w", ErrUnavailable, left)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, left)
 	case err != nil:
-		return nil, Info{}, err
+		return nil, err
 	case e != nil:
-		return e, Info{}, nil
+		return e, nil
 	}
-	return nil, info, nil
+	*out = info
+	return nil, nil
 }
 
 // errValidatorPanicked is the answer of a call whose validator panicked; those who joined

@@ -159,3 +159,21 @@ func TestRequireScopesRemembersOnlyPasses(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheHitAllocatesNothing: a hit, as Validate and as Authenticate asks it, allocates
+// nothing, as documented.
+func TestCacheHitAllocatesNothing(t *testing.T) {
+	clock := newClock()
+	c := Cached(newCounting(clock, time.Hour), CacheOptions{Now: clock.Now})
+	defer c.Close()
+	ctx, cred := context.Background(), Credential{Token: "valid-1"}
+	if _, err := c.Validate(ctx, cred); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = c.Validate(ctx, cred) }); n != 0 {
+		t.Errorf("Validate: %v allocations per hit", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _, _ = c.validateShared(ctx, cred) }); n != 0 {
+		t.Errorf("validateShared: %v allocations per hit", n)
+	}
+}
