@@ -32,12 +32,12 @@ type flight struct {
 	retry bool
 }
 
-// miss answers cred, which the cache does not hold, as [Cache.lookup] does: from the negative
-// cache, from a call in flight for the same credential, or from the backend, called on
-// the caller's goroutine with the caller's context. Nothing stands between a caller and
-// the backend but bookkeeping under its shard's lock, so a miss costs little more than the
-// backend; each caller that joins another's call waits only as long as its own context
-// allows. The caller holds the shard's lock, which miss releases.
+// miss answers cred, which the cache does not hold, as [Cache.lookup] does: from the
+// negative cache, from a call in flight for the same credential, or from the backend,
+// called on the caller's goroutine with the caller's context. Nothing stands between a
+// caller and the backend but bookkeeping under its shard's lock, so a miss costs little
+// more than the backend; each caller that joins another's call waits only as long as its
+// own context allows. The caller holds the shard's lock, which miss releases.
 func (c *Cache) miss(ctx context.Context, cred Credential, k credKey, sh *cacheShard, out *Info) (*posEntry, error) {
 	for {
 		epoch := c.epoch.Load()
