@@ -170,10 +170,15 @@
 //     memory shows them.
 //   - Invalid credentials are remembered for NegativeTTL (5 s; negative turns it off) in a
 //     second LRU (NegativeSize, 10 000), by their SHA-256 only, so a flood of garbage
-//     reaches the backend once per distinct token per NegativeTTL. ErrUnavailable is never
-//     cached.
-//   - Concurrent misses for one credential share one backend call (singleflight, bounded
-//     by Timeout, 10 s); each waiter still honours its own context.
+//     reaches the backend once per distinct token per NegativeTTL (twice once the LRU is
+//     full). ErrUnavailable is never cached.
+//   - A full LRU stores a credential only on its second miss within a short window: a
+//     token in use gets in on its second request, while more tokens than the cache holds,
+//     each used now and then, pass through at the cost of the backend alone instead of
+//     evicting an entry on every miss. A miss costs little more than the backend call.
+//   - Concurrent misses for one credential share one backend call, made by the first on
+//     its own goroutine with its own context (and Timeout, if set); the others wait, each
+//     as long as its own context allows, and ask again if the first gave up.
 //   - [Cache.Forget] drops tokens by ID (store record ID or JWT jti) at once, answers still
 //     in flight included; [Cache.SubscribeTo] wires it to a backend that publishes
 //     revocations ([store.RevocationPublisher]: memstore and sqlstore do), so revocations
