@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -145,6 +146,25 @@ func TestAudienceCached(t *testing.T) {
 		if got := rs(good); got.code != 200 || !slices.Equal(got.audience, []string{testResource}) {
 			t.Fatalf("cached token of this resource: %+v", got)
 		}
+	}
+}
+
+// TestAudienceCachedCopy: what Cache.Validate returns is the caller's own; writing into
+// its Audience does not change what the next hit sees.
+func TestAudienceCachedCopy(t *testing.T) {
+	f := newFixture(t)
+	c := Cached(f.local(t, LocalOptions{}), CacheOptions{Now: f.clock.Now})
+	t.Cleanup(func() { _ = c.Close() })
+	tok := f.issue(t, store.Token{Kind: store.KindAccess, Audience: []string{testResource}})
+	for i := range 3 {
+		info, err := c.Validate(context.Background(), Credential{Token: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(info.Audience, []string{testResource}) {
+			t.Fatalf("validation %d: audience %q", i, info.Audience)
+		}
+		info.Audience[0] = "https://attacker.example"
 	}
 }
 

@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,7 +152,10 @@ func (c *Cache) Validate(ctx context.Context, cred Credential) (Info, error) {
 	var info Info
 	e, err := c.lookup(ctx, cred, &info)
 	if e != nil {
-		return e.info, nil
+		info = e.info
+		// The entry's Audience is shared with every later hit: the caller gets its own.
+		info.Audience = slices.Clone(info.Audience)
+		return info, nil
 	}
 	return info, err
 }
