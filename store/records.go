@@ -84,7 +84,7 @@ type Client struct {
 	// otherwise.
 
 	// RegistrationHash is the keyed hash of the client's registration access token (RFC
-	// 7592 §1.3), whose bearer may read, change and delete the registration. Zero: the
+	// 7592), whose bearer may read, change and delete the registration. Zero: the
 	// registration cannot be managed that way.
 	RegistrationHash Hash
 	// RegistrationMetadata is the client metadata (RFC 7591 §2) the registration endpoint

@@ -196,8 +196,9 @@ type Customers interface {
 // the client's codes and tokens, and does so when it removes expired codes or tokens of the
 // client: to the latest of their ExpiresAt, so that removing them does not shorten the
 // client's life. A token revoked before it expires leaves no trace: it no longer counts.
-// Only codes and tokens of this backend count: a backend that stores clients but not their
-// tokens must not remove clients this way.
+// Only the codes and tokens this backend stores count: in a composition that keeps a
+// backend's clients but another's tokens, a client that expires when unused may be removed
+// while tokens of it live on elsewhere.
 type ExpiredDeleter interface {
 	// DeleteExpired removes the codes, tokens and sessions that have expired at now
 	// (ExpiresAt not after now) and the clients that have gone unused for their
