@@ -65,6 +65,12 @@ type Config struct {
 	// JWT, when set, makes access tokens RFC 9068 JWTs signed with its key and published at
 	// Paths.JWKS. Nil means opaque access tokens.
 	JWT *JWTAccessTokens
+	// Registration, when set, is dynamic client registration (RFC 7591, with RFC 7592
+	// management), normally package flows/registration's: [New] serves its routes beside
+	// the server's, and the metadata names Paths.Registration as registration_endpoint.
+	// Nil (the default) means no client registers itself: the application provisions
+	// clients ([Server.NewClient]).
+	Registration RouteProvider
 	// TokenPrefix starts every token and code, like a region prefix ("dal:"), so that
 	// leaked tokens are recognisable. Default "oak:".
 	TokenPrefix string

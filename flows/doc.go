@@ -49,6 +49,9 @@
 //	/ooops                                   GET, HEAD  ErrorPageHandler       the error page
 //	/.well-known/oauth-authorization-server  GET, HEAD  MetadataHandler        metadata, RFC 8414
 //	/.well-known/jwks.json                   GET, HEAD  JWKSHandler            JWKS (with Config.JWT)
+//	/register                                POST       Config.Registration    client registration, RFC 7591
+//	/register/{client_id}                    GET, PUT,  Config.Registration    its management, RFC 7592
+//	                                         DELETE
 //
 // The aliases /authorize, /token and /info are served only while their path is the default;
 // a customer path ending in a slash is served without it too. Through Handler, any other

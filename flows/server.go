@@ -141,6 +141,13 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	if cfg.Registration != nil {
+		reg, err := cfg.Registration.Routes(s)
+		if err != nil {
+			return nil, err
+		}
+		s.plugin = append(s.plugin, reg...)
+	}
 	if s.handler, err = s.routes(); err != nil {
 		return nil, err
 	}

@@ -88,7 +88,11 @@
 // each a short statement, so it never holds a long lock (on PostgreSQL it skips rows that
 // live transactions hold, so instances that all run it do not wait for each other). Call
 // it periodically, e.g. every 10 minutes as the example server does; expired records are
-// never returned as valid meanwhile.
+// never returned as valid meanwhile. It also removes the clients that expire when unused
+// (dynamically registered ones), with their grants, once their UnusedLifetime has passed
+// since their last code or token expired: a client's use is read from the tokens and codes
+// it still has, and from the expiry of those it removes, so issuing a token costs nothing
+// more.
 //
 // [Store.SubscribeRevocations] tells in-process caches (middleware.Cache.SubscribeTo) which
 // tokens this Store revoked or evicted, once their transaction committed. Revocations made

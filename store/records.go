@@ -78,6 +78,38 @@ type Client struct {
 	// UpdatedAt changes whenever the client's configuration changes; remembered grants
 	// record the client's scopes so a change asks for consent again.
 	UpdatedAt time.Time
+
+	// What dynamic client registration (RFC 7591, RFC 7592; package flows/registration)
+	// keeps of a client it registered. Every field is zero for clients provisioned
+	// otherwise.
+
+	// RegistrationHash is the keyed hash of the client's registration access token (RFC
+	// 7592), whose bearer may read, change and delete the registration. Zero: the
+	// registration cannot be managed that way.
+	RegistrationHash Hash
+	// RegistrationMetadata is the client metadata (RFC 7591 §2) the registration endpoint
+	// registered, a JSON object it returns as it stored it. Opaque to backends, which
+	// store and return it byte for byte; nil or empty means none.
+	RegistrationMetadata []byte
+	// UnusedLifetime, when positive, makes the client expire when unused: housekeeping
+	// ([ExpiredDeleter]) removes it once it has gone that long without a code or token.
+	UnusedLifetime time.Duration
+	// UsedAt is when the client was last known to be in use, for UnusedLifetime; zero
+	// until housekeeping moves it forward (see [ExpiredDeleter]).
+	UsedAt time.Time
+}
+
+// LastUsed is when c was last known to be in use, as far as its record tells: the latest
+// of CreatedAt, UpdatedAt and UsedAt. Housekeeping also counts the expiry of the client's
+// stored codes and tokens (see [ExpiredDeleter]).
+func (c Client) LastUsed() time.Time {
+	last := c.CreatedAt
+	for _, t := range []time.Time{c.UpdatedAt, c.UsedAt} {
+		if t.After(last) {
+			last = t
+		}
+	}
+	return last
 }
 
 // AuthorizationCode is an issued authorization code (RFC 6749 §4.1.2), bound to everything
