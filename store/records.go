@@ -78,6 +78,15 @@ type Client struct {
 	// UpdatedAt changes whenever the client's configuration changes; remembered grants
 	// record the client's scopes so a change asks for consent again.
 	UpdatedAt time.Time
+	// OwnerID is the account that manages the client in the developer console (package
+	// flows/console): the one that created it. Empty for clients provisioned otherwise.
+	OwnerID string
+	// PreviousSecretHash is the keyed hash of a confidential client's secret before its
+	// last rotation, which authenticates the client too until PreviousSecretExpiresAt, so
+	// that its deployments can change secrets without downtime. Zero when there is none.
+	PreviousSecretHash Hash
+	// PreviousSecretExpiresAt is when PreviousSecretHash stops authenticating the client.
+	PreviousSecretExpiresAt time.Time
 }
 
 // AuthorizationCode is an issued authorization code (RFC 6749 §4.1.2), bound to everything
