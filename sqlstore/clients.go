@@ -7,18 +7,24 @@ import (
 )
 
 const clientColumns = `id, name, public, secret_hash, redirect_uris, scopes, organization_id,
-	allow_implicit, require_pkce, created_at, updated_at`
+	allow_implicit, require_pkce, created_at, updated_at, owner_id, previous_secret_hash,
+	previous_secret_expires_at`
+
+func scanClient(r row) (store.Client, error) {
+	var c store.Client
+	err := r.Scan(&c.ID, &c.Name, &c.Public, hashDest{&c.SecretHash}, listDest{&c.RedirectURIs},
+		listDest{&c.Scopes}, &c.OrganizationID, &c.AllowImplicit, &c.RequirePKCE,
+		timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt}, &c.OwnerID, hashDest{&c.PreviousSecretHash},
+		timeDest{&c.PreviousSecretExpiresAt})
+	return c, err
+}
 
 // Client implements [store.Clients].
 func (s *Store) Client(ctx context.Context, id string) (store.Client, error) {
 	var c store.Client
 	err := s.get(ctx, "reading a client",
 		"SELECT "+clientColumns+" FROM oauthkit_clients WHERE id = $1", []any{id},
-		func(r row) error {
-			return r.Scan(&c.ID, &c.Name, &c.Public, hashDest{&c.SecretHash}, listDest{&c.RedirectURIs},
-				listDest{&c.Scopes}, &c.OrganizationID, &c.AllowImplicit, &c.RequirePKCE,
-				timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt})
-		})
+		func(r row) (err error) { c, err = scanClient(r); return err })
 	return c, err
 }
 
@@ -26,14 +32,17 @@ func (s *Store) Client(ctx context.Context, id string) (store.Client, error) {
 func (s *Store) PutClient(ctx context.Context, c store.Client) error {
 	_, err := s.exec(ctx, "storing a client",
 		`INSERT INTO oauthkit_clients (`+clientColumns+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		 ON CONFLICT (id) DO UPDATE SET name = excluded.name, public = excluded.public,
 		   secret_hash = excluded.secret_hash, redirect_uris = excluded.redirect_uris,
 		   scopes = excluded.scopes, organization_id = excluded.organization_id,
 		   allow_implicit = excluded.allow_implicit, require_pkce = excluded.require_pkce,
-		   created_at = excluded.created_at, updated_at = excluded.updated_at`,
+		   created_at = excluded.created_at, updated_at = excluded.updated_at,
+		   owner_id = excluded.owner_id, previous_secret_hash = excluded.previous_secret_hash,
+		   previous_secret_expires_at = excluded.previous_secret_expires_at`,
 		c.ID, c.Name, c.Public, nullHashArg(c.SecretHash), listArg(c.RedirectURIs), listArg(c.Scopes),
-		c.OrganizationID, c.AllowImplicit, c.RequirePKCE, s.f.timeArg(c.CreatedAt), s.f.timeArg(c.UpdatedAt))
+		c.OrganizationID, c.AllowImplicit, c.RequirePKCE, s.f.timeArg(c.CreatedAt), s.f.timeArg(c.UpdatedAt),
+		c.OwnerID, nullHashArg(c.PreviousSecretHash), s.f.nullTimeArg(c.PreviousSecretExpiresAt))
 	return err
 }
 
