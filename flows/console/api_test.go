@@ -259,7 +259,7 @@ func TestConnectedAppsAndRemoveAccess(t *testing.T) {
 	if err != nil || len(conns) != 1 {
 		t.Fatalf("ConnectedApps = %+v, %v", conns, err)
 	}
-	if c := conns[0]; c.ClientID != app.ID || c.AppName != "Web app" || !c.Remembered || c.Tokens != 2 ||
+	if c := conns[0]; c.ClientID != app.ID || c.AppName != "Web app" || !c.Remembered || c.Tokens != 2 || c.Private ||
 		!slices.Equal(c.Scopes, []string{"chats--my:ro"}) || !c.GrantedAt.Equal(e.clock.Now()) {
 		t.Errorf("connection = %+v", c)
 	}
@@ -317,7 +317,7 @@ func TestPrivateAppConnection(t *testing.T) {
 	app, secret := createApp(t, e, rootID, spec)
 	tok := issueCode(t, e, app, secret, aliceID)
 	conns, err := e.console.ConnectedApps(ctx, e.acct(aliceID), aliceID)
-	if err != nil || len(conns) != 1 || conns[0].Remembered || conns[0].Tokens != 2 {
+	if err != nil || len(conns) != 1 || conns[0].Remembered || conns[0].Tokens != 2 || !conns[0].Private {
 		t.Fatalf("ConnectedApps = %+v, %v; want the private app with its tokens and no consent", conns, err)
 	}
 	if err := e.console.RemoveAccess(ctx, e.acct(aliceID), aliceID, app.ID); err != nil {

@@ -40,6 +40,9 @@ type Connection struct {
 	Remembered bool
 	// Tokens is how many live access and refresh tokens the app holds.
 	Tokens int
+	// Private is true for an app private to the account's organization: it gets access
+	// without asking, so removing its access does not stop it from getting access again.
+	Private bool
 }
 
 // AccountConnections are the connections of one account of an organization.
@@ -90,10 +93,11 @@ func (c *Console) ConnectedApps(ctx context.Context, as store.Account, accountID
 	if err != nil {
 		return nil, err
 	}
-	return c.connections(ctx, acct.ID)
+	return c.connections(ctx, acct.ID, acct.OrganizationID)
 }
 
-func (c *Console) connections(ctx context.Context, accountID string) ([]Connection, error) {
+// connections are the connected apps of the account accountID of organization orgID.
+func (c *Console) connections(ctx context.Context, accountID, orgID string) ([]Connection, error) {
 	grants, err := c.store.AccountGrants(ctx, accountID, "", maxConnections)
 	if err != nil {
 		return nil, fmt.Errorf("console: listing the grants of %s: %w", accountID, err)
@@ -147,6 +151,7 @@ func (c *Console) connections(ctx context.Context, accountID string) ([]Connecti
 			return nil, fmt.Errorf("console: reading app %s: %w", id, err)
 		default:
 			e.AppName = cmp.Or(cl.Name, cl.ID)
+			e.Private = cl.OrganizationID != "" && cl.OrganizationID == orgID
 		}
 		e.Scopes = e.held.Names()
 		out = append(out, e.Connection)
@@ -203,7 +208,7 @@ func (c *Console) OrganizationConnections(ctx context.Context, as store.Account,
 		page.Next = accts[len(accts)-1].ID
 	}
 	for _, a := range accts {
-		conns, err := c.connections(ctx, a.ID)
+		conns, err := c.connections(ctx, a.ID, a.OrganizationID)
 		if err != nil {
 			return OrganizationPage{}, err
 		}

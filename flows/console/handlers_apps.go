@@ -68,7 +68,7 @@ func scopeOptions(prefix string, list []scopes.Scope, checked []string) []scopeO
 	out := make([]scopeOption, len(list))
 	for i, sc := range list {
 		out[i] = scopeOption{
-			ID: prefix + "-" + sc.Name, Name: sc.Name, Description: sc.Description, AdminOnly: sc.AdminOnly,
+			ID: prefix + "-" + strconv.Itoa(i+1), Name: sc.Name, Description: sc.Description, AdminOnly: sc.AdminOnly,
 		}
 		for _, n := range checked {
 			out[i].Checked = out[i].Checked || n == sc.Name

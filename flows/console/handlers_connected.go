@@ -15,7 +15,7 @@ import (
 type connectionRow struct {
 	AppName, ClientID, Granted, GrantedISO, RemoveLink string
 	Scopes                                             []scopes.Scope
-	Remembered                                         bool
+	Remembered, Private                                bool
 	Tokens                                             int
 }
 
@@ -24,7 +24,7 @@ func (c *Console) rows(conns []Connection) []connectionRow {
 	for i, cn := range conns {
 		out[i] = connectionRow{
 			AppName: cn.AppName, ClientID: cn.ClientID, Granted: when(cn.GrantedAt), GrantedISO: machineTime(cn.GrantedAt),
-			Scopes: c.describe(cn.Scopes), Remembered: cn.Remembered, Tokens: cn.Tokens,
+			Scopes: c.describe(cn.Scopes), Remembered: cn.Remembered, Private: cn.Private, Tokens: cn.Tokens,
 			RemoveLink: c.link("/accounts/" + pathSeg(cn.AccountID) + "/connected/" + pathSeg(cn.ClientID) + "/remove"),
 		}
 	}
@@ -123,14 +123,16 @@ func (c *Console) removeConfirm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	b.Title = "Remove the access of " + found.AppName + " to " + whose + "?"
+	consequences := []string{"Every token the app holds for " + whose + " is revoked at once, and the consent is forgotten: the app must ask again before it gets access."}
+	if found.Private {
+		consequences[0] = "Every token the app holds for " + whose + " is revoked at once."
+		consequences = append(consequences, "The app is private to the organization, so it gets access again, without asking, the next time it is used.")
+	}
 	c.render(w, r, http.StatusOK, "console_confirm", confirmPageData{
-		base: b,
-		Consequences: []string{
-			"Every token the app holds for " + whose + " is revoked at once, and the consent is forgotten: the app must ask again before it gets access.",
-			"An app private to your organization can be used again without being asked.",
-		},
-		Action: c.link("/accounts/" + pathSeg(accountID) + "/connected/" + pathSeg(clientID) + "/remove"),
-		Button: "Remove access", Cancel: cancel,
+		base:         b,
+		Consequences: consequences,
+		Action:       c.link("/accounts/" + pathSeg(accountID) + "/connected/" + pathSeg(clientID) + "/remove"),
+		Button:       "Remove access", Cancel: cancel,
 	})
 }
 
