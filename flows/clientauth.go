@@ -73,7 +73,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 	if secret == "" {
 		return store.Client{}, clientErr(ErrInvalidClient, "client authentication is required", basic)
 	}
-	if !s.hasher.Equal(secret, c.SecretHash) {
+	if !s.hasher.Equal(secret, c.SecretHash) && !s.previousSecret(c, secret, now) {
 		s.limiter.Fail(key, now)
 		s.log.WarnContext(ctx, "oauthkit: client authentication failed", "client_id", id)
 		return store.Client{}, clientErr(ErrInvalidClient, "client authentication failed", basic)

@@ -58,33 +58,6 @@ func (s *Store) RevokeAccountTokens(_ context.Context, accountID string) (int, e
 	return n, err
 }
 
-// RevokeClientTokens implements [store.TokenAdmin]. Tokens are not indexed by client, so
-// it looks at every token: deleting a client is rare.
-func (s *Store) RevokeClientTokens(_ context.Context, clientID string) (int, error) {
-	if clientID == "" {
-		return 0, nil
-	}
-	var n int
-	err := s.changeTokens(func(x *tokenIndex) error {
-		victims := make(ids)
-		for id, t := range x.byID {
-			if t.ClientID != clientID {
-				continue
-			}
-			victims[id] = struct{}{}
-			if t.FamilyID != "" {
-				for m := range x.byFamily[t.FamilyID] {
-					victims[m] = struct{}{}
-				}
-			}
-		}
-		n = len(victims)
-		x.removeAll(victims)
-		return nil
-	})
-	return n, err
-}
-
 func sortTokens(ts []store.Token) {
 	slices.SortFunc(ts, func(a, b store.Token) int {
 		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), cmp.Compare(a.ID, b.ID))

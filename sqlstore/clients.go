@@ -10,25 +10,30 @@ import (
 
 const clientColumns = `id, name, public, secret_hash, redirect_uris, scopes, organization_id,
 	allow_implicit, require_pkce, created_at, updated_at,
-	registration_hash, registration_metadata, unused_lifetime, used_at`
+	registration_hash, registration_metadata, unused_lifetime, used_at,
+	owner_id, previous_secret_hash, previous_secret_expires_at`
+
+func scanClient(r row) (store.Client, error) {
+	var c store.Client
+	var lifetime int64
+	err := r.Scan(&c.ID, &c.Name, &c.Public, hashDest{&c.SecretHash}, listDest{&c.RedirectURIs},
+		listDest{&c.Scopes}, &c.OrganizationID, &c.AllowImplicit, &c.RequirePKCE,
+		timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt},
+		hashDest{&c.RegistrationHash}, &c.RegistrationMetadata, &lifetime, timeDest{&c.UsedAt},
+		&c.OwnerID, hashDest{&c.PreviousSecretHash}, timeDest{&c.PreviousSecretExpiresAt})
+	c.UnusedLifetime = time.Duration(lifetime) * time.Microsecond
+	if len(c.RegistrationMetadata) == 0 {
+		c.RegistrationMetadata = nil
+	}
+	return c, err
+}
 
 // Client implements [store.Clients].
 func (s *Store) Client(ctx context.Context, id string) (store.Client, error) {
 	var c store.Client
 	err := s.get(ctx, "reading a client",
 		"SELECT "+clientColumns+" FROM oauthkit_clients WHERE id = $1", []any{id},
-		func(r row) error {
-			var lifetime int64
-			err := r.Scan(&c.ID, &c.Name, &c.Public, hashDest{&c.SecretHash}, listDest{&c.RedirectURIs},
-				listDest{&c.Scopes}, &c.OrganizationID, &c.AllowImplicit, &c.RequirePKCE,
-				timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt},
-				hashDest{&c.RegistrationHash}, &c.RegistrationMetadata, &lifetime, timeDest{&c.UsedAt})
-			c.UnusedLifetime = time.Duration(lifetime) * time.Microsecond
-			if len(c.RegistrationMetadata) == 0 {
-				c.RegistrationMetadata = nil
-			}
-			return err
-		})
+		func(r row) (err error) { c, err = scanClient(r); return err })
 	return c, err
 }
 
@@ -36,7 +41,7 @@ func (s *Store) Client(ctx context.Context, id string) (store.Client, error) {
 func (s *Store) PutClient(ctx context.Context, c store.Client) error {
 	_, err := s.exec(ctx, "storing a client",
 		`INSERT INTO oauthkit_clients (`+clientColumns+`, unused_until)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		 ON CONFLICT (id) DO UPDATE SET name = excluded.name, public = excluded.public,
 		   secret_hash = excluded.secret_hash, redirect_uris = excluded.redirect_uris,
 		   scopes = excluded.scopes, organization_id = excluded.organization_id,
@@ -45,11 +50,14 @@ func (s *Store) PutClient(ctx context.Context, c store.Client) error {
 		   registration_hash = excluded.registration_hash,
 		   registration_metadata = excluded.registration_metadata,
 		   unused_lifetime = excluded.unused_lifetime, used_at = excluded.used_at,
-		   unused_until = excluded.unused_until`,
+		   unused_until = excluded.unused_until,
+		   owner_id = excluded.owner_id, previous_secret_hash = excluded.previous_secret_hash,
+		   previous_secret_expires_at = excluded.previous_secret_expires_at`,
 		c.ID, c.Name, c.Public, nullHashArg(c.SecretHash), listArg(c.RedirectURIs), listArg(c.Scopes),
 		c.OrganizationID, c.AllowImplicit, c.RequirePKCE, s.f.timeArg(c.CreatedAt), s.f.timeArg(c.UpdatedAt),
 		nullHashArg(c.RegistrationHash), bytesArg(c.RegistrationMetadata), lifetimeArg(c.UnusedLifetime),
-		s.f.nullTimeArg(c.UsedAt), s.unusedUntil(c))
+		s.f.nullTimeArg(c.UsedAt), c.OwnerID, nullHashArg(c.PreviousSecretHash),
+		s.f.nullTimeArg(c.PreviousSecretExpiresAt), s.unusedUntil(c))
 	return err
 }
 

@@ -1,8 +1,9 @@
 // Package sqlstore is a [store.Storage] on SQL databases: SQLite, embedded and the default
 // of the example server, and PostgreSQL, for production and for several server instances
 // behind a load balancer. It implements the whole contract of package store, including the
-// optional [store.ExpiredDeleter] and [store.RevocationPublisher], and passes the
-// conformance kit (store/storetest) on both. A program may use it for some parts only
+// optional [store.ExpiredDeleter] and [store.RevocationPublisher] and the directories of a
+// developer console ([store.ClientDirectory] and the others), and passes the conformance
+// kit (store/storetest) on both. A program may use it for some parts only
 // (tokens, codes and grants, say), composed with its own through [store.Parts].
 //
 // # Opening a store

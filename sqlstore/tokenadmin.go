@@ -111,66 +111,6 @@ func accountFamilies(ctx context.Context, tx *sql.Tx, accountID string) ([]strin
 		"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND family_id <> ''", accountID)
 }
 
-// RevokeClientTokens implements [store.TokenAdmin], as RevokeAccountTokens does for an
-// account: under the advisory locks of the client's families, it deletes the client's
-// tokens and those of their families (customer tokens minted with them), in one
-// transaction. Its queries find the client's tokens through the expression index of
-// migration 0006, which they name by its expression.
-func (s *Store) RevokeClientTokens(ctx context.Context, clientID string) (int, error) {
-	if clientID == "" {
-		return 0, nil
-	}
-	var removed []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		removed = nil
-		families, err := distinctFamilies(ctx, tx,
-			"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE client_id || '' = $1 AND family_id <> ''", clientID)
-		if err != nil {
-			return err
-		}
-		keys := make([]int64, len(families))
-		for i, f := range families {
-			keys[i] = familyLock(f)
-		}
-		if err := s.lock(ctx, tx, keys); err != nil {
-			return err
-		}
-		rows, err := tx.QueryContext(ctx, "DELETE FROM oauthkit_tokens WHERE client_id || '' = $1 RETURNING id, family_id", clientID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id, f string
-			if err := rows.Scan(&id, &f); err != nil {
-				rows.Close()
-				return err
-			}
-			removed = append(removed, id)
-			if f != "" && !slices.Contains(families, f) {
-				families = append(families, f) // a family that appeared since it was read
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, f := range families {
-			ids, err := deleteReturning(ctx, tx,
-				"DELETE FROM oauthkit_tokens WHERE family_id = $1 AND family_id <> '' RETURNING id", f)
-			if err != nil {
-				return err
-			}
-			removed = append(removed, ids...)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, s.failure("revoking a client's tokens", err)
-	}
-	s.subs.Publish(removed)
-	return len(removed), nil
-}
-
 // distinctFamilies returns the family ids that query (one column, one argument) selects.
 func distinctFamilies(ctx context.Context, tx *sql.Tx, query, arg string) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, query, arg)

@@ -97,6 +97,16 @@ type Client struct {
 	// UsedAt is when the client was last known to be in use, for UnusedLifetime; zero
 	// until housekeeping moves it forward (see [ExpiredDeleter]).
 	UsedAt time.Time
+
+	// OwnerID is the account that manages the client in the developer console (package
+	// flows/console): the one that created it. Empty for clients provisioned otherwise.
+	OwnerID string
+	// PreviousSecretHash is the keyed hash of a confidential client's secret before its
+	// last rotation, which authenticates the client too until PreviousSecretExpiresAt, so
+	// that its deployments can change secrets without downtime. Zero when there is none.
+	PreviousSecretHash Hash
+	// PreviousSecretExpiresAt is when PreviousSecretHash stops authenticating the client.
+	PreviousSecretExpiresAt time.Time
 }
 
 // LastUsed is when c was last known to be in use, as far as its record tells: the latest

@@ -143,11 +143,18 @@ type TokenAdmin interface {
 	// expired ones included, and every token that shares a non-empty FamilyID with one of
 	// them (the customer tokens they minted), and returns how many it removed.
 	RevokeAccountTokens(ctx context.Context, accountID string) (int, error)
-	// RevokeClientTokens removes every token issued to clientID (ClientID), of every kind,
-	// rotated and expired ones included, and every token that shares a non-empty FamilyID
-	// with one of them, and returns how many it removed: what deleting a client asks, so
-	// that nothing it was given outlives it. An empty clientID removes nothing.
-	RevokeClientTokens(ctx context.Context, clientID string) (int, error)
+	// RevokeClientTokens removes what clientID holds for accountID (withdrawn access), or for every account
+	// (and for none: its client_credentials tokens) when accountID is "": its tokens of
+	// every kind, rotated and expired ones included, customer tokens too when accountID is
+	// ""; every token that shares a non-empty FamilyID with one of them (the customer
+	// tokens minted with them); and its authorization codes, consumed or not, so that none
+	// is redeemed afterwards. It returns how many tokens it removed. An issuance racing
+	// with it that redeems one of those codes, or rotates or requires one of those tokens,
+	// either commits first, and its tokens are removed too, or fails. An empty clientID
+	// removes nothing. The removed tokens are published like those of RevokeFamily, by a backend that is a
+	// [RevocationPublisher]. Deleting a client calls it with accountID "", so that nothing
+	// the client was given outlives it.
+	RevokeClientTokens(ctx context.Context, clientID, accountID string) (int, error)
 }
 
 // Grants stores remembered consent.

@@ -153,7 +153,7 @@ func (s *server) update(w http.ResponseWriter, r *http.Request, c store.Client, 
 // again, and once more after, for a token issued meanwhile.
 func (s *server) delete(r *http.Request, c store.Client) *answer {
 	ctx := r.Context()
-	if _, err := s.store.RevokeClientTokens(ctx, c.ID); err != nil {
+	if _, err := s.store.RevokeClientTokens(ctx, c.ID, ""); err != nil {
 		return unavailable(err)
 	}
 	switch err := s.store.DeleteClient(ctx, c.ID); {
@@ -162,7 +162,7 @@ func (s *server) delete(r *http.Request, c store.Client) *answer {
 	case err != nil:
 		return unavailable(err)
 	}
-	if _, err := s.store.RevokeClientTokens(ctx, c.ID); err != nil {
+	if _, err := s.store.RevokeClientTokens(ctx, c.ID, ""); err != nil {
 		s.log.ErrorContext(ctx, "oauthkit: revoking the tokens of a deleted client", "client_id", c.ID, "err", err)
 	}
 	s.log.InfoContext(ctx, "oauthkit: client registration deleted", "client_id", c.ID)

@@ -50,7 +50,7 @@ func RunRevocationPublisher(t *testing.T, newStorage func(t *testing.T) store.St
 		}},
 		{"RevokeClientTokens", func(t *testing.T, s store.Parts, p party) []string {
 			gone, _ := clientFamilies(t, s, p, p.withClient(t, s))
-			_, err := s.RevokeClientTokens(t.Context(), p.client.ID)
+			_, err := s.RevokeClientTokens(t.Context(), p.client.ID, "")
 			must(t, "RevokeClientTokens", err)
 			var ids []string
 			for _, tok := range gone {

@@ -202,7 +202,7 @@ func revokeClientTokens(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	p := newParty(t, s)
 	gone, kept := clientFamilies(t, s, p, p.withClient(t, s))
-	n, err := s.RevokeClientTokens(ctx, "")
+	n, err := s.RevokeClientTokens(ctx, "", "")
 	must(t, "RevokeClientTokens(\"\")", err)
 	if n != 0 {
 		t.Errorf("RevokeClientTokens(\"\") = %d, want 0", n)
@@ -210,14 +210,14 @@ func revokeClientTokens(t *testing.T, s store.Parts) {
 	now := base.Add(time.Hour)
 	wantPresent(t, s, now, "after RevokeClientTokens of no client", append(gone, kept...)...)
 
-	n, err = s.RevokeClientTokens(ctx, p.client.ID)
+	n, err = s.RevokeClientTokens(ctx, p.client.ID, "")
 	must(t, "RevokeClientTokens", err)
 	if n != len(gone) {
 		t.Errorf("RevokeClientTokens = %d, want %d", n, len(gone))
 	}
 	wantAbsent(t, s, now, "after RevokeClientTokens", gone...)
 	wantPresent(t, s, now, "other clients' and personal tokens after RevokeClientTokens", kept...)
-	n, err = s.RevokeClientTokens(ctx, p.client.ID)
+	n, err = s.RevokeClientTokens(ctx, p.client.ID, "")
 	must(t, "RevokeClientTokens (again)", err)
 	if n != 0 {
 		t.Errorf("RevokeClientTokens of a client without tokens = %d, want 0", n)
