@@ -342,7 +342,7 @@ func (s *Server) issueImplicit(w http.ResponseWriter, r *http.Request, acct stor
 		s.authzError(w, r, req, internal(err))
 		return
 	}
-	if err := s.store.IssueTokens(r.Context(), now, store.Issue{Tokens: []store.Token{at}, Limits: s.limits()}); err != nil {
+	if err := s.store.IssueTokens(r.Context(), now, store.Issue{Tokens: []store.Token{at}, Limits: s.limits.tokens}); err != nil {
 		s.authzError(w, r, req, unavailable(err))
 		return
 	}

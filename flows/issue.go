@@ -56,8 +56,9 @@ type IssueRequest struct {
 // Issue issues tokens for a grant, as the built-in grants do: an access token (opaque with
 // Config.TokenPrefix, or a signed JWT with Config.JWT) of Config.Lifetimes.AccessToken, and,
 // when req.Refresh is set, a refresh token of Config.Lifetimes.RefreshToken, stored in one
-// atomic step under their keyed hashes. Config.Limits.Tokens holds per (client, account): one
-// token more revokes the oldest. The answer is what [Grant.Exchange] returns, and what the
+// atomic step under their keyed hashes. Config.Limits.Tokens holds per (client, account), and
+// Config.Limits.ClientTokens per client for tokens that act for no account: one token more
+// revokes the oldest. The answer is what [Grant.Exchange] returns, and what the
 // token endpoint sends as JSON.
 //
 // Issue is the way in for a grant type written outside this package (token exchange, a
@@ -198,7 +199,7 @@ func (s *Server) issue(ctx context.Context, now time.Time, is issuance) (*TokenR
 		tokens = append(tokens, rt)
 	}
 	err = s.store.IssueTokens(ctx, now, store.Issue{
-		Tokens: tokens, Limits: s.limits(),
+		Tokens: tokens, Limits: s.limits.tokens, ClientLimits: s.limits.client,
 		ConsumeCode: is.consumeCode, RotateID: is.rotateID, RequireID: is.requireID,
 	})
 	if err != nil {
@@ -258,21 +259,27 @@ func (s *Server) grantEnd(t store.Token) (end time.Time, ok bool) {
 	return t.GrantedAt.Add(s.cfg.Lifetimes.Grant), true
 }
 
-// limits returns the per-(client, account) caps for IssueTokens.
-func (s *Server) limits() map[store.TokenKind]int {
-	if s.cfg.Limits.Tokens < 0 {
-		return nil
-	}
-	return map[store.TokenKind]int{store.KindAccess: s.cfg.Limits.Tokens, store.KindRefresh: s.cfg.Limits.Tokens}
+// issueLimits are the limits of Config.Limits as store.Issue takes them, made once by New
+// and shared, read-only, by every issuance.
+type issueLimits struct {
+	// tokens caps access and refresh tokens per (client, account); customer caps customer
+	// tokens per (client, customer): Config.Limits.Tokens.
+	tokens, customer map[store.TokenKind]int
+	// client caps access tokens that act for no account per client:
+	// Config.Limits.ClientTokens.
+	client map[store.TokenKind]int
 }
 
-// customerLimits returns the per-(client, customer) cap on live customer tokens for
-// IssueTokens: Config.Limits.Tokens, as for the other kinds.
-func (s *Server) customerLimits() map[store.TokenKind]int {
-	if s.cfg.Limits.Tokens < 0 {
-		return nil
+func newIssueLimits(l Limits) issueLimits {
+	var il issueLimits
+	if n := limit(l.Tokens); n > 0 {
+		il.tokens = map[store.TokenKind]int{store.KindAccess: n, store.KindRefresh: n}
+		il.customer = map[store.TokenKind]int{store.KindCustomer: n}
 	}
-	return map[store.TokenKind]int{store.KindCustomer: s.cfg.Limits.Tokens}
+	if n := limit(l.ClientTokens); n > 0 {
+		il.client = map[store.TokenKind]int{store.KindAccess: n}
+	}
+	return il
 }
 
 // familyOf is the family that tokens minted with t join, so that revoking t's grant

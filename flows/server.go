@@ -32,6 +32,7 @@ type Server struct {
 	now       func() time.Time
 	secure    bool // issuer is https: Secure cookies
 	limiter   *throttle.Failures
+	limits    issueLimits
 	redirects *redirectLimiter
 	cop       *http.CrossOriginProtection
 	keys      *jose.KeySet // JWT access tokens; nil for opaque ones
@@ -108,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 		limiter:   throttle.New(limit(lim.ClientAuthFailures), lim.ClientAuthFailureWindow, throttle.DefaultSize),
 		cop:       http.NewCrossOriginProtection(),
 		redirects: newRedirectLimiter(limit(lim.Redirects), lim.RedirectWindow),
+		limits:    newIssueLimits(lim),
 	}
 	if pc, ok := cfg.Storage.(store.PartChecker); ok {
 		// A composition of parts: every part the server calls must be there, and the
