@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/oauthkit/oauthkit/store"
 )
 
@@ -92,5 +94,32 @@ func TestSealOpen(t *testing.T) {
 	}
 	if _, err := h.Open("oak:at_x", sealed[:5]); err == nil {
 		t.Fatal("a truncated value opened")
+	}
+}
+
+// TestHasherReusesNothingVisible: hashes of inputs of every size, in any order, are those of
+// a fresh HMAC: a reused buffer never leaks one input into the next.
+func TestHasherReusesNothingVisible(t *testing.T) {
+	key := []byte(strings.Repeat("k", 32))
+	h, _ := NewHasher(key)
+	for _, in := range []string{"a long secret of some length", "", "x", strings.Repeat("y", maxPooledInput+1), "short", strings.Repeat("z", 100)} {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(in))
+		if got, want := h.Hash(in), store.Hash(m.Sum(nil)); got != want {
+			t.Fatalf("Hash of %d bytes = %s, want %s", len(in), got, want)
+		}
+	}
+}
+
+func TestNewIDIsUUIDv4(t *testing.T) {
+	a, b := NewID(), NewID()
+	for _, id := range []string{a, b} {
+		u, err := uuid.Parse(id)
+		if err != nil || u.Version() != 4 || u.Variant() != uuid.RFC4122 || u.String() != id {
+			t.Fatalf("NewID = %q: %v, version %d, variant %v", id, err, u.Version(), u.Variant())
+		}
+	}
+	if a == b {
+		t.Fatal("two IDs are equal")
 	}
 }
