@@ -11,7 +11,7 @@ import "testing"
 // string; they run on every token request.
 func TestAllocs(t *testing.T) {
 	h, _ := NewHasher(make([]byte, 32))
-	secret := NewSecret("oak:at_")
+	secret, plain := NewSecret("oak:at_"), []byte("oak:rt_x")
 	for name, tc := range map[string]struct {
 		f    func()
 		want float64
@@ -20,6 +20,8 @@ func TestAllocs(t *testing.T) {
 		"Equal":     {func() { _ = h.Equal(secret, h.Hash(secret)) }, 0},
 		"NewSecret": {func() { _ = NewSecret("oak:at_") }, 1},
 		"NewID":     {func() { _ = NewID() }, 1},
+		// The cipher, its GCM and the sealed value.
+		"Seal": {func() { _ = h.Seal(secret, plain) }, 3},
 	} {
 		if got := testing.AllocsPerRun(100, tc.f); got > tc.want {
 			t.Errorf("%s: %v allocations, want %v", name, got, tc.want)

@@ -1,6 +1,8 @@
 package credentials
 
 import (
+	"bytes"
+	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -121,5 +123,30 @@ func TestNewIDIsUUIDv4(t *testing.T) {
 	}
 	if a == b {
 		t.Fatal("two IDs are equal")
+	}
+}
+
+// TestSealKeyIsHKDF: the key of Seal and Open is crypto/hkdf's HKDF-SHA256 of the secret,
+// salted with the Hasher's key, for keys and secrets of many lengths (keys longer than
+// SHA-256's block are hashed first by HMAC).
+func TestSealKeyIsHKDF(t *testing.T) {
+	for _, keyLen := range []int{32, 63, 64, 65, 100} {
+		key := make([]byte, keyLen)
+		for i := range key {
+			key[i] = byte(i*7 + keyLen)
+		}
+		h, err := NewHasher(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{"", "x", "oak:at_" + strings.Repeat("s", 43), strings.Repeat("\xff", 200)} {
+			want, err := hkdf.Key(sha256.New, []byte(secret), key, sealInfo, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := h.sealKey(secret); !bytes.Equal(got[:], want) {
+				t.Fatalf("key of %d bytes, secret of %d: sealKey = %x, want %x", keyLen, len(secret), got, want)
+			}
+		}
 	}
 }
