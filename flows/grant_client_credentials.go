@@ -34,7 +34,7 @@ func (g clientCredentialsGrant) Exchange(ctx context.Context, req *TokenRequest)
 	}
 	if !asked {
 		want = s.clientScopes(c)
-		want = want.Minus(scopes.New(s.catalog.AdminOnly(want)...)).Minus(scopes.New(s.catalog.Unknown(want)...))
+		want = s.catalog.WithoutAdminOnly(want).Minus(scopes.New(s.catalog.Unknown(want)...))
 	}
 	return s.Issue(ctx, IssueRequest{Client: c, Scopes: want, Now: req.Now})
 }

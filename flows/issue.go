@@ -103,7 +103,7 @@ func (s *Server) grantable(ctx context.Context, req IssueRequest) (store.Token, 
 	if t.FamilyID == "" {
 		t.FamilyID = credentials.NewID()
 	}
-	kept := want.Minus(scopes.New(s.catalog.AdminOnly(want)...)) // what the client alone may hold
+	kept := s.catalog.WithoutAdminOnly(want) // what the client alone may hold
 	if req.AccountID != "" {
 		var acct store.Account
 		var err error
@@ -129,10 +129,13 @@ func (s *Server) grantable(ctx context.Context, req IssueRequest) (store.Token, 
 func (s *Server) clientScopes(c store.Client) scopes.Set {
 	allowed := scopes.New(c.Scopes...)
 	if !s.personalTokenClient(c.ID) {
-		allowed = allowed.Minus(scopes.New(PersonalTokensScope))
+		allowed = allowed.Minus(personalTokensSet)
 	}
 	return allowed
 }
+
+// personalTokensSet is the set of PersonalTokensScope alone.
+var personalTokensSet = scopes.New(PersonalTokensScope)
 
 // issuance is one atomic issuance of an access token, with a refresh token or not: the
 // one path from a grant's decision to stored tokens and the token response.
@@ -164,7 +167,7 @@ type issuance struct {
 // failure is temporarily_unavailable wrapping the cause, so that a grant can tell
 // store.ErrConflict and store.ErrNotFound apart with errors.Is.
 func (s *Server) issue(ctx context.Context, now time.Time, is issuance) (*TokenResponse, error) {
-	var tokens []store.Token
+	tokens := make([]store.Token, 0, 2)
 	var refresh string
 	var rt store.Token
 	if is.refresh {
@@ -299,10 +302,22 @@ func (s *Server) tokenResponse(access string, at store.Token, refresh string, no
 		TokenType:      "Bearer",
 		ExpiresIn:      int64(at.ExpiresAt.Sub(now) / time.Second),
 		RefreshToken:   refresh,
-		Scope:          scopes.New(at.Scopes...).String(),
+		Scope:          commaScopes(at.Scopes),
 		AccountID:      at.AccountID,
 		OrganizationID: at.OrganizationID,
 	}
+}
+
+// commaScopes renders a token's scopes as its token response does: sorted and
+// comma-separated. A record's scopes come from a Set, so they are usually sorted already
+// and are joined as they are.
+func commaScopes(names []string) string {
+	for i := 1; i < len(names); i++ {
+		if names[i-1] >= names[i] {
+			return scopes.New(names...).String()
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 // RevokeFamily revokes every token of the family familyID: every access and refresh token
