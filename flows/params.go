@@ -33,8 +33,8 @@ func parseJSONParams(b string) (params, error) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, errEncoding
 	}
-	p := params{}
-	seen := map[string]bool{}
+	p := params{} // null and "" are kept as "" until the end, to recognise a repeated key
+	empty := false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -44,20 +44,19 @@ func parseJSONParams(b string) (params, error) {
 		if !ok {
 			return nil, errEncoding
 		}
-		if seen[key] {
+		if _, dup := p[key]; dup {
 			return nil, errDuplicate
 		}
-		seen[key] = true
 		tok, err = dec.Token()
 		if err != nil {
 			return nil, errEncoding
 		}
 		switch v := tok.(type) {
 		case string:
-			if v != "" {
-				p[key] = v
-			}
+			p[key] = v
+			empty = empty || v == ""
 		case nil:
+			p[key], empty = "", true
 		default:
 			return nil, errEncoding
 		}
@@ -67,6 +66,13 @@ func parseJSONParams(b string) (params, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errEncoding
+	}
+	if empty {
+		for k, v := range p {
+			if v == "" {
+				delete(p, k)
+			}
+		}
 	}
 	return p, nil
 }
