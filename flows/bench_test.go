@@ -34,8 +34,9 @@ import (
 //
 // BenchmarkEndpoints serves each request in process, with one reusable request whose body
 // is rewound and one reusable ResponseWriter, so that what is measured is the handler's
-// own work and allocations. BenchmarkTokenHTTP sends the same client_credentials request
-// through net/http, client and server, over an in-memory connection (no kernel socket).
+// own work and allocations. BenchmarkHTTP sends the client_credentials and introspection
+// requests through net/http, client and server, over an in-memory connection (no kernel
+// socket).
 
 // baselineBody is 60 bytes of JSON.
 const baselineBody = `{"access_token":"0123456789abcdefghijklmnopqrstuvwxyz0123"}` + "\n"
@@ -252,37 +253,65 @@ func BenchmarkEndpoints(b *testing.B) {
 	})
 }
 
-// BenchmarkTokenHTTP is the client_credentials request through net/http's client and
-// server, over one kept-alive in-memory connection.
-func BenchmarkTokenHTTP(b *testing.B) {
+// BenchmarkHTTP sends the client_credentials and the introspection requests through
+// net/http's client and server, over one kept-alive in-memory connection, each beside the
+// baseline sent the same request.
+func BenchmarkHTTP(b *testing.B) {
 	s := newBenchServer(b)
-	form := url.Values{"grant_type": {"client_credentials"}}.Encode()
-	run := func(b *testing.B, h http.Handler) (wall, cpu float64) {
-		c := pipeClient(b, h)
-		b.ReportAllocs()
-		start := processCPU()
-		for b.Loop() {
-			req, _ := http.NewRequest(http.MethodPost, "http://auth.example/v2/token", strings.NewReader(form))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.SetBasicAuth(confID, confSecret)
-			resp, err := c.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Fatalf("status %d", resp.StatusCode)
-			}
+	ctx := context.Background()
+	introspection := func(b *testing.B) string {
+		// Issued here, after the client_credentials runs, whose tokens would evict it.
+		c, err := s.store.Client(ctx, confID)
+		if err != nil {
+			b.Fatal(err)
 		}
-		return float64(b.Elapsed()) / float64(b.N), reportCPU(b, start)
+		tok, err := s.flows.Issue(ctx, flows.IssueRequest{Client: c, Scopes: scopes.New("chats--my:ro")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return url.Values{"token": {tok.AccessToken}}.Encode()
 	}
-	var base, baseCPU float64
-	b.Run("baseline", func(b *testing.B) { base, baseCPU = run(b, baseline) })
-	b.Run("client_credentials", func(b *testing.B) {
-		_, cpu := run(b, s.flows.Handler())
-		reportRatios(b, base, baseCPU, cpu)
-	})
+	for _, tc := range []struct {
+		name, path string
+		form       func(b *testing.B) string
+		want       string // the answer of the server starts with it
+	}{
+		{"client_credentials", "/v2/token", func(*testing.B) string { return "grant_type=client_credentials" }, `{"access_token":`},
+		{"introspection", "/introspect", introspection, `{"active":true`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			form := tc.form(b)
+			run := func(b *testing.B, h http.Handler) (wall, cpu float64, last []byte) {
+				c := pipeClient(b, h)
+				b.ReportAllocs()
+				start := processCPU()
+				for b.Loop() {
+					req, _ := http.NewRequest(http.MethodPost, "http://auth.example"+tc.path, strings.NewReader(form))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.SetBasicAuth(confID, confSecret)
+					resp, err := c.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					last, _ = io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Fatalf("status %d", resp.StatusCode)
+					}
+				}
+				return float64(b.Elapsed()) / float64(b.N), reportCPU(b, start), last
+			}
+			var base, baseCPU float64
+			b.Run("baseline", func(b *testing.B) { base, baseCPU, _ = run(b, baseline) })
+			b.Run("server", func(b *testing.B) {
+				_, cpu, last := run(b, s.flows.Handler())
+				if !strings.HasPrefix(string(last), tc.want) {
+					b.Fatalf("the answer is %s, want %s...", last, tc.want)
+				}
+				reportRatios(b, base, baseCPU, cpu)
+			})
+		})
+	}
 }
 
 // pipeClient serves h with an http.Server on in-memory connections and returns a client
