@@ -199,10 +199,7 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 
 	// The request may narrow the client's scopes, never widen them; no scope
 	// parameter means those of them that the account may hold (see authorize).
-	allowed := scopes.New(client.Scopes...)
-	if !s.personalTokenClient(client.ID) {
-		allowed = allowed.Minus(scopes.New(PersonalTokensScope))
-	}
+	allowed := s.clientScopes(client)
 	req.scopes = allowed
 	if rawScope, ok := p["scope"]; ok {
 		if req.scopes, err = scopes.Parse(rawScope); err != nil {
@@ -346,7 +343,7 @@ func (s *Server) issueImplicit(w http.ResponseWriter, r *http.Request, acct stor
 		s.authzError(w, r, req, internal(err))
 		return
 	}
-	if err := s.store.IssueTokens(r.Context(), now, store.Issue{Tokens: []store.Token{at}, Limits: s.limits()}); err != nil {
+	if err := s.store.IssueTokens(r.Context(), now, store.Issue{Tokens: []store.Token{at}, Limits: s.limits.tokens}); err != nil {
 		s.authzError(w, r, req, unavailable(err))
 		return
 	}

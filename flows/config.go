@@ -116,8 +116,14 @@ type Lifetimes struct {
 type Limits struct {
 	// Tokens caps live access tokens and live refresh tokens per (client, account), and
 	// live customer tokens per (client, customer); issuing one more revokes the oldest.
-	// Default 25.
+	// Tokens that act for no account (client_credentials) are not counted here: see
+	// ClientTokens. Default 25.
 	Tokens int
+	// ClientTokens caps the live access tokens that act for no account (those of the
+	// client_credentials grant) per client; issuing one more revokes the oldest. All the
+	// replicas of a service share one client and each holds its own token, so by default
+	// there is no cap: 0 and NoLimit both mean off.
+	ClientTokens int
 	// Redirects is how many authorization requests one client may send one person within
 	// RedirectWindow before the error page answers too_many_redirects (a client stuck in a
 	// redirect loop). Default 3.
@@ -217,7 +223,7 @@ func (l Lifetimes) withDefaults() (Lifetimes, error) {
 
 // withDefaults checks the limits and fills in their defaults.
 func (l Limits) withDefaults() (Limits, error) {
-	for _, n := range []int{l.Tokens, l.Redirects, l.ClientAuthFailures} {
+	for _, n := range []int{l.Tokens, l.ClientTokens, l.Redirects, l.ClientAuthFailures} {
 		if n < 0 && n != NoLimit {
 			return l, errors.New("flows: a count of Config.Limits must be positive, zero (the default) or NoLimit")
 		}

@@ -119,7 +119,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	}
 	// Only while the calling token is live, in the same atomic step: a revocation of its
 	// grant racing with this request leaves no customer token behind.
-	err = s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}, Limits: s.customerLimits(), RequireID: caller.ID})
+	err = s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}, Limits: s.limits.customer, RequireID: caller.ID})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, bearerError(http.StatusUnauthorized, "invalid_token", "the token is invalid, expired or revoked")

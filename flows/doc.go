@@ -21,7 +21,8 @@
 // to mount alone at any path. Config's zero fields mean documented defaults: codes live
 // 5 minutes, access tokens 8 hours, refresh tokens 30 days (and no grant longer than 90
 // days), personal access tokens a year, customer tokens 8 hours ([Lifetimes]); 25 live
-// tokens of each kind per (client, account) ([Limits]); who may do what is [Policy].
+// tokens of each kind per (client, account), and no cap on a client's client_credentials
+// tokens ([Limits]); who may do what is [Policy].
 //
 // # Sign-in
 //

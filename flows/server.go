@@ -32,6 +32,7 @@ type Server struct {
 	now       func() time.Time
 	secure    bool // issuer is https: Secure cookies
 	limiter   *throttle.Failures
+	limits    issueLimits
 	redirects *redirectLimiter
 	cop       *http.CrossOriginProtection
 	cors      corsPolicy
@@ -114,6 +115,7 @@ func New(cfg Config) (*Server, error) {
 		cop:       http.NewCrossOriginProtection(),
 		cors:      cors,
 		redirects: newRedirectLimiter(limit(lim.Redirects), lim.RedirectWindow),
+		limits:    newIssueLimits(lim),
 	}
 	if pc, ok := cfg.Storage.(store.PartChecker); ok {
 		// A composition of parts: every part the server calls must be there, and the

@@ -87,6 +87,9 @@ type Issue struct {
 	// with ErrLimitReached and nothing is written. Under concurrent
 	// issuances the cap holds exactly. A kind that is absent, or a cap ≤ 0, is uncapped.
 	Caps map[TokenKind]int
+	// ClientLimits caps, per (Kind, ClientID), the live tokens of a kind that have neither an
+	// AccountID nor a CustomerID, evicting the oldest beyond the limit as Limits does.
+	ClientLimits map[TokenKind]int
 	// ConsumeCode, when not zero, is the hash of an authorization code that this issuance
 	// redeems: the code must exist, not be expired at now and not be consumed, and it is
 	// marked consumed at now in the same atomic step. A code already consumed fails the
