@@ -23,9 +23,9 @@ type cell struct {
 	// says that it is on the expired side.
 	gen    uint32
 	lapsed bool
-	// listAt are its positions in the lists of its family, of its account (in its home)
-	// and of the tokens paired with its refresh token (in the pair shards, under their
-	// lock); -1 when not in one.
+	// listAt are its positions in the lists of its family, of its account and of its
+	// client (in its home) and of the tokens paired with its refresh token (in the pair
+	// shards, under their lock); -1 when not in one.
 	listAt [nLists]int
 }
 
@@ -44,19 +44,21 @@ type listKind int
 const (
 	familyList  listKind = iota // its stripe's tokens of its FamilyID
 	accountList                 // its stripe's tokens of its AccountID
+	clientList                  // its stripe's tokens of its ClientID
 	pairList                    // the tokens whose RefreshID is its RefreshID
 	nLists
 )
 
 // newCell returns a pending cell of a copy of t, in home.
 func newCell(t store.Token, home int) *cell {
-	c := &cell{tok: cloneToken(t), home: home, listAt: [nLists]int{-1, -1, -1}}
+	c := &cell{tok: cloneToken(t), home: home, listAt: [nLists]int{-1, -1, -1, -1}}
 	c.state.Store(pending)
 	return c
 }
 
 func cloneToken(t store.Token) store.Token {
 	t.Scopes = slices.Clone(t.Scopes)
+	t.Audience = slices.Clone(t.Audience)
 	t.SealedRefresh = slices.Clone(t.SealedRefresh)
 	return t
 }

@@ -74,14 +74,17 @@ func redeemable(c store.AuthorizationCode, ok bool, now time.Time) error {
 	return nil
 }
 
-// deleteExpired removes the codes expired at now and returns how many.
-func (cs *codes) deleteExpired(now time.Time) int {
+// deleteExpired removes the codes expired at now and returns how many, and tells u of every
+// code it finds.
+func (cs *codes) deleteExpired(now time.Time, u uses) int {
 	n := 0
 	for i := range cs.shards.s {
 		sh := &cs.shards.s[i]
 		sh.mu.Lock()
 		for h, c := range sh.m {
-			if !now.Before(c.ExpiresAt) {
+			expired := !now.Before(c.ExpiresAt)
+			u.see(c.ClientID, c.ExpiresAt, expired)
+			if expired {
 				delete(sh.m, h)
 				n++
 			}
@@ -89,4 +92,19 @@ func (cs *codes) deleteExpired(now time.Time) int {
 		sh.mu.Unlock()
 	}
 	return n
+}
+
+// deleteClient removes the codes of clientID for accountID, or for every account when
+// accountID is "", consumed or not.
+func (cs *codes) deleteClient(clientID, accountID string) {
+	for i := range cs.shards.s {
+		sh := &cs.shards.s[i]
+		sh.mu.Lock()
+		for h, c := range sh.m {
+			if c.ClientID == clientID && (accountID == "" || c.AccountID == accountID) {
+				delete(sh.m, h)
+			}
+		}
+		sh.mu.Unlock()
+	}
 }

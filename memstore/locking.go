@@ -11,7 +11,7 @@ package memstore
 // or a cap counts together share a home, and so do an access token and its refresh token
 // as the server issues them. A stripe's RWMutex guards what lives in it: its tokens'
 // records and states, the queues of its groups (what limits evict from and caps count), and
-// its lists of tokens by family and by account.
+// its lists of tokens by family, by account and by client.
 //
 // Lock order. An operation that changes tokens locks the stripes it needs, in ascending
 // order, before it changes anything, and unlocks them all at the end: an issuance the homes
@@ -21,13 +21,22 @@ package memstore
 // When, with its stripes locked, an operation finds that it needs one it does not hold (a
 // token paired with one in another home, a token that another operation removed or
 // inserted in the meantime), it returns errWiden before changing anything, and update runs
-// it again with every stripe locked. Operations that span the store (revoking a family or
-// an account's tokens, listing an account's tokens) lock every stripe from the start.
+// it again with every stripe locked. Operations that span the store (revoking a family, an
+// account's or a client's tokens, listing an account's tokens) lock every stripe from the
+// start.
 //
 // Shards. The lookups by hash and by ID, the lists of the tokens paired with each refresh
 // token, and the codes are kept in nShards shards each, each with a lock of its own that is
-// held for one map operation at a time and never while taking another lock: a shard may be
-// locked while stripes are held, never a stripe while a shard is.
+// held for one map operation, or one pass over the shard, at a time and never while taking
+// another lock: a shard may be locked while stripes are held, never a stripe while a shard
+// is.
+//
+// Codes. An issuance that redeems a code checks it and, last before it commits, consumes it
+// in its shard, holding its homes all along (an issuance that inserts no token holds no
+// stripe, but then has no token to lose). Revoking a client's tokens deletes its codes with
+// every stripe locked, so the two exclude each other: the issuance commits first, and its
+// tokens are among those revoked, or checks the code afterwards, and finds none. The same
+// goes for an issuance that rotates or requires one of the revoked tokens.
 //
 // Pending tokens. An issuance reserves the hashes and IDs of its tokens in the lookup shards
 // before it commits (so that two issuances cannot insert the same one), with the tokens in
@@ -38,9 +47,13 @@ package memstore
 // errWiden, as that token's home is not one it holds: with every stripe locked, it waits
 // for the other to finish.
 //
-// Housekeeping (DeleteExpired) removes expired tokens one stripe at a time; revocation
-// subscribers are called after every lock is released. The store's other records are
-// under Store.mu, which no token operation takes.
+// Housekeeping (DeleteExpired) removes expired codes one shard and expired tokens one
+// stripe at a time, noting the expiry of the codes and tokens of each client that expires
+// when unused as it goes, and only then, under Store.mu, removes the clients gone unused
+// and moves the UsedAt of the others. Its calls run one at a time (Store.sweep), so that
+// none decides about a client without the expiry of the tokens another has just removed.
+// Revocation subscribers are called after every lock is released. The store's other
+// records are under Store.mu, which is never held with a stripe or a shard.
 
 import (
 	"errors"
@@ -57,10 +70,11 @@ type stripe struct {
 	mu sync.RWMutex
 	// groups are the queues of the groups whose tokens live here.
 	groups map[group]*queue
-	// families and accounts list this stripe's tokens by FamilyID (when not empty) and by
-	// AccountID.
+	// families, accounts and clients list this stripe's tokens by FamilyID (when not
+	// empty), by AccountID and by ClientID.
 	families lists
 	accounts lists
+	clients  lists
 	_        [64]byte // keeps the locks of two stripes off one cache line
 }
 

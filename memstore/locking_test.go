@@ -162,6 +162,63 @@ func TestRotateAcrossStripesConcurrently(t *testing.T) {
 	}
 }
 
+// Revoking a client's tokens while issuances of the client, in stripes of their own, rotate
+// its refresh tokens and redeem its codes: each issuance fails, or commits first and loses
+// its tokens, so afterwards the client has no token, and the indexes agree.
+func TestRevokeClientRacesIssuances(t *testing.T) {
+	ctx := t.Context()
+	s := New()
+	const n = 16
+	accounts := apart(s, "c", n)
+	olds := make([]store.Token, n)
+	for i, a := range accounts {
+		olds[i] = tok(store.KindRefresh, "c", a, t0)
+		must(t, s.IssueTokens(ctx, t0, store.Issue{Tokens: []store.Token{olds[i]}}))
+		must(t, s.CreateCode(ctx, store.AuthorizationCode{Hash: olds[i].Hash, ClientID: "c", AccountID: a,
+			IssuedAt: t0, ExpiresAt: t0.Add(time.Hour)}))
+	}
+	var mu sync.Mutex
+	var issued []store.Token
+	errs := race(2*n+1, func(i int) error {
+		if i == 2*n {
+			_, err := s.RevokeClientTokens(ctx, "c", "")
+			return err
+		}
+		// The new pair lives in the next account's stripe, so the issuance holds two.
+		k := i % n
+		access, refresh := tok(store.KindAccess, "c", accounts[(k+1)%n], t0), tok(store.KindRefresh, "c", accounts[(k+1)%n], t0)
+		access.RefreshID = refresh.ID
+		is := store.Issue{Tokens: []store.Token{access, refresh}, RotateID: olds[k].ID}
+		if i >= n {
+			is = store.Issue{Tokens: []store.Token{access, refresh}, ConsumeCode: olds[k].Hash}
+		}
+		err := s.IssueTokens(ctx, t0, is)
+		if err == nil {
+			mu.Lock()
+			issued = append(issued, access, refresh)
+			mu.Unlock()
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("operation #%d: %v, want nil or (for an issuance) ErrNotFound", i, err)
+		}
+	}
+	present(t, s, "the client's tokens after RevokeClientTokens", false, append(issued, olds...)...)
+	for _, a := range accounts {
+		if got, err := s.AccountTokens(ctx, a, "", t0); err != nil || len(got) != 0 {
+			t.Errorf("AccountTokens(%s) = %d tokens (%v), want none", a, len(got), err)
+		}
+	}
+	if err := s.tokens.verify(); err != nil {
+		t.Error(err)
+	}
+}
+
 // An issuance holds only the stripes it needs: one for another (client, account) goes on
 // while a stripe is held, and so do lookups of tokens elsewhere. (Were they to wait, the test
 // would hang.)
@@ -216,6 +273,9 @@ func TestEverythingConcurrently(t *testing.T) {
 	limits := map[store.TokenKind]int{store.KindAccess: 3, store.KindRefresh: 2}
 	clientLimits := map[store.TokenKind]int{store.KindAccess: 2}
 	const workers, steps = 8, 300
+	// A client that expires when unused, but not during the test: housekeeping notes its
+	// tokens' expiry as issuances add them.
+	must(t, s.PutClient(ctx, store.Client{ID: "c2", CreatedAt: t0, UnusedLifetime: 10000 * time.Hour}))
 
 	var mu sync.Mutex
 	var issued []store.Token // every token ever issued, for the operations to pick from
@@ -266,8 +326,16 @@ func TestEverythingConcurrently(t *testing.T) {
 					}
 					continue
 				case op < 8:
-					_, err := s.RevokeAccountTokens(ctx, account)
-					checkErr(t, "RevokeAccountTokens", err)
+					var err error
+					switch rng.IntN(3) {
+					case 0:
+						_, err = s.RevokeAccountTokens(ctx, account)
+					case 1:
+						_, err = s.RevokeClientTokens(ctx, client, account)
+					default:
+						_, err = s.RevokeClientTokens(ctx, client, "")
+					}
+					checkErr(t, "revocation", err)
 					_, err = s.DeleteExpired(ctx, now.Add(-time.Hour))
 					checkErr(t, "DeleteExpired", err)
 					continue

@@ -16,6 +16,8 @@ type Store struct {
 	tokens *tokens
 	codes  *codes
 	subs   store.Subscribers
+	// sweep makes calls of DeleteExpired run one at a time (see locking.go).
+	sweep sync.Mutex
 
 	// mu guards the other records.
 	mu        sync.RWMutex
@@ -148,6 +150,7 @@ func (s *Store) AccountBySubject(_ context.Context, issuer, sub string) (store.A
 func cloneClient(c store.Client) store.Client {
 	c.RedirectURIs = slices.Clone(c.RedirectURIs)
 	c.Scopes = slices.Clone(c.Scopes)
+	c.RegistrationMetadata = slices.Clone(c.RegistrationMetadata)
 	return c
 }
 

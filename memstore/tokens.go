@@ -32,6 +32,7 @@ func newTokens() *tokens {
 		st.groups = make(map[group]*queue)
 		st.families = make(lists)
 		st.accounts = make(lists)
+		st.clients = make(lists)
 	}
 	return x
 }
@@ -72,6 +73,7 @@ func (x *tokens) link(c *cell, now time.Time, q *queue) {
 		st.families.add(c.tok.FamilyID, c, familyList)
 	}
 	st.accounts.add(c.tok.AccountID, c, accountList)
+	st.clients.add(c.tok.ClientID, c, clientList)
 	if r := c.tok.RefreshID; r != "" {
 		sh := x.pairs.of(r)
 		sh.mu.Lock()
@@ -91,6 +93,7 @@ func (x *tokens) unlink(c *cell) {
 		st.families.remove(c.tok.FamilyID, c, familyList)
 	}
 	st.accounts.remove(c.tok.AccountID, c, accountList)
+	st.clients.remove(c.tok.ClientID, c, clientList)
 	if r := c.tok.RefreshID; r != "" {
 		sh := x.pairs.of(r)
 		sh.mu.Lock()

@@ -47,6 +47,7 @@ func (x *tokens) verify() error {
 		}
 		checkList(fail, "family", st.families, c.tok.FamilyID, c, familyList, c.tok.FamilyID != "")
 		checkList(fail, "account", st.accounts, c.tok.AccountID, c, accountList, true)
+		checkList(fail, "client", st.clients, c.tok.ClientID, c, clientList, true)
 		if r := c.tok.RefreshID; r != "" {
 			sh := x.pairs.of(r)
 			checkList(fail, "pair", lists(sh.m), r, c, pairList, true)
@@ -59,7 +60,7 @@ func (x *tokens) verify() error {
 				fail("queue of %v: key %v, %d live and %d expired, %d tokens", g, q.key, q.nLive, q.nExpired, inQueue[q])
 			}
 		}
-		for _, m := range []lists{st.families, st.accounts} {
+		for _, m := range []lists{st.families, st.accounts, st.clients} {
 			for k, l := range m {
 				for _, c := range l.cells {
 					if !cells[c] {

@@ -107,8 +107,13 @@ func (s *Store) RevokeAccountTokens(ctx context.Context, accountID string) (int,
 
 // accountFamilies returns the distinct non-empty families of accountID's tokens.
 func accountFamilies(ctx context.Context, tx *sql.Tx, accountID string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx,
+	return distinctFamilies(ctx, tx,
 		"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND family_id <> ''", accountID)
+}
+
+// distinctFamilies returns the family ids that query (one column, one argument) selects.
+func distinctFamilies(ctx context.Context, tx *sql.Tx, query, arg string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, query, arg)
 	if err != nil {
 		return nil, err
 	}
