@@ -81,6 +81,9 @@ type Issue struct {
 	// a refresh token also removes the access tokens paired with it; evicting an access
 	// token removes only it.
 	Limits map[TokenKind]int
+	// ClientLimits caps, per (Kind, ClientID), the live tokens of a kind that have neither
+	// an AccountID nor a CustomerID, evicting the oldest as Limits does.
+	ClientLimits map[TokenKind]int
 	// Caps refuses the issuance instead of evicting: when, after the insert, a group that
 	// an inserted token belongs to would hold more live tokens of a kind than Caps names
 	// (the refresh token RotateID names no longer counts: it is rotated), IssueTokens fails
