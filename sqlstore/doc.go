@@ -58,10 +58,12 @@
 //   - IssueTokens is one transaction. Redeeming a code (Issue.ConsumeCode) is one
 //     conditional UPDATE in it, so exactly one of any number of racing issuances redeems a
 //     code; rotating a refresh token is another. Limits and caps are enforced under a
-//     PostgreSQL advisory lock per group ((kind, client, account), or (kind, client,
-//     customer) for customer tokens), so concurrent issuances into a group take turns and a
-//     cap holds exactly; an issuance never evicts the tokens it inserts; a per-family lock
-//     orders issuance against RevokeFamily and RevokeAccountTokens.
+//     PostgreSQL advisory lock per group ((kind, client, account), (kind, client,
+//     customer) for customer tokens, (kind, client) for the tokens of neither), so
+//     concurrent issuances into a group take turns and a cap holds exactly; an issuance
+//     that no limit or cap applies to takes no such lock; an issuance never evicts the
+//     tokens it inserts; a per-family lock orders a rotation, or an issuance that requires
+//     a token live, against RevokeFamily and RevokeAccountTokens.
 //   - RevokeToken, RevokeFamily and RevokeAccountTokens each run in one transaction.
 //
 // Transactions run at READ COMMITTED on PostgreSQL. Deadlocks and serialization failures

@@ -96,7 +96,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 func (s *Store) migrateTo(ctx context.Context, ms []migration, target int) error {
 	for {
 		var done bool
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.inPlainTx(ctx, func(tx *sql.Tx) error {
 			var err error
 			done, err = s.migrateStep(ctx, tx, ms, target)
 			return err
