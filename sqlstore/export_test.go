@@ -29,3 +29,7 @@ func MigrationNames(d Dialect) ([]string, error) {
 	}
 	return names, err
 }
+
+// Unprepared returns how many statements transactions have run without a prepared
+// statement on stores that prepare them, since the program started.
+func Unprepared() int64 { return unprepared.Load() }
