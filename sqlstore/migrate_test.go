@@ -91,7 +91,7 @@ func upgrade(t *testing.T, b backend) {
 	}
 	for _, idx := range []string{"oauthkit_tokens_owner", "oauthkit_tokens_refresh", "oauthkit_tokens_family",
 		"oauthkit_tokens_expiry", "oauthkit_codes_expiry", "oauthkit_sessions_expiry", "oauthkit_sessions_account",
-		"oauthkit_accounts_upstream", "oauthkit_tokens_customer"} {
+		"oauthkit_accounts_upstream", "oauthkit_tokens_live", "oauthkit_tokens_customer_live"} {
 		if !hasIndex(t, db, d, idx) {
 			t.Errorf("index %s missing after the upgrade", idx)
 		}
