@@ -55,7 +55,8 @@
 // a Go mutex, so they hold across processes sharing one PostgreSQL database: two server
 // instances racing on one database behave like one.
 //
-//   - IssueTokens is one transaction. Redeeming a code (Issue.ConsumeCode) is one
+//   - IssueTokens is one transaction; on PostgreSQL, one statement in autocommit, so one
+//     round trip to the database. Redeeming a code (Issue.ConsumeCode) is one
 //     conditional UPDATE in it, so exactly one of any number of racing issuances redeems a
 //     code; rotating a refresh token is another. Limits and caps are enforced under a
 //     PostgreSQL advisory lock per group ((kind, client, account), (kind, client,

@@ -26,3 +26,130 @@ CREATE INDEX IF NOT EXISTS oauthkit_tokens_live ON oauthkit_tokens (account_id, 
 CREATE INDEX IF NOT EXISTS oauthkit_tokens_customer_live ON oauthkit_tokens (customer_id, client_id, kind, expires_at)
 	WHERE customer_id <> '' AND rotated_at IS NULL;
 DROP INDEX IF EXISTS oauthkit_tokens_customer;
+
+-- IssueTokens as one statement (sqlstore's issue_postgres.go). An issuance was ten
+-- statements in a transaction, each a round trip, with the group's advisory lock held
+-- across all of them; it is now one call in autocommit, one round trip. It cannot be one
+-- statement of CTEs: a statement reads the snapshot taken when it began, so after waiting
+-- for a group's lock it would not see the tokens that the lock's previous holder committed,
+-- and would count, evict and cap wrongly. In a function each statement takes a snapshot of
+-- its own, after the locks.
+--
+-- oauthkit_live_tokens returns the live tokens at p_now of one group (see sqlstore's
+-- limits.go): p_grp is 'account' (p_owner is the account), 'customer' (the customer) or
+-- 'client' (tokens of neither). Each branch reads an index of live tokens; the planner
+-- runs only the one whose p_grp matches.
+CREATE OR REPLACE FUNCTION oauthkit_live_tokens(p_kind text, p_client text, p_grp text, p_owner text, p_now timestamptz)
+RETURNS TABLE (id text, issued_at timestamptz) LANGUAGE sql STABLE AS $$
+	SELECT id, issued_at FROM oauthkit_tokens
+	WHERE p_grp = 'account' AND account_id = p_owner AND client_id = p_client AND kind = p_kind
+		AND expires_at > p_now AND rotated_at IS NULL
+	UNION ALL
+	SELECT id, issued_at FROM oauthkit_tokens
+	WHERE p_grp = 'customer' AND customer_id = p_owner AND client_id = p_client AND kind = p_kind
+		AND expires_at > p_now AND rotated_at IS NULL AND customer_id <> ''
+	UNION ALL
+	SELECT id, issued_at FROM oauthkit_tokens
+	WHERE p_grp = 'client' AND account_id = '' AND client_id = p_client AND kind = p_kind
+		AND expires_at > p_now AND rotated_at IS NULL AND customer_id = ''
+$$;
+
+-- oauthkit_issue_tokens performs one store.Issue at p_now and returns the IDs of the tokens
+-- its limits evicted; a failed check raises an error with one of the SQLSTATEs below, and
+-- the statement, like any other that fails, changes nothing. The steps, in this order, are
+-- those of the SQLite path (sqlstore's tokens.go):
+--   1. the advisory locks p_locks (a JSON array of bigint keys, ascending), before any row lock;
+--   2. p_consume, the hash of a code to consume (NULL: none): OAK01 consumed, OAK02 missing;
+--   3. p_rotate, a refresh token to rotate (empty: none): OAK03 rotated, OAK04 missing;
+--   4. p_require, a token that must be live (empty: none), locked FOR SHARE: OAK05;
+--   5. the caps of p_rules: OAK06 when a group would hold more live tokens than its cap;
+--   6. the insert of p_tokens (a JSON array of oauthkit_tokens rows);
+--   7. the limits of p_rules, in their order (refresh groups first): the oldest live tokens
+--      beyond the limit that the issuance did not insert go, with the access tokens paired
+--      with a refresh token that goes.
+-- p_rules is a JSON array of {"kind", "client_id", "grp", "owner_id", "lim", "cap", "adding"}:
+-- a group, its limit and cap (0: none), and how many tokens the issuance adds to it.
+CREATE OR REPLACE FUNCTION oauthkit_issue_tokens(p_now timestamptz, p_locks jsonb, p_consume bytea,
+	p_rotate text, p_require text, p_tokens jsonb, p_rules jsonb)
+RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+	k bigint;
+	r record;
+	n bigint;
+	fresh text[];
+BEGIN
+	FOR k IN SELECT value::bigint FROM jsonb_array_elements_text(p_locks) ORDER BY 1 LOOP
+		PERFORM pg_advisory_xact_lock(k);
+	END LOOP;
+
+	IF p_consume IS NOT NULL THEN
+		UPDATE oauthkit_codes SET consumed_at = p_now
+		WHERE hash = p_consume AND consumed_at IS NULL AND expires_at > p_now;
+		IF NOT FOUND THEN
+			IF EXISTS (SELECT FROM oauthkit_codes WHERE hash = p_consume AND expires_at > p_now) THEN
+				RAISE EXCEPTION USING ERRCODE = 'OAK01', MESSAGE = 'the code is consumed';
+			END IF;
+			RAISE EXCEPTION USING ERRCODE = 'OAK02', MESSAGE = 'no such code';
+		END IF;
+	END IF;
+
+	IF p_rotate <> '' THEN
+		UPDATE oauthkit_tokens SET rotated_at = p_now
+		WHERE id = p_rotate AND kind = 'refresh' AND rotated_at IS NULL AND expires_at > p_now;
+		IF NOT FOUND THEN
+			IF EXISTS (SELECT FROM oauthkit_tokens WHERE id = p_rotate AND kind = 'refresh' AND expires_at > p_now) THEN
+				RAISE EXCEPTION USING ERRCODE = 'OAK03', MESSAGE = 'the refresh token is rotated';
+			END IF;
+			RAISE EXCEPTION USING ERRCODE = 'OAK04', MESSAGE = 'no such refresh token';
+		END IF;
+	END IF;
+
+	IF p_require <> '' THEN
+		PERFORM FROM oauthkit_tokens WHERE id = p_require AND expires_at > p_now AND rotated_at IS NULL FOR SHARE;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION USING ERRCODE = 'OAK05', MESSAGE = 'the required token is not live';
+		END IF;
+	END IF;
+
+	FOR r IN SELECT x.* FROM ROWS FROM (jsonb_to_recordset(p_rules)
+		AS (kind text, client_id text, grp text, owner_id text, lim int, cap int, adding int))
+		WITH ORDINALITY AS x(kind, client_id, grp, owner_id, lim, cap, adding, o)
+		WHERE x.cap > 0 ORDER BY x.o
+	LOOP
+		SELECT count(*) INTO n FROM oauthkit_live_tokens(r.kind, r.client_id, r.grp, r.owner_id, p_now);
+		IF n + r.adding > r.cap THEN
+			RAISE EXCEPTION USING ERRCODE = 'OAK06',
+				MESSAGE = format('%s live %s tokens, cap %s', n, r.kind, r.cap);
+		END IF;
+	END LOOP;
+
+	INSERT INTO oauthkit_tokens (id, hash, kind, name, client_id, account_id, organization_id, customer_id,
+		scopes, family_id, refresh_id, from_refresh, issued_at, expires_at, rotated_at, sealed_refresh, granted_at)
+	SELECT id, hash, kind, name, client_id, account_id, organization_id, customer_id,
+		scopes, family_id, refresh_id, from_refresh, issued_at, expires_at, rotated_at, sealed_refresh, granted_at
+	FROM jsonb_populate_recordset(NULL::oauthkit_tokens, p_tokens);
+	fresh := ARRAY(SELECT x.id FROM jsonb_to_recordset(p_tokens) AS x(id text));
+
+	FOR r IN SELECT x.* FROM ROWS FROM (jsonb_to_recordset(p_rules)
+		AS (kind text, client_id text, grp text, owner_id text, lim int, cap int, adding int))
+		WITH ORDINALITY AS x(kind, client_id, grp, owner_id, lim, cap, adding, o)
+		WHERE x.lim > 0 ORDER BY x.o
+	LOOP
+		SELECT count(*) INTO n FROM oauthkit_live_tokens(r.kind, r.client_id, r.grp, r.owner_id, p_now);
+		CONTINUE WHEN n <= r.lim;
+		RETURN QUERY
+		WITH victims AS (
+			SELECT l.id FROM oauthkit_live_tokens(r.kind, r.client_id, r.grp, r.owner_id, p_now) AS l
+			WHERE l.id <> ALL (fresh)
+			ORDER BY l.issued_at, l.id
+			LIMIT n - r.lim
+		), gone AS (
+			DELETE FROM oauthkit_tokens AS t USING victims AS v WHERE t.id = v.id RETURNING t.id
+		), paired AS (
+			DELETE FROM oauthkit_tokens AS t USING victims AS v
+			WHERE r.kind = 'refresh' AND t.refresh_id = v.id AND t.refresh_id <> '' RETURNING t.id
+		)
+		SELECT gone.id FROM gone UNION ALL SELECT paired.id FROM paired;
+	END LOOP;
+END
+$$;
