@@ -33,3 +33,11 @@ func MigrationNames(d Dialect) ([]string, error) {
 // Unprepared returns how many statements transactions have run without a prepared
 // statement on stores that prepare them, since the program started.
 func Unprepared() int64 { return unprepared.Load() }
+
+// GroupQueries are the queries that count and read the live tokens of a group, with the
+// index each reads.
+var GroupQueries = []struct{ Query, Index string }{
+	{countInAccountGroup, "oauthkit_tokens_live"}, {oldestInAccountGroup, "oauthkit_tokens_live"},
+	{countInCustomerGroup, "oauthkit_tokens_customer_live"}, {oldestInCustomerGroup, "oauthkit_tokens_customer_live"},
+	{countInClientGroup, "oauthkit_tokens_live"}, {oldestInClientGroup, "oauthkit_tokens_live"},
+}

@@ -97,13 +97,13 @@ func (s *Store) checkCaps(ctx context.Context, tx *sql.Tx, now time.Time, rs []r
 		if r.cap == 0 {
 			continue
 		}
-		live, err := s.liveInGroup(ctx, tx, r.group, now)
+		live, err := s.countLive(ctx, tx, r.group, now)
 		if err != nil {
 			return err
 		}
-		if len(live)+r.adding > r.cap {
+		if live+r.adding > r.cap {
 			return fmt.Errorf("sqlstore: issuing tokens: %d live %s tokens, cap %d: %w",
-				len(live), r.kind, r.cap, store.ErrLimitReached)
+				live, r.kind, r.cap, store.ErrLimitReached)
 		}
 	}
 	return nil
@@ -115,28 +115,34 @@ func (s *Store) checkCaps(ctx context.Context, tx *sql.Tx, now time.Time, rs []r
 // [store.CompareEviction] orders them: the tokens just inserted (fresh) count, but are
 // never removed, however old their IssuedAt. Refresh groups come first in rs, because
 // evicting a refresh token also removes the access tokens paired with it.
+//
+// A group is counted first, and only a full one is read, and only as far as its excess:
+// the oldest excess+adding tokens hold at least the excess of tokens stored before.
 func (s *Store) evict(ctx context.Context, tx *sql.Tx, now time.Time, rs []rule, fresh map[string]bool) ([]string, error) {
 	var removed []string
 	for _, r := range rs {
 		if r.limit == 0 {
 			continue
 		}
-		live, err := s.liveInGroup(ctx, tx, r.group, now)
+		live, err := s.countLive(ctx, tx, r.group, now)
 		if err != nil {
 			return nil, err
 		}
-		old := slices.DeleteFunc(slices.Clone(live), func(c store.EvictionCandidate) bool { return fresh[c.ID] })
-		excess := min(len(live)-r.limit, len(old))
+		excess := live - r.limit
 		if excess <= 0 {
 			continue
 		}
-		slices.SortFunc(old, store.CompareEviction)
-		for _, victim := range old[:excess] {
+		oldest, err := s.oldestLive(ctx, tx, r.group, now, excess+r.adding)
+		if err != nil {
+			return nil, err
+		}
+		victims := slices.DeleteFunc(oldest, func(id string) bool { return fresh[id] })
+		for _, id := range victims[:min(excess, len(victims))] {
 			var ids []string
 			if r.kind == store.KindRefresh {
-				ids, err = s.deletePair(ctx, tx, victim.ID)
+				ids, err = s.deletePair(ctx, tx, id)
 			} else {
-				ids, err = s.deleteReturning(ctx, tx, deleteByID, victim.ID)
+				ids, err = s.deleteReturning(ctx, tx, deleteByID, id)
 			}
 			if err != nil {
 				return nil, err
@@ -147,43 +153,67 @@ func (s *Store) evict(ctx context.Context, tx *sql.Tx, now time.Time, rs []rule,
 	return removed, nil
 }
 
-// Each query reads the live tokens of one group through a partial index of live tokens
-// (migration 0005), whose last column, expires_at, skips the expired ones: the cost of a
-// count grows with the group's live tokens only, not with its rotated or expired history.
+// The live tokens of a group, by its kind: each query reads a partial index of live tokens
+// (migration 0005), whose expires_at column skips the expired ones, so that its cost grows
+// with the group's live tokens only, not with its rotated or expired history. On SQLite the
+// index covers the queries, so that no table row is read.
 const (
-	liveInAccountGroup = `SELECT id, issued_at FROM oauthkit_tokens
+	accountGroup = ` FROM oauthkit_tokens
 		WHERE account_id = $1 AND client_id = $2 AND kind = $3 AND expires_at > $4 AND rotated_at IS NULL`
-	liveInCustomerGroup = `SELECT id, issued_at FROM oauthkit_tokens
+	customerGroup = ` FROM oauthkit_tokens
 		WHERE customer_id = $1 AND client_id = $2 AND kind = $3 AND expires_at > $4 AND rotated_at IS NULL
 		AND customer_id <> ''`
-	liveInClientGroup = `SELECT id, issued_at FROM oauthkit_tokens
+	clientGroup = ` FROM oauthkit_tokens
 		WHERE account_id = '' AND client_id = $1 AND kind = $2 AND expires_at > $3 AND rotated_at IS NULL
 		AND customer_id = ''`
+	// The oldest first, as store.CompareEviction orders them: IDs compare as bytes.
+	oldestFirst       = " ORDER BY issued_at, id LIMIT $5"
+	oldestFirstClient = " ORDER BY issued_at, id LIMIT $4"
+
+	countInAccountGroup   = "SELECT COUNT(*)" + accountGroup
+	countInCustomerGroup  = "SELECT COUNT(*)" + customerGroup
+	countInClientGroup    = "SELECT COUNT(*)" + clientGroup
+	oldestInAccountGroup  = "SELECT id" + accountGroup + oldestFirst
+	oldestInCustomerGroup = "SELECT id" + customerGroup + oldestFirst
+	oldestInClientGroup   = "SELECT id" + clientGroup + oldestFirstClient
 )
 
-// liveInGroup returns the live tokens of g at now.
-func (s *Store) liveInGroup(ctx context.Context, tx *sql.Tx, g group, now time.Time) ([]store.EvictionCandidate, error) {
-	var rows *sql.Rows
-	var err error
+// groupQuery returns the query of g's kind of group among the three given, and its
+// arguments for g at now, followed by more.
+func (s *Store) groupQuery(g group, now time.Time, account, customer, client string, more ...any) (string, []any) {
+	args := []any{g.owner, g.clientID, string(g.kind), s.f.timeArg(now)}
 	switch g.by {
 	case byAccount:
-		rows, err = s.txQuery(ctx, tx, liveInAccountGroup, g.owner, g.clientID, string(g.kind), s.f.timeArg(now))
+		return account, append(args, more...)
 	case byCustomer:
-		rows, err = s.txQuery(ctx, tx, liveInCustomerGroup, g.owner, g.clientID, string(g.kind), s.f.timeArg(now))
-	default:
-		rows, err = s.txQuery(ctx, tx, liveInClientGroup, g.clientID, string(g.kind), s.f.timeArg(now))
+		return customer, append(args, more...)
 	}
+	return client, append(args[1:], more...)
+}
+
+// countLive returns how many tokens of g are live at now.
+func (s *Store) countLive(ctx context.Context, tx *sql.Tx, g group, now time.Time) (int, error) {
+	var n int
+	q, args := s.groupQuery(g, now, countInAccountGroup, countInCustomerGroup, countInClientGroup)
+	err := s.txQueryRow(ctx, tx, q, args...).Scan(&n)
+	return n, err
+}
+
+// oldestLive returns the IDs of the n oldest live tokens of g at now.
+func (s *Store) oldestLive(ctx context.Context, tx *sql.Tx, g group, now time.Time, n int) ([]string, error) {
+	q, args := s.groupQuery(g, now, oldestInAccountGroup, oldestInCustomerGroup, oldestInClientGroup, n)
+	rows, err := s.txQuery(ctx, tx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var live []store.EvictionCandidate
+	var ids []string
 	for rows.Next() {
-		var c store.EvictionCandidate
-		if err := rows.Scan(&c.ID, timeDest{&c.IssuedAt}); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		live = append(live, c)
+		ids = append(ids, id)
 	}
-	return live, rows.Err()
+	return ids, rows.Err()
 }

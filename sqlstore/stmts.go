@@ -69,7 +69,8 @@ func (c *stmtCache) close() error {
 var txQueries = []string{
 	consumeCode, codeLive,
 	rotateToken, refreshLive, requireLive, insertToken,
-	liveInAccountGroup, liveInCustomerGroup, liveInClientGroup,
+	countInAccountGroup, countInCustomerGroup, countInClientGroup,
+	oldestInAccountGroup, oldestInCustomerGroup, oldestInClientGroup,
 	deleteByID, deletePaired, tokenPair, deleteFamily,
 	accountFamilies, deleteAccountTokens,
 }

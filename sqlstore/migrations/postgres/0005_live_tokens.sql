@@ -65,8 +65,9 @@ $$;
 --   5. the caps of p_rules: OAK06 when a group would hold more live tokens than its cap;
 --   6. the insert of p_tokens (a JSON array of oauthkit_tokens rows);
 --   7. the limits of p_rules, in their order (refresh groups first): the oldest live tokens
---      beyond the limit that the issuance did not insert go, with the access tokens paired
---      with a refresh token that goes.
+--      beyond the limit that the issuance did not insert go (by issued_at, then id as bytes,
+--      as store.CompareEviction orders them), with the access tokens paired with a refresh
+--      token that goes.
 -- p_rules is a JSON array of {"kind", "client_id", "grp", "owner_id", "lim", "cap", "adding"}:
 -- a group, its limit and cap (0: none), and how many tokens the issuance adds to it.
 CREATE OR REPLACE FUNCTION oauthkit_issue_tokens(p_now timestamptz, p_locks jsonb, p_consume bytea,
@@ -141,7 +142,7 @@ BEGIN
 		WITH victims AS (
 			SELECT l.id FROM oauthkit_live_tokens(r.kind, r.client_id, r.grp, r.owner_id, p_now) AS l
 			WHERE l.id <> ALL (fresh)
-			ORDER BY l.issued_at, l.id
+			ORDER BY l.issued_at, l.id COLLATE "C"
 			LIMIT n - r.lim
 		), gone AS (
 			DELETE FROM oauthkit_tokens AS t USING victims AS v WHERE t.id = v.id RETURNING t.id
