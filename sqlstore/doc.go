@@ -76,6 +76,15 @@
 // instead of failing with "database is locked", and reads run beside it. Opening a file
 // that cannot be written fails at once, naming the file and the cause.
 //
+// On SQLite, concurrent issuances share a commit: one writer takes the issuances waiting
+// (at most 64), runs each in a savepoint of its own in one transaction and commits once,
+// so that a commit's wait for the disk is paid once for all of them. An issuance that
+// fails undoes only its own writes; each sees those of the issuances before it, so limits,
+// caps and one-time codes behave as if each had committed alone; and none is answered
+// before the commit that holds it has returned, so durability is that of the database's
+// synchronous setting. At most 1024 issuances wait; a caller whose context ends while its
+// issuance waits gets the context's error, and nothing of it is written.
+//
 // # Errors
 //
 // Missing rows are [store.ErrNotFound]; unique violations and lost races are

@@ -34,6 +34,18 @@ func MigrationNames(d Dialect) ([]string, error) {
 // statement on stores that prepare them, since the program started.
 func Unprepared() int64 { return unprepared.Load() }
 
+// SetBatchHooks sets the test hooks of the group commit of s, a SQLite store not yet
+// used: full runs when an issuance finds the queue full, queued after an issuance joined
+// the queue, begin before each batch's transaction begins and commit before its COMMIT, on
+// the writer goroutine.
+func SetBatchHooks(s *Store, full, queued func(), begin func(jobs int), commit func()) {
+	s.commits.hooks = batchHooks{full: full, queued: queued, begin: begin, commit: commit}
+}
+
+// SetQueueBound sets how many issuances of s, a SQLite store not yet used, may wait for
+// the writer or be written.
+func SetQueueBound(s *Store, n int) { s.commits.slots = make(chan struct{}, n) }
+
 // GroupQueries are the queries that count and read the live tokens of a group, with the
 // index each reads.
 var GroupQueries = []struct{ Query, Index string }{

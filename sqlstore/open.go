@@ -32,6 +32,8 @@ type Store struct {
 	w, r    *stmtCache
 	warmed  atomic.Bool
 	warming sync.Mutex
+	// commits batches the issuances on SQLite (see groupcommit.go); nil on PostgreSQL.
+	commits *committer
 }
 
 var (
@@ -65,7 +67,8 @@ type Options struct {
 // For SQLite, give db the settings package sqlstore/sqlite uses: a single open connection
 // (db.SetMaxOpenConns(1)) and the DSN parameters _txlock=immediate and
 // _pragma=busy_timeout(5000); without them, concurrent writers may meet SQLITE_BUSY, which
-// the store retries a few times before it reports a failure.
+// the store retries a few times before it reports a failure. _pragma=temp_store(2) keeps
+// the journals of the savepoints that batched issuances run in out of temporary files.
 func New(db *sql.DB, d Dialect, opts Options) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: New needs a *sql.DB")
@@ -81,6 +84,9 @@ func New(db *sql.DB, d Dialect, opts Options) (*Store, error) {
 	s := &Store{f: f, db: db, rd: rd, close: opts.Close, batch: defaultBatch}
 	if f.prepare {
 		s.w, s.r = &stmtCache{db: db}, &stmtCache{db: rd}
+	}
+	if d == SQLite {
+		s.commits = newCommitter(s, defaultQueueBound)
 	}
 	return s, nil
 }

@@ -73,6 +73,7 @@ var txQueries = []string{
 	oldestInAccountGroup, oldestInCustomerGroup, oldestInClientGroup,
 	deleteByID, deletePaired, tokenPair, deleteFamily,
 	accountFamilies, deleteAccountTokens,
+	savepoint, rollbackToSavepoint, releaseSavepoint,
 }
 
 // warm prepares txQueries on the writer pool, once; a failure is retried by the next

@@ -57,7 +57,8 @@ func (s *Store) IssueTokens(ctx context.Context, now time.Time, is store.Issue) 
 	if s.f.dialect == PostgreSQL {
 		removed, err = s.issueCall(ctx, now, is)
 	} else {
-		err = s.inTx(ctx, func(tx *sql.Tx) error {
+		err = s.commits.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			var err error
 			removed, err = s.issue(ctx, tx, now, is)
 			return err
 		})
