@@ -49,7 +49,7 @@ func SetQueueBound(s *Store, n int) { s.commits.slots = make(chan struct{}, n) }
 // GroupQueries are the queries that count and read the live tokens of a group, with the
 // index each reads.
 var GroupQueries = []struct{ Query, Index string }{
-	{countInAccountGroup, "oauthkit_tokens_live"}, {oldestInAccountGroup, "oauthkit_tokens_live"},
+	{countInAccountGroup, "oauthkit_tokens_group"}, {oldestInAccountGroup, "oauthkit_tokens_group"},
 	{countInCustomerGroup, "oauthkit_tokens_customer_live"}, {oldestInCustomerGroup, "oauthkit_tokens_customer_live"},
-	{countInClientGroup, "oauthkit_tokens_live"}, {oldestInClientGroup, "oauthkit_tokens_live"},
+	{countInClientGroup, "oauthkit_tokens_group"}, {oldestInClientGroup, "oauthkit_tokens_group"},
 }

@@ -14,10 +14,10 @@ import (
 // test tables are too small for the planner to prefer an index on its own.
 var lookups = []struct{ query, index string }{
 	{"SELECT id FROM oauthkit_tokens WHERE hash = $1 AND expires_at > $2", "oauthkit_tokens_hash_key|sqlite_autoindex_oauthkit_tokens_2"},
-	{"SELECT id FROM oauthkit_tokens WHERE account_id = $1 AND ($2 = '' OR kind = $2) AND expires_at > $3 AND rotated_at IS NULL ORDER BY issued_at, id", "oauthkit_tokens_live|oauthkit_tokens_owner"},
+	{"SELECT id FROM oauthkit_tokens WHERE account_id = $1 AND ($2 = '' OR kind = $2) AND expires_at > $3 AND rotated_at IS NULL ORDER BY issued_at, id", "oauthkit_tokens_group"},
 	{"DELETE FROM oauthkit_tokens WHERE refresh_id = $1 AND refresh_id <> '' RETURNING id", "oauthkit_tokens_refresh"},
 	{"DELETE FROM oauthkit_tokens WHERE family_id = $1 AND family_id <> '' RETURNING id", "oauthkit_tokens_family"},
-	{"DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id", "oauthkit_tokens_owner"},
+	{"DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id", "oauthkit_tokens_group"},
 	{"SELECT id FROM oauthkit_tokens WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2", "oauthkit_tokens_expiry"},
 	{"SELECT hash FROM oauthkit_codes WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2", "oauthkit_codes_expiry"},
 	{"SELECT hash FROM oauthkit_sessions WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2", "oauthkit_sessions_expiry"},
@@ -25,8 +25,11 @@ var lookups = []struct{ query, index string }{
 	{"SELECT id FROM oauthkit_accounts WHERE login = $1", "oauthkit_accounts_login_key|sqlite_autoindex_oauthkit_accounts_2"},
 	{"SELECT id FROM oauthkit_accounts WHERE upstream_issuer = $1 AND upstream_subject = $2 AND upstream_issuer <> '' AND upstream_subject <> ''", "oauthkit_accounts_upstream"},
 	{"SELECT id, issued_at FROM oauthkit_tokens WHERE customer_id = $1 AND client_id = $2 AND kind = $3 AND expires_at > $4 AND rotated_at IS NULL AND customer_id <> ''", "oauthkit_tokens_customer_live"},
-	{"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND family_id <> ''", "oauthkit_tokens_owner"},
-	{"DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id, family_id", "oauthkit_tokens_owner"},
+	{"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND family_id <> ''", "oauthkit_tokens_group"},
+	// The groups' live tokens as the previous release reads them, during a rolling upgrade.
+	{"SELECT id, issued_at FROM oauthkit_tokens WHERE account_id = $1 AND client_id = $2 AND kind = $3 AND expires_at > $4 AND rotated_at IS NULL", "oauthkit_tokens_group"},
+	{"SELECT id, issued_at FROM oauthkit_tokens WHERE customer_id = $1 AND client_id = $2 AND kind = $3 AND expires_at > $4 AND rotated_at IS NULL AND customer_id <> ''", "oauthkit_tokens_customer_live"},
+	{"DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id, family_id", "oauthkit_tokens_group"},
 }
 
 // groupLookups are the queries of the live tokens of a group. On SQLite their index must
@@ -42,7 +45,7 @@ func groupLookups(d sqlstore.Dialect) []struct{ query, index string } {
 	}
 	if d == sqlstore.PostgreSQL { // as the issuing function reads them
 		for _, grp := range []struct{ grp, index string }{
-			{"account", "oauthkit_tokens_live"}, {"customer", "oauthkit_tokens_customer_live"}, {"client", "oauthkit_tokens_live"},
+			{"account", "oauthkit_tokens_group"}, {"customer", "oauthkit_tokens_customer_live"}, {"client", "oauthkit_tokens_group"},
 		} {
 			out = append(out, struct{ query, index string }{
 				"SELECT count(*) FROM oauthkit_live_tokens('access', 'c', '" + grp.grp + "', 'o', $1)", grp.index})

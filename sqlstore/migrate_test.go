@@ -89,9 +89,9 @@ func upgrade(t *testing.T, b backend) {
 	if v, err := s.SchemaVersion(ctx); err != nil || v != len(names) {
 		t.Fatalf("SchemaVersion after Open = %d, %v; want %d", v, err, len(names))
 	}
-	for _, idx := range []string{"oauthkit_tokens_owner", "oauthkit_tokens_refresh", "oauthkit_tokens_family",
+	for _, idx := range []string{"oauthkit_tokens_group", "oauthkit_tokens_refresh", "oauthkit_tokens_family",
 		"oauthkit_tokens_expiry", "oauthkit_codes_expiry", "oauthkit_sessions_expiry", "oauthkit_sessions_account",
-		"oauthkit_accounts_upstream", "oauthkit_tokens_live", "oauthkit_tokens_customer_live"} {
+		"oauthkit_accounts_upstream", "oauthkit_tokens_customer_live"} {
 		if !hasIndex(t, db, d, idx) {
 			t.Errorf("index %s missing after the upgrade", idx)
 		}

@@ -1,14 +1,14 @@
--- 0005 (PostgreSQL): indexes of live tokens, so that the cost of an issuance does not grow
--- with the rotated and expired tokens of its group. The same indexes in the SQLite
--- migration of the same number.
+-- 0005 (PostgreSQL): indexes that find the live tokens of a group without reading its
+-- rotated and expired ones, so that the cost of an issuance does not grow with them, and
+-- IssueTokens as one statement. The SQLite migration of the same number makes the same
+-- indexes, with columns that make them cover the queries there.
 --
 -- Every limited or capped issuance counts the live tokens (not rotated, not expired) of the
--- groups it inserts into. Through oauthkit_tokens_owner that count read every token the
--- group ever kept: a public client's refresh tokens rotate on every use and stay 30 days so
--- that their reuse can be detected, and expired tokens stay until housekeeping removes
--- them, so a busy group's count read thousands of dead rows. These indexes hold only tokens
--- that are not rotated, and end in expires_at, so a count reads the group's live tokens and
--- nothing else.
+-- groups it inserts into. Through oauthkit_tokens_owner (account_id, client_id, kind,
+-- issued_at) of 0002 that count read every token the group ever kept: a public client's
+-- refresh tokens rotate on every use and stay 30 days so that their reuse can be detected,
+-- and expired tokens stay until housekeeping removes them, so a busy group's count read
+-- thousands of dead rows.
 --
 -- Like every migration, this one runs in a transaction, and CREATE INDEX holds a lock that
 -- blocks writes to oauthkit_tokens while it builds (CREATE INDEX CONCURRENTLY cannot run in
@@ -16,13 +16,19 @@
 -- database without that pause, create the two indexes beforehand with CREATE INDEX
 -- CONCURRENTLY and the definitions below: IF NOT EXISTS then keeps them.
 
--- The groups of Issue.Limits and Issue.Caps by account, and of Issue.ClientLimits (the
--- tokens of no account: account_id = '' AND customer_id = ''); AccountTokens too.
-CREATE INDEX IF NOT EXISTS oauthkit_tokens_live ON oauthkit_tokens (account_id, client_id, kind, expires_at)
-	WHERE rotated_at IS NULL;
+-- oauthkit_tokens_group replaces oauthkit_tokens_owner. After (account, client, kind) come
+-- rotated_at, which the queries of live tokens ask to be NULL, and expires_at, which they
+-- ask to be later than now: a query of a group's live tokens descends to them and reads
+-- nothing else, however many rotated and expired tokens precede them. It serves every
+-- query that oauthkit_tokens_owner served (those of the previous release included): the
+-- groups of Issue.Limits and Issue.Caps by account, those of Issue.ClientLimits (account_id
+-- = '' AND customer_id = ''), AccountTokens and RevokeAccountTokens.
+CREATE INDEX IF NOT EXISTS oauthkit_tokens_group ON oauthkit_tokens (account_id, client_id, kind, rotated_at, expires_at);
+DROP INDEX IF EXISTS oauthkit_tokens_owner;
 
--- The groups of customer tokens, per (client, customer). It replaces oauthkit_tokens_customer
--- of 0004, whose queries (those of the previous release included) it serves too.
+-- The groups of customer tokens, per (client, customer): only tokens that are not rotated.
+-- It replaces oauthkit_tokens_customer of 0004, whose queries (those of the previous
+-- release included) it serves too.
 CREATE INDEX IF NOT EXISTS oauthkit_tokens_customer_live ON oauthkit_tokens (customer_id, client_id, kind, expires_at)
 	WHERE customer_id <> '' AND rotated_at IS NULL;
 DROP INDEX IF EXISTS oauthkit_tokens_customer;
