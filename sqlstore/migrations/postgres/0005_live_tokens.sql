@@ -41,30 +41,12 @@ DROP INDEX IF EXISTS oauthkit_tokens_customer;
 -- and would count, evict and cap wrongly. In a function each statement takes a snapshot of
 -- its own, after the locks.
 --
--- oauthkit_live_tokens returns the live tokens at p_now of one group (see sqlstore's
--- limits.go): p_grp is 'account' (p_owner is the account), 'customer' (the customer) or
--- 'client' (tokens of neither). Each branch reads an index of live tokens; the planner
--- runs only the one whose p_grp matches.
-CREATE OR REPLACE FUNCTION oauthkit_live_tokens(p_kind text, p_client text, p_grp text, p_owner text, p_now timestamptz)
-RETURNS TABLE (id text, issued_at timestamptz) LANGUAGE sql STABLE AS $$
-	SELECT id, issued_at FROM oauthkit_tokens
-	WHERE p_grp = 'account' AND account_id = p_owner AND client_id = p_client AND kind = p_kind
-		AND expires_at > p_now AND rotated_at IS NULL
-	UNION ALL
-	SELECT id, issued_at FROM oauthkit_tokens
-	WHERE p_grp = 'customer' AND customer_id = p_owner AND client_id = p_client AND kind = p_kind
-		AND expires_at > p_now AND rotated_at IS NULL AND customer_id <> ''
-	UNION ALL
-	SELECT id, issued_at FROM oauthkit_tokens
-	WHERE p_grp = 'client' AND account_id = '' AND client_id = p_client AND kind = p_kind
-		AND expires_at > p_now AND rotated_at IS NULL AND customer_id = ''
-$$;
-
 -- oauthkit_issue_tokens performs one store.Issue at p_now and returns the IDs of the tokens
 -- its limits evicted; a failed check raises an error with one of the SQLSTATEs below, and
 -- the statement, like any other that fails, changes nothing. The steps, in this order, are
 -- those of the SQLite path (sqlstore's tokens.go):
---   1. the advisory locks p_locks (a JSON array of bigint keys, ascending), before any row lock;
+--   1. the advisory locks p_locks (a JSON array of bigint keys), in ascending order, before
+--      any row lock;
 --   2. p_consume, the hash of a code to consume (NULL: none): OAK01 consumed, OAK02 missing;
 --   3. p_rotate, a refresh token to rotate (empty: none): OAK03 rotated, OAK04 missing;
 --   4. p_require, a token that must be live (empty: none), locked FOR SHARE: OAK05;
@@ -75,14 +57,21 @@ $$;
 --      as store.CompareEviction orders them), with the access tokens paired with a refresh
 --      token that goes.
 -- p_rules is a JSON array of {"kind", "client_id", "grp", "owner_id", "lim", "cap", "adding"}:
--- a group, its limit and cap (0: none), and how many tokens the issuance adds to it.
+-- a group, its limit and cap (0: none), and how many tokens the issuance adds to it. A group
+-- (see sqlstore's limits.go) is the tokens of a kind and a client that belong to one account
+-- (grp 'account', owner_id the account), one customer ('customer'), or neither ('client').
+-- Its live tokens are read by one of three queries, the same as the SQLite path's, each
+-- through its index; they are written out for each kind of group, not folded into one
+-- query of three branches, so that each keeps a plan of its own instead of being planned
+-- again on every call.
 CREATE OR REPLACE FUNCTION oauthkit_issue_tokens(p_now timestamptz, p_locks jsonb, p_consume bytea,
 	p_rotate text, p_require text, p_tokens jsonb, p_rules jsonb)
 RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
 	k bigint;
 	r record;
-	n bigint;
+	n int;
+	ids text[];
 	fresh text[];
 BEGIN
 	FOR k IN SELECT value::bigint FROM jsonb_array_elements_text(p_locks) ORDER BY 1 LOOP
@@ -123,7 +112,19 @@ BEGIN
 		WITH ORDINALITY AS x(kind, client_id, grp, owner_id, lim, cap, adding, o)
 		WHERE x.cap > 0 ORDER BY x.o
 	LOOP
-		SELECT count(*) INTO n FROM oauthkit_live_tokens(r.kind, r.client_id, r.grp, r.owner_id, p_now);
+		IF r.grp = 'account' THEN
+			SELECT count(*) INTO n FROM oauthkit_tokens
+			WHERE account_id = r.owner_id AND client_id = r.client_id AND kind = r.kind
+				AND expires_at > p_now AND rotated_at IS NULL;
+		ELSIF r.grp = 'customer' THEN
+			SELECT count(*) INTO n FROM oauthkit_tokens
+			WHERE customer_id = r.owner_id AND client_id = r.client_id AND kind = r.kind
+				AND expires_at > p_now AND rotated_at IS NULL AND customer_id <> '';
+		ELSE
+			SELECT count(*) INTO n FROM oauthkit_tokens
+			WHERE account_id = '' AND client_id = r.client_id AND kind = r.kind
+				AND expires_at > p_now AND rotated_at IS NULL AND customer_id = '';
+		END IF;
 		IF n + r.adding > r.cap THEN
 			RAISE EXCEPTION USING ERRCODE = 'OAK06',
 				MESSAGE = format('%s live %s tokens, cap %s', n, r.kind, r.cap);
@@ -142,14 +143,29 @@ BEGIN
 		WITH ORDINALITY AS x(kind, client_id, grp, owner_id, lim, cap, adding, o)
 		WHERE x.lim > 0 ORDER BY x.o
 	LOOP
-		SELECT count(*) INTO n FROM oauthkit_live_tokens(r.kind, r.client_id, r.grp, r.owner_id, p_now);
+		-- The group's live tokens, oldest first.
+		IF r.grp = 'account' THEN
+			ids := ARRAY(SELECT id FROM oauthkit_tokens
+				WHERE account_id = r.owner_id AND client_id = r.client_id AND kind = r.kind
+					AND expires_at > p_now AND rotated_at IS NULL
+				ORDER BY issued_at, id COLLATE "C");
+		ELSIF r.grp = 'customer' THEN
+			ids := ARRAY(SELECT id FROM oauthkit_tokens
+				WHERE customer_id = r.owner_id AND client_id = r.client_id AND kind = r.kind
+					AND expires_at > p_now AND rotated_at IS NULL AND customer_id <> ''
+				ORDER BY issued_at, id COLLATE "C");
+		ELSE
+			ids := ARRAY(SELECT id FROM oauthkit_tokens
+				WHERE account_id = '' AND client_id = r.client_id AND kind = r.kind
+					AND expires_at > p_now AND rotated_at IS NULL AND customer_id = ''
+				ORDER BY issued_at, id COLLATE "C");
+		END IF;
+		n := cardinality(ids);
 		CONTINUE WHEN n <= r.lim;
 		RETURN QUERY
 		WITH victims AS (
-			SELECT l.id FROM oauthkit_live_tokens(r.kind, r.client_id, r.grp, r.owner_id, p_now) AS l
-			WHERE l.id <> ALL (fresh)
-			ORDER BY l.issued_at, l.id COLLATE "C"
-			LIMIT n - r.lim
+			SELECT v.id FROM unnest(ids) WITH ORDINALITY AS v(id, o)
+			WHERE v.id <> ALL (fresh) ORDER BY v.o LIMIT n - r.lim
 		), gone AS (
 			DELETE FROM oauthkit_tokens AS t USING victims AS v WHERE t.id = v.id RETURNING t.id
 		), paired AS (
