@@ -166,7 +166,7 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 	if len(client.RedirectURIs) == 0 {
 		return nil, detailErr(ErrUnauthorizedClient, DetailRedirectURINotSet, "the client has no redirect URI")
 	}
-	if redirect == "" || matchRedirect(client, redirect) != nil {
+	if redirect == "" || s.matchRedirect(client, redirect) != nil {
 		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
 	}
 
@@ -199,10 +199,7 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 
 	// The request may narrow the client's scopes, never widen them; no scope
 	// parameter means those of them that the account may hold (see authorize).
-	allowed := scopes.New(client.Scopes...)
-	if !s.personalTokenClient(client.ID) {
-		allowed = allowed.Minus(scopes.New(PersonalTokensScope))
-	}
+	allowed := s.clientScopes(client)
 	req.scopes = allowed
 	if rawScope, ok := p["scope"]; ok {
 		if req.scopes, err = scopes.Parse(rawScope); err != nil {
@@ -249,11 +246,15 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 }
 
 // matchRedirect checks a requested redirect URI against the client's registrations. The
-// RFC 8252 §7.3 loopback rule (any port) is for native apps: it applies only to public
-// clients; a confidential client's loopback URI must match its registered port.
-func matchRedirect(c store.Client, uri string) error {
+// RFC 8252 §7.3 loopback rule (any port), and with Policy.LocalhostAnyPort its extension
+// to localhost, is for native apps: it applies only to public clients; a confidential
+// client's loopback URI must match its registered port.
+func (s *Server) matchRedirect(c store.Client, uri string) error {
 	if c.Public {
-		return redirecturi.Match(c.RedirectURIs, uri)
+		return redirecturi.MatchWith(c.RedirectURIs, uri, redirecturi.Options{
+			LoopbackAnyPort:  true,
+			LocalhostAnyPort: s.cfg.Policy.LocalhostAnyPort,
+		})
 	}
 	return redirecturi.MatchExactPort(c.RedirectURIs, uri)
 }
@@ -342,7 +343,7 @@ func (s *Server) issueImplicit(w http.ResponseWriter, r *http.Request, acct stor
 		s.authzError(w, r, req, internal(err))
 		return
 	}
-	if err := s.store.IssueTokens(r.Context(), now, store.Issue{Tokens: []store.Token{at}, Limits: s.limits()}); err != nil {
+	if err := s.store.IssueTokens(r.Context(), now, store.Issue{Tokens: []store.Token{at}, Limits: s.limits.tokens}); err != nil {
 		s.authzError(w, r, req, unavailable(err))
 		return
 	}

@@ -20,7 +20,7 @@ import (
 // together, a secret in the query string, or a client_id with control characters or invalid
 // UTF-8 (never looked up), is invalid_request; too many failures is 429.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p params) (store.Client, *Error) {
-	if q := r.URL.Query(); q.Has("client_secret") {
+	if q := r.URL.RawQuery; q != "" && r.URL.Query().Has("client_secret") {
 		return store.Client{}, InvalidRequest("client_secret must not be sent in the query string")
 	}
 	id, secret := p["client_id"], p["client_secret"]
@@ -73,7 +73,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, p para
 	if secret == "" {
 		return store.Client{}, clientErr(ErrInvalidClient, "client authentication is required", basic)
 	}
-	if !s.hasher.Equal(secret, c.SecretHash) {
+	if !s.hasher.Equal(secret, c.SecretHash) && !s.previousSecret(c, secret, now) {
 		s.limiter.Fail(key, now)
 		s.log.WarnContext(ctx, "oauthkit: client authentication failed", "client_id", id)
 		return store.Client{}, clientErr(ErrInvalidClient, "client authentication failed", basic)

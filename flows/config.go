@@ -19,7 +19,7 @@ const NoLimit = -1
 // required; every other zero field means the documented default. The fields are grouped by
 // concern: what the server is and who signs in (the first five), where it serves (Paths),
 // how long credentials live (Lifetimes), how much one caller may do (Limits), who may do
-// what (Policy), and the extension points.
+// what (Policy), which web pages may call it (CORS), and the extension points.
 type Config struct {
 	// Issuer is the server's issuer identifier (RFC 8414): an absolute http or https URL
 	// without query or fragment. It is sent as iss in authorization responses (RFC 9207),
@@ -55,12 +55,22 @@ type Config struct {
 	Limits Limits
 	// Policy decides who may do what.
 	Policy Policy
+	// CORS decides which web pages may call the token and revocation endpoints from a
+	// browser; the metadata and JWKS answer every origin. The zero value sends no CORS
+	// header at the token and revocation endpoints. See [CORS].
+	CORS CORS
 
 	// Extension points.
 
 	// JWT, when set, makes access tokens RFC 9068 JWTs signed with its key and published at
 	// Paths.JWKS. Nil means opaque access tokens.
 	JWT *JWTAccessTokens
+	// Registration, when set, is dynamic client registration (RFC 7591, with RFC 7592
+	// management), normally package flows/registration's: [New] serves its routes beside
+	// the server's, and the metadata names Paths.Registration as registration_endpoint.
+	// Nil (the default) means no client registers itself: the application provisions
+	// clients ([Server.NewClient]).
+	Registration RouteProvider
 	// TokenPrefix starts every token and code, like a region prefix ("dal:"), so that
 	// leaked tokens are recognisable. Default "oak:".
 	TokenPrefix string
@@ -106,8 +116,14 @@ type Lifetimes struct {
 type Limits struct {
 	// Tokens caps live access tokens and live refresh tokens per (client, account), and
 	// live customer tokens per (client, customer); issuing one more revokes the oldest.
-	// Default 25.
+	// Tokens that act for no account (client_credentials) are not counted here: see
+	// ClientTokens. Default 25.
 	Tokens int
+	// ClientTokens caps the live access tokens that act for no account (those of the
+	// client_credentials grant) per client; issuing one more revokes the oldest. All the
+	// replicas of a service share one client and each holds its own token, so by default
+	// there is no cap: 0 and NoLimit both mean off.
+	ClientTokens int
 	// Redirects is how many authorization requests one client may send one person within
 	// RedirectWindow before the error page answers too_many_redirects (a client stuck in a
 	// redirect loop). Default 3.
@@ -158,6 +174,15 @@ type Policy struct {
 	// refresh_token grant, only when the token's client is confidential (its refresh token
 	// is useless without the client's secret); it is never shown for a public client.
 	InfoOmitsRefreshToken bool
+	// LocalhostAnyPort lets a public client's registered "http://localhost" redirect URI
+	// match the same URI with any port, or none, as its "http://127.0.0.1" and
+	// "http://[::1]" ones always do (RFC 8252 §7.3): MCP clients and other native apps
+	// register "http://localhost:PORT/callback" and listen on whatever port is free.
+	// RFC 8252 §8.3 does not recommend localhost (the name may reach more than the
+	// loopback interface), so it is off by default, and it never applies to a
+	// confidential client, whose redirect URIs always match their port exactly
+	// ([redirecturi.Options]).
+	LocalhostAnyPort bool
 }
 
 // Defaults of Config.
@@ -198,7 +223,7 @@ func (l Lifetimes) withDefaults() (Lifetimes, error) {
 
 // withDefaults checks the limits and fills in their defaults.
 func (l Limits) withDefaults() (Limits, error) {
-	for _, n := range []int{l.Tokens, l.Redirects, l.ClientAuthFailures} {
+	for _, n := range []int{l.Tokens, l.ClientTokens, l.Redirects, l.ClientAuthFailures} {
 		if n < 0 && n != NoLimit {
 			return l, errors.New("flows: a count of Config.Limits must be positive, zero (the default) or NoLimit")
 		}

@@ -26,14 +26,15 @@ func TestConfigValidation(t *testing.T) {
 		mutate func(*flows.Config)
 		want   string // "" for no error
 	}{
-		"valid":             {func(*flows.Config) {}, ""},
-		"no hasher":         {func(c *flows.Config) { c.Hasher = nil }, "Hasher"},
-		"no storage":        {func(c *flows.Config) { c.Storage = nil }, "Storage"},
-		"negative lifetime": {func(c *flows.Config) { c.Lifetimes.AccessToken = -time.Second }, "Lifetimes"},
-		"negative count":    {func(c *flows.Config) { c.Limits.Tokens = -2 }, "NoLimit"},
-		"negative window":   {func(c *flows.Config) { c.Limits.RedirectWindow = -time.Second }, "Limits"},
+		"valid":                  {func(*flows.Config) {}, ""},
+		"no hasher":              {func(c *flows.Config) { c.Hasher = nil }, "Hasher"},
+		"no storage":             {func(c *flows.Config) { c.Storage = nil }, "Storage"},
+		"negative lifetime":      {func(c *flows.Config) { c.Lifetimes.AccessToken = -time.Second }, "Lifetimes"},
+		"negative count":         {func(c *flows.Config) { c.Limits.Tokens = -2 }, "NoLimit"},
+		"negative client tokens": {func(c *flows.Config) { c.Limits.ClientTokens = -2 }, "NoLimit"},
+		"negative window":        {func(c *flows.Config) { c.Limits.RedirectWindow = -time.Second }, "Limits"},
 		"no limits": {func(c *flows.Config) {
-			c.Limits = flows.Limits{Tokens: flows.NoLimit, Redirects: flows.NoLimit, ClientAuthFailures: flows.NoLimit}
+			c.Limits = flows.Limits{Tokens: flows.NoLimit, ClientTokens: flows.NoLimit, Redirects: flows.NoLimit, ClientAuthFailures: flows.NoLimit}
 		}, ""},
 		"issuer with a query": {func(c *flows.Config) { c.Issuer = "https://as.example/?x=1" }, "Issuer"},
 		"colliding paths":     {func(c *flows.Config) { c.Paths.Token = "/revoke" }, "/revoke"},

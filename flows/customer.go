@@ -91,7 +91,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	if client.OrganizationID != "" && client.OrganizationID != caller.OrganizationID {
 		return nil, UnauthorizedClient("the app is private to another organization")
 	}
-	if p["redirect_uri"] == "" || matchRedirect(client, p["redirect_uri"]) != nil {
+	if p["redirect_uri"] == "" || s.matchRedirect(client, p["redirect_uri"]) != nil {
 		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
 	}
 
@@ -119,7 +119,7 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 	}
 	// Only while the calling token is live, in the same atomic step: a revocation of its
 	// grant racing with this request leaves no customer token behind.
-	err = s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}, Limits: s.customerLimits(), RequireID: caller.ID})
+	err = s.store.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{t}, Limits: s.limits.customer, RequireID: caller.ID})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, bearerError(http.StatusUnauthorized, "invalid_token", "the token is invalid, expired or revoked")

@@ -21,7 +21,8 @@
 // to mount alone at any path. Config's zero fields mean documented defaults: codes live
 // 5 minutes, access tokens 8 hours, refresh tokens 30 days (and no grant longer than 90
 // days), personal access tokens a year, customer tokens 8 hours ([Lifetimes]); 25 live
-// tokens of each kind per (client, account) ([Limits]); who may do what is [Policy].
+// tokens of each kind per (client, account), and no cap on a client's client_credentials
+// tokens ([Limits]); who may do what is [Policy].
 //
 // # Sign-in
 //
@@ -49,18 +50,23 @@
 //	/ooops                                   GET, HEAD  ErrorPageHandler       the error page
 //	/.well-known/oauth-authorization-server  GET, HEAD  MetadataHandler        metadata, RFC 8414
 //	/.well-known/jwks.json                   GET, HEAD  JWKSHandler            JWKS (with Config.JWT)
+//	/register                                POST       Config.Registration    client registration, RFC 7591
+//	/register/{client_id}                    GET, PUT,  Config.Registration    its management, RFC 7592
+//	                                         DELETE
 //
 // The aliases /authorize, /token and /info are served only while their path is the default;
 // a customer path ending in a slash is served without it too. Through Handler, any other
 // method is 405 with Allow (on the token path "Allow: DELETE, POST"), paths that no handler
 // serves are 404, and paths that collide make New fail. The sign-in pages are not in this
-// table: they belong to the sign-in in use.
+// table: they belong to the sign-in in use. OPTIONS is answered 204 where CORS applies
+// (below).
 //
 // # Authorization request
 //
 // client_id and redirect_uri are checked first. While either is missing, unknown or not
 // registered (redirect URIs match exactly, as package redirecturi says; a loopback URI
-// matches any port for public clients only), the person goes to the error page with
+// matches any port for public clients only, and so does an http://localhost one with
+// Policy.LocalhostAnyPort, which MCP clients need), the person goes to the error page with
 // oauth_exception=unauthorized_client and exception_details client_id_not_found,
 // redirect_uri_not_set (the client has none) or invalid_redirect_uri, and never to the
 // redirect URI. After that, errors go back to the client with error, error_description,
@@ -221,6 +227,24 @@
 // response and grant types, the client authentication methods, the PKCE methods, the
 // scope catalog, and authorization_response_iss_parameter_supported.
 //
+// # Browser-based clients (CORS)
+//
+// A client running in a web page (a browser-based MCP client) needs CORS headers to read
+// the server's answers ([CORS]). The metadata and the JWKS, public documents, always
+// answer Access-Control-Allow-Origin: * and their preflights. The token endpoint (its
+// DELETE revocation included) and the RFC 7009 revocation endpoint answer only the
+// origins of Config.CORS.AllowedOrigins, matched exactly (scheme://host[:port], no
+// wildcard, Vary: Origin), or every origin with Config.CORS.AllowAnyOrigin ("*"), which is
+// safe there because no cookie or other ambient credential counts at those endpoints;
+// by default they send no CORS header. Preflights are 204 with Allow-Methods,
+// Allow-Headers (Authorization, Content-Type, DPoP, MCP-Protocol-Version) and Max-Age
+// (2 hours by default); answers expose WWW-Authenticate, DPoP-Nonce and Retry-After, keep
+// Cache-Control: no-store, and never allow credentials. The authorization endpoint, the
+// consent, sign-in and error pages, info, introspection, personal access tokens and
+// customers never send a CORS header. [Server.CrossOriginEndpoint] and
+// [Server.CrossOriginDocument] apply the same rules to endpoints of one's own, such as a
+// token endpoint with custom grants.
+//
 // # Errors
 //
 // There is one error type, [Error]: a code, a description shown to the caller, a detail for
@@ -259,7 +283,9 @@
 //
 // TokenHandler with no arguments is the built-in set, which Handler serves. The metadata
 // of Handler lists the built-in grant types only: a server with grants of its own serves
-// [Server.Metadata] with their types added at the metadata path, the same way.
+// [Server.Metadata] with their types added at the metadata path, the same way. Wrapped in
+// [Server.CrossOriginEndpoint] and [Server.CrossOriginDocument], both follow Config.CORS
+// like the built-in ones.
 //
 // # Provisioning
 //

@@ -39,7 +39,7 @@ func (s *Server) entitled(ctx context.Context, accountID, org string, client *st
 	}
 	kept := have
 	if !acct.HasRole(s.cfg.Policy.AdminRole) {
-		kept = kept.Minus(scopes.New(s.catalog.AdminOnly(kept)...))
+		kept = s.catalog.WithoutAdminOnly(kept)
 	}
 	if client != nil {
 		kept = kept.Intersect(scopes.New(client.Scopes...))

@@ -32,9 +32,9 @@ func (g clientCredentialsGrant) Exchange(ctx context.Context, req *TokenRequest)
 	if err != nil {
 		return nil, err
 	}
+	allowed := s.clientScopes(c)
 	if !asked {
-		want = s.clientScopes(c)
-		want = want.Minus(scopes.New(s.catalog.AdminOnly(want)...)).Minus(scopes.New(s.catalog.Unknown(want)...))
+		want = s.catalog.WithoutAdminOnly(allowed).Minus(scopes.New(s.catalog.Unknown(allowed)...))
 	}
-	return s.Issue(ctx, IssueRequest{Client: c, Scopes: want, Now: req.Now})
+	return s.issueAllowed(ctx, IssueRequest{Client: c, Scopes: want, Now: req.Now}, allowed)
 }

@@ -67,7 +67,7 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		return nil, AccessDenied("the requested scopes include a scope that was not originally granted")
 	}
 	// The account's and the client's rights of today, not those of the grant's day.
-	kept := granted.Intersect(scopes.New(req.Client.Scopes...)) // a token for the client alone
+	var kept scopes.Set
 	if old.AccountID != "" {
 		kept, _, err = s.entitled(ctx, old.AccountID, old.OrganizationID, &req.Client, granted)
 		switch {
@@ -76,6 +76,8 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		case err != nil:
 			return nil, TemporarilyUnavailable(err)
 		}
+	} else {
+		kept = granted.Intersect(scopes.New(req.Client.Scopes...)) // a token for the client alone
 	}
 	granted, want = kept, want.Intersect(kept)
 	if want.IsEmpty() {

@@ -56,8 +56,9 @@ type IssueRequest struct {
 // Issue issues tokens for a grant, as the built-in grants do: an access token (opaque with
 // Config.TokenPrefix, or a signed JWT with Config.JWT) of Config.Lifetimes.AccessToken, and,
 // when req.Refresh is set, a refresh token of Config.Lifetimes.RefreshToken, stored in one
-// atomic step under their keyed hashes. Config.Limits.Tokens holds per (client, account): one
-// token more revokes the oldest. The answer is what [Grant.Exchange] returns, and what the
+// atomic step under their keyed hashes. Config.Limits.Tokens holds per (client, account), and
+// Config.Limits.ClientTokens per client for tokens that act for no account: one token more
+// revokes the oldest. The answer is what [Grant.Exchange] returns, and what the
 // token endpoint sends as JSON.
 //
 // Issue is the way in for a grant type written outside this package (token exchange, a
@@ -68,11 +69,17 @@ type IssueRequest struct {
 // establishes that the account agreed (a code it checked, a subject token, a device
 // approval).
 func (s *Server) Issue(ctx context.Context, req IssueRequest) (*TokenResponse, error) {
+	return s.issueAllowed(ctx, req, s.clientScopes(req.Client))
+}
+
+// issueAllowed is Issue for a caller that has computed the client's scopes (clientScopes)
+// already.
+func (s *Server) issueAllowed(ctx context.Context, req IssueRequest, allowed scopes.Set) (*TokenResponse, error) {
 	now := req.Now
 	if now.IsZero() {
 		now = s.now()
 	}
-	base, e := s.grantable(ctx, req)
+	base, e := s.grantable(ctx, req, allowed)
 	if e != nil {
 		return nil, e
 	}
@@ -83,13 +90,13 @@ func (s *Server) Issue(ctx context.Context, req IssueRequest) (*TokenResponse, e
 }
 
 // grantable checks req against the rules of IssueRequest and returns the record skeleton
-// of its tokens.
-func (s *Server) grantable(ctx context.Context, req IssueRequest) (store.Token, *Error) {
+// of its tokens. allowed is clientScopes(req.Client).
+func (s *Server) grantable(ctx context.Context, req IssueRequest, allowed scopes.Set) (store.Token, *Error) {
 	c, want := req.Client, req.Scopes
 	if c.ID == "" {
 		return store.Token{}, ServerError(errors.New("flows: IssueRequest.Client has no ID"))
 	}
-	if allowed := s.clientScopes(c); !want.IsSubsetOf(allowed) {
+	if !want.IsSubsetOf(allowed) {
 		return store.Token{}, InvalidScope("the client may not request %s", want.Minus(allowed).String())
 	}
 	if unknown := s.catalog.Unknown(want); len(unknown) > 0 {
@@ -102,7 +109,7 @@ func (s *Server) grantable(ctx context.Context, req IssueRequest) (store.Token, 
 	if t.FamilyID == "" {
 		t.FamilyID = credentials.NewID()
 	}
-	kept := want.Minus(scopes.New(s.catalog.AdminOnly(want)...)) // what the client alone may hold
+	kept := s.catalog.WithoutAdminOnly(want) // what the client alone may hold
 	if req.AccountID != "" {
 		var acct store.Account
 		var err error
@@ -128,10 +135,13 @@ func (s *Server) grantable(ctx context.Context, req IssueRequest) (store.Token, 
 func (s *Server) clientScopes(c store.Client) scopes.Set {
 	allowed := scopes.New(c.Scopes...)
 	if !s.personalTokenClient(c.ID) {
-		allowed = allowed.Minus(scopes.New(PersonalTokensScope))
+		allowed = allowed.Minus(personalTokensSet)
 	}
 	return allowed
 }
+
+// personalTokensSet is the set of PersonalTokensScope alone.
+var personalTokensSet = scopes.New(PersonalTokensScope)
 
 // issuance is one atomic issuance of an access token, with a refresh token or not: the
 // one path from a grant's decision to stored tokens and the token response.
@@ -163,7 +173,7 @@ type issuance struct {
 // failure is temporarily_unavailable wrapping the cause, so that a grant can tell
 // store.ErrConflict and store.ErrNotFound apart with errors.Is.
 func (s *Server) issue(ctx context.Context, now time.Time, is issuance) (*TokenResponse, error) {
-	var tokens []store.Token
+	tokens := make([]store.Token, 0, 2)
 	var refresh string
 	var rt store.Token
 	if is.refresh {
@@ -198,7 +208,7 @@ func (s *Server) issue(ctx context.Context, now time.Time, is issuance) (*TokenR
 		tokens = append(tokens, rt)
 	}
 	err = s.store.IssueTokens(ctx, now, store.Issue{
-		Tokens: tokens, Limits: s.limits(),
+		Tokens: tokens, Limits: s.limits.tokens, ClientLimits: s.limits.client,
 		ConsumeCode: is.consumeCode, RotateID: is.rotateID, RequireID: is.requireID,
 	})
 	if err != nil {
@@ -258,21 +268,27 @@ func (s *Server) grantEnd(t store.Token) (end time.Time, ok bool) {
 	return t.GrantedAt.Add(s.cfg.Lifetimes.Grant), true
 }
 
-// limits returns the per-(client, account) caps for IssueTokens.
-func (s *Server) limits() map[store.TokenKind]int {
-	if s.cfg.Limits.Tokens < 0 {
-		return nil
-	}
-	return map[store.TokenKind]int{store.KindAccess: s.cfg.Limits.Tokens, store.KindRefresh: s.cfg.Limits.Tokens}
+// issueLimits are the limits of Config.Limits as store.Issue takes them, made once by New
+// and shared, read-only, by every issuance.
+type issueLimits struct {
+	// tokens caps access and refresh tokens per (client, account); customer caps customer
+	// tokens per (client, customer): Config.Limits.Tokens.
+	tokens, customer map[store.TokenKind]int
+	// client caps access tokens that act for no account per client:
+	// Config.Limits.ClientTokens.
+	client map[store.TokenKind]int
 }
 
-// customerLimits returns the per-(client, customer) cap on live customer tokens for
-// IssueTokens: Config.Limits.Tokens, as for the other kinds.
-func (s *Server) customerLimits() map[store.TokenKind]int {
-	if s.cfg.Limits.Tokens < 0 {
-		return nil
+func newIssueLimits(l Limits) issueLimits {
+	var il issueLimits
+	if n := limit(l.Tokens); n > 0 {
+		il.tokens = map[store.TokenKind]int{store.KindAccess: n, store.KindRefresh: n}
+		il.customer = map[store.TokenKind]int{store.KindCustomer: n}
 	}
-	return map[store.TokenKind]int{store.KindCustomer: s.cfg.Limits.Tokens}
+	if n := limit(l.ClientTokens); n > 0 {
+		il.client = map[store.TokenKind]int{store.KindAccess: n}
+	}
+	return il
 }
 
 // familyOf is the family that tokens minted with t join, so that revoking t's grant
@@ -292,10 +308,22 @@ func (s *Server) tokenResponse(access string, at store.Token, refresh string, no
 		TokenType:      "Bearer",
 		ExpiresIn:      int64(at.ExpiresAt.Sub(now) / time.Second),
 		RefreshToken:   refresh,
-		Scope:          scopes.New(at.Scopes...).String(),
+		Scope:          commaScopes(at.Scopes),
 		AccountID:      at.AccountID,
 		OrganizationID: at.OrganizationID,
 	}
+}
+
+// commaScopes renders a token's scopes as its token response does: sorted and
+// comma-separated. A record's scopes come from a Set, so they are usually sorted already
+// and are joined as they are.
+func commaScopes(names []string) string {
+	for i := 1; i < len(names); i++ {
+		if names[i-1] >= names[i] {
+			return scopes.New(names...).String()
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 // RevokeFamily revokes every token of the family familyID: every access and refresh token

@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -30,12 +29,12 @@ func (s *Server) jsonEndpoint(endpoint string, methods []string, h jsonHandler) 
 			s.writeJSONError(w, r, e)
 			return
 		}
-		writeNoStore(w)
 		if body == nil {
+			writeNoStore(w)
 			w.WriteHeader(status)
 			return
 		}
-		writeJSON(w, status, body)
+		writeNoStoreJSON(w, status, body)
 	})
 }
 
@@ -63,22 +62,17 @@ func (s *Server) writeJSONError(w http.ResponseWriter, r *http.Request, e *Error
 	if e.Err != nil {
 		s.log.ErrorContext(r.Context(), "oauthkit: request failed", "path", r.URL.Path, "code", e.Code, "err", e.Err)
 	}
-	writeNoStore(w)
 	if e.challenge != "" {
 		w.Header().Set("WWW-Authenticate", e.challenge)
 	}
 	if e.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.retryAfter+time.Second-1)/time.Second)))
 	}
-	body := struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description,omitempty"`
-	}{e.Code, e.Description}
 	status := e.Status
 	if status == 0 {
 		status = http.StatusBadRequest
 	}
-	writeJSON(w, status, body)
+	writeNoStoreJSON(w, status, errorBody{e.Code, e.Description})
 }
 
 // writeNoStore forbids caching of a response carrying or refusing credentials (RFC 6749
@@ -88,8 +82,23 @@ func writeNoStore(w http.ResponseWriter) {
 	w.Header().Set("Pragma", "no-cache")
 }
 
+// jsonContentType is the Content-Type of every JSON answer.
+const jsonContentType = "application/json;charset=UTF-8"
+
+// writeJSON answers status with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Content-Type", jsonContentType)
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	encodeJSON(w, v)
+}
+
+// writeNoStoreJSON is writeJSON for an answer that carries or refuses credentials, which is
+// never cached (writeNoStore). The three header values share one allocation; each is its
+// own slice, so that appending to one never changes another.
+func writeNoStoreJSON(w http.ResponseWriter, status int, v any) {
+	vals := &[3]string{"no-store", "no-cache", jsonContentType}
+	h := w.Header()
+	h["Cache-Control"], h["Pragma"], h["Content-Type"] = vals[0:1:1], vals[1:2:2], vals[2:3:3]
+	w.WriteHeader(status)
+	encodeJSON(w, v)
 }

@@ -94,3 +94,61 @@ func TestTokenLimitDefault25(t *testing.T) {
 		t.Error("the refresh token was revoked; only one was ever issued")
 	}
 }
+
+// ccToken issues a client_credentials access token to clientID through the token endpoint.
+func (e *env) ccToken(clientID string) string {
+	e.t.Helper()
+	return e.mustToken(clientID, ccForm()).access
+}
+
+// TestClientTokensUncappedByDefault: client_credentials tokens act for no account, so the
+// per-(client, account) limit does not count them and, by default, nothing caps them: 30
+// replicas of one service sharing one client each keep their own token. The 30 tokens are
+// issued a second apart, so that an oldest exists for a limit to find.
+func TestClientTokensUncappedByDefault(t *testing.T) {
+	e := newEnv(t, withClientCredentials)
+	var toks []string
+	for range 30 {
+		e.clock.Advance(time.Second)
+		toks = append(toks, e.ccToken(confID))
+	}
+	for i, tok := range toks {
+		if !e.isActive(tok) {
+			t.Errorf("client_credentials token %d of 30 is not active; by default they are not capped", i+1)
+		}
+	}
+}
+
+// TestClientTokensLimit: with Limits.ClientTokens 5, a client's sixth live
+// client_credentials token revokes its oldest, and only that: not the client's tokens for an
+// account, not another client's client_credentials tokens.
+func TestClientTokensLimit(t *testing.T) {
+	e := newEnv(t, withClientCredentials, func(c *flows.Config) { c.Limits.ClientTokens = 5 })
+	alice := e.aliceTokens(agentScopes)
+	e.clock.Advance(time.Second)
+	other := e.ccToken(privID)
+	var toks []string
+	for i := range 6 {
+		e.clock.Advance(time.Second)
+		toks = append(toks, e.ccToken(confID))
+		if i == 4 {
+			for j, tok := range toks {
+				if !e.isActive(tok) {
+					t.Fatalf("with 5 client_credentials tokens issued, token %d is not active; the limit is 5", j+1)
+				}
+			}
+		}
+	}
+	if e.isActive(toks[0]) {
+		t.Error("the oldest of 6 client_credentials tokens is still active; the limit is 5")
+	}
+	for i, tok := range toks[1:] {
+		if !e.isActive(tok) {
+			t.Errorf("client_credentials token %d of 6 is not active", i+2)
+		}
+	}
+	if !e.isActive(other) {
+		t.Error("another client's client_credentials token was revoked")
+	}
+	e.wantAccessLive(alice.access, "alice's access token at the same client")
+}

@@ -21,6 +21,9 @@ type Metadata struct {
 	IntrospectionEndpoint string `json:"introspection_endpoint,omitempty"`
 	// JWKSURI is the URL of the JWKS (Paths.JWKS); set only with Config.JWT.
 	JWKSURI string `json:"jwks_uri,omitempty"`
+	// RegistrationEndpoint is the URL of the RFC 7591 dynamic client registration endpoint
+	// (Paths.Registration); set only with Config.Registration.
+	RegistrationEndpoint string `json:"registration_endpoint,omitempty"`
 	// ScopesSupported lists the catalog's scopes, in declaration order.
 	ScopesSupported []string `json:"scopes_supported"`
 	// ResponseTypesSupported is "code" and "token" (implicit, for clients that allow it).
@@ -106,6 +109,9 @@ func (s *Server) Metadata() Metadata {
 	}
 	if s.keys != nil {
 		m.JWKSURI = url(p.JWKS)
+	}
+	if s.cfg.Registration != nil {
+		m.RegistrationEndpoint = url(p.Registration)
 	}
 	return m
 }

@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -29,13 +28,13 @@ func parseQuery(raw string) (params, error) { return form.ParseQuery(raw) }
 // parseJSONParams parses a JSON object whose values are strings. Repeated keys, nested
 // values and trailing data are errors: encoding/json would silently keep the last of two
 // repeated keys, which a parameter-pollution attack relies on.
-func parseJSONParams(b []byte) (params, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
+func parseJSONParams(b string) (params, error) {
+	dec := json.NewDecoder(strings.NewReader(b))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, errEncoding
 	}
-	p := params{}
-	seen := map[string]bool{}
+	p := params{} // null and "" are kept as "" until the end, to recognise a repeated key
+	empty := false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -45,20 +44,19 @@ func parseJSONParams(b []byte) (params, error) {
 		if !ok {
 			return nil, errEncoding
 		}
-		if seen[key] {
+		if _, dup := p[key]; dup {
 			return nil, errDuplicate
 		}
-		seen[key] = true
 		tok, err = dec.Token()
 		if err != nil {
 			return nil, errEncoding
 		}
 		switch v := tok.(type) {
 		case string:
-			if v != "" {
-				p[key] = v
-			}
+			p[key] = v
+			empty = empty || v == ""
 		case nil:
+			p[key], empty = "", true
 		default:
 			return nil, errEncoding
 		}
@@ -69,14 +67,21 @@ func parseJSONParams(b []byte) (params, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errEncoding
 	}
+	if empty {
+		for k, v := range p {
+			if v == "" {
+				delete(p, k)
+			}
+		}
+	}
 	return p, nil
 }
 
 // readBodyParams reads a POST body of type application/x-www-form-urlencoded or
 // application/json, bounded by form.MaxBody.
 func readBodyParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (mt != "application/x-www-form-urlencoded" && mt != "application/json") {
+	mt := mediaType(r.Header.Get("Content-Type"))
+	if mt != mediaForm && mt != mediaJSON {
 		return nil, InvalidRequest("the body must be application/x-www-form-urlencoded or application/json")
 	}
 	body, e := readBody(w, r)
@@ -84,10 +89,11 @@ func readBodyParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
 		return nil, e
 	}
 	var p params
-	if mt == "application/json" {
+	var err error
+	if mt == mediaJSON {
 		p, err = parseJSONParams(body)
 	} else {
-		p, err = parseQuery(string(body))
+		p, err = parseQuery(body)
 	}
 	if err != nil {
 		return nil, InvalidRequest("%s", paramErrorText(err))
@@ -102,17 +108,39 @@ func paramErrorText(err error) string {
 	return "the request parameters are malformed"
 }
 
+const (
+	mediaForm = "application/x-www-form-urlencoded"
+	mediaJSON = "application/json"
+)
+
+// mediaType is the media type of a Content-Type header, lowercase, or "" when it is
+// malformed. The two types the endpoints take, without parameters, are recognised without
+// parsing.
+func mediaType(ct string) string {
+	switch {
+	case strings.EqualFold(ct, mediaForm):
+		return mediaForm
+	case strings.EqualFold(ct, mediaJSON):
+		return mediaJSON
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
 // readBody reads a request body of at most form.MaxBody bytes; a larger one is 413.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *Error) {
+func readBody(w http.ResponseWriter, r *http.Request) (string, *Error) {
 	body, err := form.ReadBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			e := InvalidRequest("the request body is too large")
 			e.Status = http.StatusRequestEntityTooLarge
-			return nil, e
+			return "", e
 		}
-		return nil, InvalidRequest("the request body could not be read")
+		return "", InvalidRequest("the request body could not be read")
 	}
 	return body, nil
 }
@@ -127,7 +155,7 @@ func readFormParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	p, err := parseQuery(string(body))
+	p, err := parseQuery(body)
 	if err != nil {
 		return nil, invalidRequest("%s", paramErrorText(err))
 	}
@@ -136,8 +164,8 @@ func readFormParams(w http.ResponseWriter, r *http.Request) (params, *Error) {
 
 // repeatedKey reports whether the JSON object b names a member twice at its top level
 // (after unescaping), which encoding/json would silently resolve to the last one.
-func repeatedKey(b []byte) bool {
-	dec := json.NewDecoder(bytes.NewReader(b))
+func repeatedKey(b string) bool {
+	dec := json.NewDecoder(strings.NewReader(b))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return false
 	}

@@ -91,7 +91,7 @@ func FuzzParseJSONParams(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := parseJSONParams(b)
+		p, err := parseJSONParams(string(b))
 		var m map[string]string
 		uerr := json.Unmarshal(b, &m)
 		if err != nil {

@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -182,7 +181,7 @@ func readPersonalTokenRequest(w http.ResponseWriter, r *http.Request) (personalT
 	if repeatedKey(body) {
 		return personalTokenRequest{}, InvalidRequest("a member of the body is included more than once")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	dec := json.NewDecoder(strings.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
 		return personalTokenRequest{}, InvalidRequest("the body must be a JSON object with name and scopes")

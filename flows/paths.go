@@ -30,6 +30,10 @@ type Paths struct {
 	// JWKS publishes the keys of JWT access tokens. Default "/.well-known/jwks.json";
 	// served only with Config.JWT.
 	JWKS string
+	// Registration is the RFC 7591 dynamic client registration endpoint, and the prefix
+	// of each registered client's RFC 7592 configuration endpoint (Registration + "/" +
+	// client_id). Default "/register"; served only with Config.Registration.
+	Registration string
 }
 
 // DefaultPaths returns the default paths, those of the LiveChat-style API.
@@ -45,6 +49,7 @@ func DefaultPaths() Paths {
 		Customer:       "/customer/",
 		Metadata:       "/.well-known/oauth-authorization-server",
 		JWKS:           "/.well-known/jwks.json",
+		Registration:   "/register",
 	}
 }
 
@@ -57,7 +62,7 @@ func (p Paths) withDefaults() Paths {
 	}{
 		{&p.Authorize, d.Authorize}, {&p.Token, d.Token}, {&p.ErrorPage, d.ErrorPage}, {&p.Revoke, d.Revoke},
 		{&p.Introspect, d.Introspect}, {&p.Info, d.Info}, {&p.PersonalTokens, d.PersonalTokens},
-		{&p.Customer, d.Customer}, {&p.Metadata, d.Metadata}, {&p.JWKS, d.JWKS},
+		{&p.Customer, d.Customer}, {&p.Metadata, d.Metadata}, {&p.JWKS, d.JWKS}, {&p.Registration, d.Registration},
 	} {
 		setDefault(f.v, f.def)
 	}

@@ -79,7 +79,7 @@ func (s *Server) RequestingClient(ctx context.Context, returnTo string) (c store
 		return store.Client{}, "", false
 	}
 	q, err := url.ParseQuery(u.RawQuery)
-	if err == nil && len(q["client_id"]) == 1 && len(q["redirect_uri"]) == 1 && matchRedirect(c, q.Get("redirect_uri")) == nil {
+	if err == nil && len(q["client_id"]) == 1 && len(q["redirect_uri"]) == 1 && s.matchRedirect(c, q.Get("redirect_uri")) == nil {
 		redirectURI = q.Get("redirect_uri")
 	}
 	return c, redirectURI, true

@@ -32,8 +32,10 @@ type Server struct {
 	now       func() time.Time
 	secure    bool // issuer is https: Secure cookies
 	limiter   *throttle.Failures
+	limits    issueLimits
 	redirects *redirectLimiter
 	cop       *http.CrossOriginProtection
+	cors      corsPolicy
 	keys      *jose.KeySet // JWT access tokens; nil for opaque ones
 	audience  []string
 	base      string // the issuer's path, without a trailing slash
@@ -64,6 +66,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.Limits, err = cfg.Limits.withDefaults(); err != nil {
+		return nil, err
+	}
+	cors, err := cfg.CORS.compile()
+	if err != nil {
 		return nil, err
 	}
 	setDefault(&cfg.TokenPrefix, defaultTokenPrefix)
@@ -107,7 +113,9 @@ func New(cfg Config) (*Server, error) {
 		base:      strings.TrimSuffix(iss.Path, "/"),
 		limiter:   throttle.New(limit(lim.ClientAuthFailures), lim.ClientAuthFailureWindow, throttle.DefaultSize),
 		cop:       http.NewCrossOriginProtection(),
+		cors:      cors,
 		redirects: newRedirectLimiter(limit(lim.Redirects), lim.RedirectWindow),
+		limits:    newIssueLimits(lim),
 	}
 	if pc, ok := cfg.Storage.(store.PartChecker); ok {
 		// A composition of parts: every part the server calls must be there, and the
@@ -135,6 +143,13 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	if cfg.Registration != nil {
+		reg, err := cfg.Registration.Routes(s)
+		if err != nil {
+			return nil, err
+		}
+		s.plugin = append(s.plugin, reg...)
+	}
 	if s.handler, err = s.routes(); err != nil {
 		return nil, err
 	}
@@ -150,8 +165,10 @@ func New(cfg Config) (*Server, error) {
 // issuer's path is then that prefix). The token endpoint accepts authorization_code and
 // refresh_token, and client_credentials with Config.Policy.ClientCredentials; DELETE on it
 // revokes (DeleteTokenHandler), and any other method is 405 with "Allow: DELETE, POST".
-// The routes of the Authenticator, when it is a [RouteProvider], are served too. Paths that
-// no handler serves are 404.
+// The metadata and the JWKS answer browsers of every origin, and the token and revocation
+// endpoints those of Config.CORS, OPTIONS preflights included ([CORS]). The routes of the
+// Authenticator, when it is a [RouteProvider], are served too. Paths that no handler
+// serves are 404.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // routes registers every handler of the server on a new ServeMux. A configuration whose
@@ -160,6 +177,8 @@ func (s *Server) routes() (*http.ServeMux, error) {
 	p, def := s.cfg.Paths, DefaultPaths()
 	authorize, info := s.AuthorizeHandler(), s.InfoHandler()
 	token := s.tokenMethods(s.TokenHandler(s.defaultGrants()...), s.DeleteTokenHandler())
+	// CORS only where browser-based clients call: never the pages or the other APIs.
+	token = s.CrossOriginEndpoint(token, http.MethodDelete, http.MethodPost)
 	customer := s.CustomerHandler()
 	pats := s.PersonalTokensHandler()
 	base := strings.TrimSuffix(p.PersonalTokens, "/")
@@ -167,10 +186,10 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		{exact(p.Authorize), authorize},
 		{exact(p.Token), token},
 		{exact(p.ErrorPage), s.ErrorPageHandler()},
-		{exact(p.Revoke), s.RevokeHandler()},
+		{exact(p.Revoke), s.CrossOriginEndpoint(s.RevokeHandler(), http.MethodPost)},
 		{exact(p.Introspect), s.IntrospectHandler()},
 		{exact(p.Info), info},
-		{exact(p.Metadata), s.MetadataHandler()},
+		{exact(p.Metadata), s.CrossOriginDocument(s.MetadataHandler())},
 		{base, pats},
 		{base + "/{id}", pats},
 		// Deeper paths are no personal access token: the API's JSON 404.
@@ -192,7 +211,7 @@ func (s *Server) routes() (*http.ServeMux, error) {
 		routes = append(routes, Route{"/info", info})
 	}
 	if s.keys != nil {
-		routes = append(routes, Route{exact(p.JWKS), s.JWKSHandler()})
+		routes = append(routes, Route{exact(p.JWKS), s.CrossOriginDocument(s.JWKSHandler())})
 	}
 	routes = append(routes, s.plugin...)
 	mux := http.NewServeMux()

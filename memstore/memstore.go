@@ -146,6 +146,7 @@ func (s *Store) AccountBySubject(_ context.Context, issuer, sub string) (store.A
 func cloneClient(c store.Client) store.Client {
 	c.RedirectURIs = slices.Clone(c.RedirectURIs)
 	c.Scopes = slices.Clone(c.Scopes)
+	c.RegistrationMetadata = slices.Clone(c.RegistrationMetadata)
 	return c
 }
 

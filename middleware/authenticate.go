@@ -37,6 +37,21 @@ type Options struct {
 	// default. When on, the body (at most 1 MiB) is parsed before the handler runs; the
 	// handler finds it in r.PostForm.
 	AllowFormToken bool
+	// Resource is this resource server's identifier (RFC 8707 §2, RFC 9728 §1.2): an
+	// absolute https (or http) URI in canonical form ([CanonicalResource]), such as
+	// "https://mcp.example.com/mcp". When set, a token is accepted only if its
+	// Info.Audience names this resource, an entry equal to it or with the same canonical
+	// form; a token without an audience is refused too: 401 invalid_token ("the access
+	// token is not meant for this resource"). This check is the same whatever the
+	// Validator. Empty: audiences are not checked (a [JWT] validator still checks
+	// JWTOptions.Audience).
+	Resource string
+	// ResourceMetadata is the URL of this resource's protected resource metadata
+	// (RFC 9728 §3, served by a [MetadataHandler]: its URL). When set, every Bearer
+	// challenge, of Authenticate and of the [RequireScopes] and [RequireKind] after it,
+	// carries resource_metadata="…" (RFC 9728 §5.1), which MCP clients follow to find the
+	// authorization server. An absolute http(s) URL without fragment.
+	ResourceMetadata string
 	// Now is the clock of the expiry check that follows every validator's verdict.
 	// Default time.Now.
 	Now func() time.Time
@@ -60,15 +75,20 @@ const maxFormBytes = 1 << 20
 //   - a malformed header, several Authorization headers, a token in the query string (or
 //     form) when not allowed, or a token sent more than one way: 400 invalid_request;
 //   - an unknown, expired or revoked token, a refresh token, a non-personal token sent as
-//     Basic, or a kind not in Options.Kinds (by default, a client_credentials token,
-//     [KindClient]): 401 invalid_token;
+//     Basic, a token whose audience does not name Options.Resource (when set), or a kind
+//     not in Options.Kinds (by default, a client_credentials token, [KindClient]): 401
+//     invalid_token;
 //   - a validator that cannot decide: 503 temporarily_unavailable. The request never
 //     reaches next (fail closed); the cause is logged.
+//
+// Every challenge names the realm and, with Options.ResourceMetadata, the resource's
+// metadata (resource_metadata="…", RFC 9728 §5.1).
 //
 // Whatever v's concrete type, the decision is the same: v's verdict, then these checks,
 // in order: a refresh token is refused; a credential sent as Basic must be a personal
 // access token; the token must not have expired by Options.Now (Info.ExpiresAt, when set);
-// its kind must be one of Options.Kinds. A [Cache] (not a wrapper of it) also hands over
+// its audience must name Options.Resource, when set; its kind must be one of
+// Options.Kinds. A [Cache] (not a wrapper of it) also hands over
 // its entry without copying it, which changes the cost only.
 //
 // Authenticate panics if v is nil or the options are invalid.
@@ -85,23 +105,33 @@ func Authenticate(v Validator, opts Options) func(http.Handler) http.Handler {
 }
 
 type authenticator struct {
-	v      Validator
-	shared sharingValidator // v, when it can share its Infos
-	opts   Options
-	realm  string
-	kinds  []store.TokenKind
-	now    func() time.Time
-	log    *slog.Logger
+	v        Validator
+	shared   sharingValidator // v, when it can share its Infos
+	opts     Options
+	ch       *challenge
+	resource string // Options.Resource: canonical, or "" for no audience check
+	kinds    []store.TokenKind
+	now      func() time.Time
+	log      *slog.Logger
 }
 
 func newAuthenticator(v Validator, opts Options) *authenticator {
-	a := &authenticator{v: v, opts: opts, realm: opts.Realm, now: opts.Now, log: opts.Logger}
+	ch := &challenge{realm: opts.Realm, resourceMetadata: opts.ResourceMetadata}
+	a := &authenticator{v: v, opts: opts, ch: ch, resource: opts.Resource, now: opts.Now, log: opts.Logger}
 	a.shared, _ = v.(sharingValidator)
-	if a.realm == "" {
-		a.realm = "oauthkit"
+	if ch.realm == "" {
+		ch.realm = "oauthkit"
 	}
-	if !validRealm(a.realm) {
+	if !validRealm(ch.realm) {
 		panic("middleware: Options.Realm must be printable ASCII without '\"' or '\\'")
+	}
+	if a.resource != "" {
+		if err := mustBeCanonical(a.resource); err != nil {
+			panic("middleware: Options.Resource: " + err.Error())
+		}
+	}
+	if ch.resourceMetadata != "" && !validMetadataURL(ch.resourceMetadata) {
+		panic("middleware: Options.ResourceMetadata must be an absolute http(s) URL without fragment")
 	}
 	a.kinds = slices.Clone(opts.Kinds)
 	if len(a.kinds) == 0 {
@@ -131,7 +161,7 @@ func (a *authenticator) serve(w http.ResponseWriter, r *http.Request, next http.
 	} else {
 		var p httpauth.Refusal
 		if cred, r2, p, ok = a.credential(w, r); !ok {
-			p.Write(w, a.realm)
+			a.ch.write(w, p)
 			return
 		}
 	}
@@ -148,29 +178,33 @@ func (a *authenticator) serve(w http.ResponseWriter, r *http.Request, next http.
 	}
 	if err != nil {
 		if errors.Is(err, ErrInvalidToken) {
-			errInvalid.Write(w, a.realm)
+			a.ch.write(w, errInvalid)
 			return
 		}
 		a.log.ErrorContext(ctx, "oauthkit: token validation failed; refusing the request", "err", err)
-		errUnavailable.Write(w, a.realm)
+		a.ch.write(w, errUnavailable)
 		return
 	}
 	if info.Kind == store.KindRefresh || (cred.Basic && info.Kind != store.KindPersonal) ||
 		(!info.ExpiresAt.IsZero() && !a.now().Before(info.ExpiresAt)) {
-		errInvalid.Write(w, a.realm)
+		a.ch.write(w, errInvalid)
+		return
+	}
+	if a.resource != "" && !audienceNames(info.Audience, a.resource) {
+		a.ch.write(w, errWrongAudience)
 		return
 	}
 	if !slices.Contains(a.kinds, info.Kind) {
-		errWrongKind.Write(w, a.realm)
+		a.ch.write(w, errWrongKind)
 		return
 	}
 	if r2 == nil {
 		r2 = r
 	}
 	if a.shared != nil {
-		next.ServeHTTP(w, requestWithToken(r2, ctx, info, entry, a.realm))
+		next.ServeHTTP(w, requestWithToken(r2, ctx, info, entry, a.ch))
 	} else {
-		next.ServeHTTP(w, r2.WithContext(newOwnedTokenCtx(ctx, *info, a.realm)))
+		next.ServeHTTP(w, r2.WithContext(newOwnedTokenCtx(ctx, *info, a.ch)))
 	}
 }
 

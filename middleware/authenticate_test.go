@@ -262,7 +262,7 @@ func TestTokenContextKeepsParent(t *testing.T) {
 	// The token context must not hide the parent's values or cancellation.
 	type key struct{}
 	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
-	ctx := newOwnedTokenCtx(parent, Info{ID: "x"}, "r")
+	ctx := newOwnedTokenCtx(parent, Info{ID: "x"}, &challenge{realm: "r"})
 	child, cancelChild := context.WithCancel(ctx)
 	defer cancelChild()
 	if ctx.Value(key{}) != "v" {

@@ -2,15 +2,11 @@ package middleware
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
-	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/oauthkit/oauthkit/store"
 )
@@ -23,7 +19,7 @@ const NoNegativeCache time.Duration = -1
 type CacheOptions struct {
 	// Size bounds the valid tokens remembered. Default 10 000. When Size and NegativeSize
 	// are both at least 1024 the cache is split into 16 shards (each a sixteenth of the
-	// bounds, so eviction is LRU per shard); smaller caches are one exact LRU.
+	// bounds, so eviction is LRU per shard); smaller caches are one LRU.
 	Size int
 	// MaxAge bounds how long a valid token is remembered, whatever its expiry: it is the
 	// longest a revocation made elsewhere (another process, a database shared with other
@@ -32,10 +28,13 @@ type CacheOptions struct {
 	// NegativeSize bounds the invalid credentials remembered. Default 10 000.
 	NegativeSize int
 	// NegativeTTL is how long an invalid credential is remembered, so that a flood of
-	// garbage tokens reaches the backend once per TTL per distinct token. Default 5 s;
-	// [NoNegativeCache] turns the negative cache off.
+	// garbage tokens reaches the backend once per TTL per distinct token (twice once
+	// NegativeSize is reached, see [Cache]). Default 5 s; [NoNegativeCache] turns the
+	// negative cache off.
 	NegativeTTL time.Duration
-	// Timeout bounds one backend call, which may be shared by many requests. Default 10 s.
+	// Timeout, if set, bounds one backend call, which may be shared by many requests, on
+	// top of the context of the request that makes it. Default none: the call is bounded
+	// by that context, as when the validator is called directly.
 	Timeout time.Duration
 	// Now is the clock. Default time.Now; hits then read the monotonic clock only (see
 	// [Cache]).
@@ -50,14 +49,28 @@ type CacheOptions struct {
 //     min(token expiry, time stored + MaxAge), by the injected clock.
 //   - Invalid credentials are kept in a second bounded LRU for NegativeTTL.
 //     Answers that are not a verdict (ErrUnavailable) are never cached.
-//   - Concurrent misses for the same credential share one backend call (singleflight).
+//   - While a shard has room, every answer is stored. A full shard stores a credential
+//     only on its second miss within a short window (about as many misses as the shard
+//     has entries), in place of the least recently used entry: a token in use gets in on
+//     its second request, while a working set larger than the cache passes through at
+//     the cost of the backend alone, rather than evicting on every miss the entries that
+//     would have been hit.
+//   - Concurrent misses for the same credential share one backend call. The first caller
+//     makes it itself, with its own context (values included); the others wait for its
+//     answer, each only as long as its own context allows. If the first caller's context
+//     ends, it gets ErrUnavailable as soon as the validator returns (those of this
+//     package return at once), and those waiting for it ask again.
 //   - Valid tokens are found by a keyed 64-bit hash of the credential and confirmed by a
 //     constant-time comparison with the credential stored in the entry; invalid ones are
-//     keyed by their SHA-256 digest. The raw token is never a map key (see [credKey]).
+//     found by the same hash and confirmed by their SHA-256 digest, the only form in
+//     which they are kept. The raw token is never a map key (see [credKey]).
 //   - [Cache.Forget] drops tokens by ID at once; [Cache.SubscribeTo] wires it to a store
 //     that publishes revocations ([store.RevocationPublisher]), so revocations done through
 //     this process's authorization server are seen immediately. Revocations made in other
 //     processes are seen within MaxAge.
+//
+// A miss costs the backend call and little more: a lookup, a few map operations under
+// the shard's lock, a clock read, and, for an answer stored, the entry.
 //
 // Every entry carries its own deadline, checked on every read with the injected clock;
 // expired entries are dropped when read or pushed out by the size bound. So a Cache starts
@@ -83,12 +96,8 @@ type Cache struct {
 	// monoBase is the origin of posEntry.elapsed when Now is the default; zero otherwise.
 	monoBase time.Time
 
-	group  singleflight.Group
 	epoch  atomic.Uint64 // bumped by every Forget; a miss that saw another epoch does not store
 	closed atomic.Bool
-
-	idxMu sync.Mutex
-	byID  map[string]map[credKey]*posEntry // token ID → cached keys and their entries, for Forget
 
 	subMu   sync.Mutex
 	cancels []func()
@@ -117,11 +126,10 @@ func Cached(v Validator, opts CacheOptions) *Cache {
 	if opts.NegativeTTL == 0 {
 		opts.NegativeTTL = 5 * time.Second
 	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = 10 * time.Second
+	if opts.Timeout < 0 {
+		opts.Timeout = 0
 	}
-	c := &Cache{v: v, maxAge: opts.MaxAge, negTTL: opts.NegativeTTL, timeout: opts.Timeout,
-		now: opts.Now, byID: make(map[string]map[credKey]*posEntry)}
+	c := &Cache{v: v, maxAge: opts.MaxAge, negTTL: opts.NegativeTTL, timeout: opts.Timeout, now: opts.Now}
 	if c.now == nil {
 		c.now = time.Now
 		c.monoBase = time.Now()
@@ -133,55 +141,66 @@ func Cached(v Validator, opts CacheOptions) *Cache {
 	c.mask = uint8(n - 1)
 	c.shards = make([]cacheShard, n)
 	for i := range c.shards {
-		c.shards[i] = cacheShard{pos: newShardLRU(opts.Size/n, c.evicted),
-			neg: newShardLRU[credDigest, time.Time](opts.NegativeSize/n, nil)}
+		c.shards[i].init(opts.Size/n, opts.NegativeSize/n)
 	}
 	return c
 }
 
-// Validate implements [Validator]. A hit takes only its shard's LRU lock and allocates
+// Validate implements [Validator]. A hit takes only its shard's lock and allocates
 // nothing.
 func (c *Cache) Validate(ctx context.Context, cred Credential) (Info, error) {
-	p, _, err := c.validateShared(ctx, cred)
-	if err != nil {
-		return Info{}, err
+	var info Info
+	e, err := c.lookup(ctx, cred, &info)
+	if e != nil {
+		info = e.info
+		// The entry's Audience is shared with every later hit: the caller gets its own.
+		info.Audience = slices.Clone(info.Audience)
+		return info, nil
 	}
-	return *p, nil
+	return info, err
 }
 
 // validateShared is Validate returning the cached Info itself, which is immutable and must
-// not be written through, and its entry (nil once the cache is closed): [sharingValidator],
-// which [Authenticate] uses to avoid copying on the hot path.
+// not be written through, and its entry (nil if the answer is not stored):
+// [sharingValidator], which [Authenticate] uses to avoid copying on the hot path.
 func (c *Cache) validateShared(ctx context.Context, cred Credential) (*Info, *posEntry, error) {
+	var info Info
+	e, err := c.lookup(ctx, cred, &info)
+	switch {
+	case e != nil:
+		return &e.info, e, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	p := new(Info) // info itself stays on the stack, as on a hit
+	*p = info
+	return p, nil, nil
+}
+
+// lookup answers cred: with its entry if the answer is stored (shared), else with the
+// backend's answer, in *out if valid.
+func (c *Cache) lookup(ctx context.Context, cred Credential, out *Info) (*posEntry, error) {
 	if c.closed.Load() {
-		info, err := c.v.Validate(ctx, cred)
-		if err != nil {
-			return nil, nil, err
-		}
-		return &info, nil, nil
+		var err error
+		*out, err = c.v.Validate(ctx, cred)
+		return nil, err
 	}
 	k := keyOf(cred)
 	sh := &c.shards[k[0]&c.mask]
-	if e, ok := sh.pos.Get(k); ok && e.matches(cred) {
+	sh.mu.Lock()
+	e, ok := sh.pos.Get(k)
+	if !ok {
+		return c.miss(ctx, cred, k, sh, out) // under the lock still
+	}
+	sh.mu.Unlock()
+	if e.matches(cred) {
 		if c.fresh(e) {
-			return &e.info, e, nil
+			return e, nil
 		}
-		c.drop(k, sh, e)
+		sh.removeValue(e)
 	}
-	d := digestOf(cred)
-	if c.negTTL > 0 {
-		if until, ok := sh.neg.Get(d); ok {
-			if c.now().Before(until) {
-				return nil, nil, ErrInvalidToken
-			}
-			sh.neg.Remove(d)
-		}
-	}
-	e, err := c.miss(ctx, cred, k, d, sh)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &e.info, e, nil
+	sh.mu.Lock()
+	return c.miss(ctx, cred, k, sh, out)
 }
 
 // fresh reports whether e may still be served: before its deadline, by the injected clock,
@@ -193,139 +212,34 @@ func (c *Cache) fresh(e *posEntry) bool {
 	return c.now().Before(e.deadline)
 }
 
-// drop removes e from key k if k still holds it: a concurrent miss may have stored a fresh
-// entry there since e was read.
-func (c *Cache) drop(k credKey, sh *cacheShard, e *posEntry) {
-	sh.pos.RemoveValue(k, e)
-}
-
-// miss asks the backend, sharing the call with concurrent misses for the same credential
-// in the same epoch. Each caller waits only as long as its own context allows; the shared
-// call runs without the first caller's cancellation, bounded by Timeout.
-func (c *Cache) miss(ctx context.Context, cred Credential, k credKey, d credDigest, sh *cacheShard) (*posEntry, error) {
-	epoch := c.epoch.Load()
-	var flight [len(d) + 8]byte
-	copy(flight[:], d[:])
-	binary.LittleEndian.PutUint64(flight[len(d):], epoch)
-	ch := c.group.DoChan(string(flight[:]), func() (any, error) {
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
-		defer cancel()
-		info, err := c.v.Validate(bctx, cred)
-		if err != nil {
-			c.store(k, d, sh, epoch, nil, err)
-			return nil, err
-		}
-		// The entry shares the credential's strings (slices of a header value: a few
-		// bytes more than the token at most).
-		e := &posEntry{info: info, token: cred.Token, username: cred.Username, basic: cred.Basic}
-		c.store(k, d, sh, epoch, e, nil)
-		return e, nil
-	})
-	if c.onJoin != nil {
-		c.onJoin()
+// setDeadline sets when e stops being served, min(expiry, now+MaxAge), and reports
+// whether that is still ahead.
+func (c *Cache) setDeadline(e *posEntry, now time.Time) bool {
+	e.deadline = now.Add(c.maxAge)
+	if !e.info.ExpiresAt.IsZero() && e.info.ExpiresAt.Before(e.deadline) {
+		e.deadline = e.info.ExpiresAt
 	}
-	select {
-	case res := <-ch:
-		if res.Err != nil {
-			return nil, res.Err
-		}
-		e := res.Val.(*posEntry) // shared by every waiter: immutable from here on
-		if !e.info.ExpiresAt.IsZero() && !c.now().Before(e.info.ExpiresAt) {
-			return nil, ErrInvalidToken
-		}
-		return e, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+	if !now.Before(e.deadline) {
+		return false
 	}
-}
-
-// store remembers a backend answer: a valid token (its entry e) until min(expiry,
-// now+MaxAge), an invalid one for NegativeTTL, anything else not at all.
-func (c *Cache) store(k credKey, d credDigest, sh *cacheShard, epoch uint64, e *posEntry, err error) {
-	now := c.now()
-	switch {
-	case err == nil:
-		e.deadline = now.Add(c.maxAge)
-		if !e.info.ExpiresAt.IsZero() && e.info.ExpiresAt.Before(e.deadline) {
-			e.deadline = e.info.ExpiresAt
+	if !c.monoBase.IsZero() {
+		// now and monoBase come from time.Now, so now.Sub(monoBase) uses their monotonic
+		// readings; deadline.Sub(now) is MaxAge, or the time the token has left by the
+		// wall clock if less.
+		e.elapsed = now.Sub(c.monoBase) + e.deadline.Sub(now)
+		if e.elapsed < 0 { // overflow, with an absurd MaxAge
+			e.elapsed = math.MaxInt64
 		}
-		if !now.Before(e.deadline) {
-			return
-		}
-		if !c.monoBase.IsZero() {
-			// now and monoBase come from time.Now, so now.Sub(monoBase) uses their
-			// monotonic readings; deadline.Sub(now) is MaxAge, or the time the token has
-			// left by the wall clock if less.
-			e.elapsed = now.Sub(c.monoBase) + e.deadline.Sub(now)
-			if e.elapsed < 0 { // overflow, with an absurd MaxAge
-				e.elapsed = math.MaxInt64
-			}
-		}
-		if e.info.ID != "" {
-			c.index(e.info.ID, k, e)
-		}
-		// An entry replaced (another credential with the same key, or a concurrent store of
-		// this one) does not go through the eviction callback: unindex it here.
-		if old, ok := sh.pos.Swap(k, e); ok && old != e {
-			c.evicted(k, old)
-		}
-		// A Forget that ran while the backend was answering may concern this token: its
-		// answer may predate the revocation, so do not keep it. (Forget bumps the epoch
-		// before removing; we add before checking; so one of us removes the entry.)
-		if c.epoch.Load() != epoch {
-			c.drop(k, sh, e)
-		}
-	case errors.Is(err, ErrInvalidToken) && c.negTTL > 0:
-		sh.neg.Add(d, now.Add(c.negTTL))
 	}
-}
-
-// index records that key k holds the entry e of token id, before the entry is added.
-func (c *Cache) index(id string, k credKey, e *posEntry) {
-	c.idxMu.Lock()
-	defer c.idxMu.Unlock()
-	m := c.byID[id]
-	if m == nil {
-		m = make(map[credKey]*posEntry, 1)
-		c.byID[id] = m
-	}
-	m[k] = e
-}
-
-// evicted is the positive LRUs' eviction callback, also called for entries replaced. It
-// may run after the same key was stored again (index runs before the entry is added): it
-// unindexes the key only if the index still names the evicted entry.
-func (c *Cache) evicted(k credKey, e *posEntry) {
-	if e.info.ID == "" {
-		return
-	}
-	c.idxMu.Lock()
-	defer c.idxMu.Unlock()
-	m := c.byID[e.info.ID]
-	if m[k] != e {
-		return
-	}
-	delete(m, k)
-	if len(m) == 0 {
-		delete(c.byID, e.info.ID)
-	}
+	return true
 }
 
 // Forget drops the tokens with the given IDs (store record IDs, JWT jti values) from the
 // cache at once, including answers still being fetched when it is called.
 func (c *Cache) Forget(ids ...string) {
 	c.epoch.Add(1)
-	var keys []credKey
-	c.idxMu.Lock()
-	for _, id := range ids {
-		for k := range c.byID[id] {
-			keys = append(keys, k)
-		}
-		delete(c.byID, id)
-	}
-	c.idxMu.Unlock()
-	for _, k := range keys {
-		c.shards[k[0]&c.mask].pos.Remove(k)
+	for i := range c.shards {
+		c.shards[i].forget(ids)
 	}
 }
 
@@ -351,9 +265,8 @@ func (c *Cache) Close() error {
 	for _, cancel := range cancels {
 		cancel()
 	}
-	for _, sh := range c.shards {
-		sh.pos.Purge()
-		sh.neg.Purge()
+	for i := range c.shards {
+		c.shards[i].purge()
 	}
 	return nil
 }

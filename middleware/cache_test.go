@@ -15,7 +15,7 @@ import (
 
 // countingValidator counts backend calls; tokens "valid-*" are valid until expires (by
 // the clock), "down" is unavailable, anything else invalid. A non-nil gate blocks every
-// call until it is closed.
+// call until it is closed, or until the call's context ends.
 type countingValidator struct {
 	calls   atomic.Int64
 	clock   *fakeClock
@@ -26,7 +26,11 @@ type countingValidator struct {
 func (v *countingValidator) Validate(ctx context.Context, c Credential) (Info, error) {
 	v.calls.Add(1)
 	if v.gate != nil {
-		<-v.gate
+		select {
+		case <-v.gate:
+		case <-ctx.Done():
+			return Info{}, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+		}
 	}
 	switch {
 	case c.Token == "down":
@@ -128,11 +132,12 @@ func TestCacheNegativeBoundAndDisable(t *testing.T) {
 	back := newCounting(clock, time.Hour)
 	c := Cached(back, CacheOptions{NegativeSize: 2, Now: clock.Now})
 	defer c.Close()
-	for _, tok := range []string{"g1", "g2", "g3", "g1"} {
+	// g3 gets into the full cache on its second refusal, and g1 is out.
+	for _, tok := range []string{"g1", "g2", "g3", "g3", "g1"} {
 		_ = validate(t, c, tok)
 	}
-	if n := back.calls.Load(); n != 4 {
-		t.Errorf("calls %d, want 4 (g1 evicted by the bound)", n)
+	if n := back.calls.Load(); n != 5 {
+		t.Errorf("calls %d, want 5 (g1 evicted by the bound)", n)
 	}
 
 	back2 := newCounting(clock, time.Hour)
@@ -166,17 +171,46 @@ func TestCacheSizeBound(t *testing.T) {
 	back := newCounting(clock, time.Hour)
 	c := Cached(back, CacheOptions{Size: 2, Now: clock.Now})
 	defer c.Close()
-	for _, tok := range []string{"valid-1", "valid-2", "valid-3", "valid-1"} {
+	// valid-3 gets into the full cache on its second miss, and valid-1 is out.
+	for _, tok := range []string{"valid-1", "valid-2", "valid-3", "valid-3", "valid-1"} {
 		_ = validate(t, c, tok)
 	}
-	if n := back.calls.Load(); n != 4 {
-		t.Errorf("calls %d, want 4 (valid-1 evicted)", n)
+	if n := back.calls.Load(); n != 5 {
+		t.Errorf("calls %d, want 5 (valid-1 evicted)", n)
 	}
-	c.idxMu.Lock()
-	n := len(c.byID)
-	c.idxMu.Unlock()
-	if n != 2 {
+	if n := indexLen(c); n != 2 {
 		t.Errorf("ID index holds %d entries, want 2 (evictions must clean it)", n)
+	}
+}
+
+// TestCacheAdmission: a full cache stores a token on its second miss, so that tokens used
+// once pass through without pushing out those in use; the same holds for refusals.
+func TestCacheAdmission(t *testing.T) {
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	c := Cached(back, CacheOptions{Size: 2, NegativeSize: 1, Now: clock.Now})
+	defer c.Close()
+	kept := []string{"valid-1", "valid-2", "garbage"}
+	for _, tok := range kept {
+		_ = validate(t, c, tok)
+	}
+	for i := range 50 {
+		for _, tok := range []string{fmt.Sprintf("valid-once-%d", i), fmt.Sprintf("garbage-%d", i)} {
+			_ = validate(t, c, tok)
+		}
+		for _, tok := range kept {
+			_ = validate(t, c, tok)
+		}
+	}
+	if n := back.calls.Load(); n != 3+100 {
+		t.Fatalf("calls %d, want 103: tokens used once displaced those in use", n)
+	}
+	// A token used twice gets in, in place of the least recently used.
+	for _, tok := range []string{"valid-3", "valid-3", "valid-3", "valid-2", "valid-1"} {
+		_ = validate(t, c, tok)
+	}
+	if n := back.calls.Load(); n != 103+3 {
+		t.Fatalf("calls %d, want 106 (valid-3 twice, then valid-1 evicted)", n)
 	}
 }
 
@@ -243,34 +277,135 @@ func TestCacheCoalescing(t *testing.T) {
 	}
 }
 
+// TestCacheCallerCancel: a caller waiting for another's backend call stops waiting when
+// its context ends (fail closed), while the call completes and is cached for the others.
 func TestCacheCallerCancel(t *testing.T) {
-	// A caller whose context ends stops waiting (fail closed) while the shared call
-	// completes and is cached for the others.
 	clock := newClock()
 	back := newCounting(clock, time.Hour)
 	back.gate = make(chan struct{})
 	c := Cached(back, CacheOptions{Now: clock.Now})
 	defer c.Close()
+	joins := make(chan struct{}, 2)
+	c.onJoin = func() { joins <- struct{}{} }
+	leader := make(chan error)
+	go func() { leader <- validate(t, c, "valid-1") }()
+	<-joins
 	ctx, cancel := context.WithCancel(context.Background())
-	joined := make(chan struct{})
-	c.onJoin = func() { close(joined) }
-	done := make(chan error)
+	waiter := make(chan error)
 	go func() {
 		_, err := c.Validate(ctx, Credential{Token: "valid-1"})
-		done <- err
+		waiter <- err
 	}()
-	<-joined
+	<-joins
 	cancel()
-	if err := <-done; !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v", err)
+	if err := <-waiter; !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("waiter: err = %v", err)
 	}
-	c.onJoin = nil
 	close(back.gate)
-	// The shared call finishes in the background and stores its answer before its flight
-	// ends: this call either joins that flight or hits the cache, and never reaches the
-	// backend again.
+	if err := <-leader; err != nil {
+		t.Fatalf("leader: err = %v", err)
+	}
 	if err := validate(t, c, "valid-1"); err != nil || back.calls.Load() != 1 {
-		t.Fatalf("err %v, calls %d", err, back.calls.Load())
+		t.Fatalf("err %v, calls %d; want the shared answer cached", err, back.calls.Load())
+	}
+}
+
+// TestCacheLeaderCancel: the caller making the backend call passes its own context to the
+// validator. When it ends, the caller gets ErrUnavailable as soon as the validator returns,
+// and a caller that was waiting for that answer asks the backend itself rather than share
+// a failure that is not its own.
+func TestCacheLeaderCancel(t *testing.T) {
+	clock := newClock()
+	back := newCounting(clock, time.Hour)
+	back.gate = make(chan struct{})
+	c := Cached(back, CacheOptions{Now: clock.Now})
+	defer c.Close()
+	joins := make(chan struct{}, 3)
+	c.onJoin = func() { joins <- struct{}{} }
+	ctx, cancel := context.WithCancel(context.Background())
+	leader := make(chan error)
+	go func() {
+		_, err := c.Validate(ctx, Credential{Token: "valid-1"})
+		leader <- err
+	}()
+	<-joins
+	waiter := make(chan error)
+	go func() { waiter <- validate(t, c, "valid-1") }()
+	<-joins
+	cancel()
+	if err := <-leader; !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("leader: err = %v", err)
+	}
+	<-joins // the waiter, asking again
+	close(back.gate)
+	if err := <-waiter; err != nil {
+		t.Fatalf("waiter: err = %v", err)
+	}
+	if err := validate(t, c, "valid-1"); err != nil || back.calls.Load() != 2 {
+		t.Fatalf("err %v, calls %d; want 2 (the leader's, the waiter's)", err, back.calls.Load())
+	}
+}
+
+// TestCachePanicReleasesWaiters: a validator that panics fails the caller that called it,
+// as it would without a cache; those waiting for its answer ask again.
+func TestCachePanicReleasesWaiters(t *testing.T) {
+	gate := make(chan struct{})
+	var calls atomic.Int64
+	v := ValidatorFunc(func(context.Context, Credential) (Info, error) {
+		if calls.Add(1) == 1 {
+			<-gate
+			panic("validator bug")
+		}
+		return Info{ID: "x", Kind: store.KindAccess}, nil
+	})
+	clock := newClock()
+	c := Cached(v, CacheOptions{Now: clock.Now})
+	defer c.Close()
+	joins := make(chan struct{}, 3)
+	c.onJoin = func() { joins <- struct{}{} }
+	panicked := make(chan any)
+	go func() {
+		defer func() { panicked <- recover() }()
+		_ = validate(t, c, "tok")
+	}()
+	<-joins
+	waiter := make(chan error)
+	go func() { waiter <- validate(t, c, "tok") }()
+	<-joins
+	close(gate)
+	if p := <-panicked; p != "validator bug" {
+		t.Fatalf("recovered %v", p)
+	}
+	if err := <-waiter; err != nil || calls.Load() != 2 {
+		t.Fatalf("waiter: err %v, calls %d", err, calls.Load())
+	}
+}
+
+// TestCacheBackendContext: the backend call gets the caller's context, values included,
+// bounded by Timeout when one is set.
+func TestCacheBackendContext(t *testing.T) {
+	type key struct{}
+	for _, timeout := range []time.Duration{0, time.Hour} {
+		var deadline time.Time
+		var hasDeadline bool
+		var value any
+		v := ValidatorFunc(func(ctx context.Context, _ Credential) (Info, error) {
+			deadline, hasDeadline = ctx.Deadline()
+			value = ctx.Value(key{})
+			return Info{ID: "x", Kind: store.KindAccess}, nil
+		})
+		c := Cached(v, CacheOptions{Timeout: timeout})
+		start := time.Now()
+		if _, err := c.Validate(context.WithValue(context.Background(), key{}, "v"), Credential{Token: "t"}); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.Close()
+		if value != "v" {
+			t.Errorf("Timeout %v: the validator saw value %v", timeout, value)
+		}
+		if hasDeadline != (timeout > 0) || hasDeadline && (deadline.Before(start.Add(timeout)) || deadline.After(time.Now().Add(timeout))) {
+			t.Errorf("Timeout %v: deadline %v (%v), call started %v", timeout, deadline, hasDeadline, start)
+		}
 	}
 }
 
@@ -403,5 +538,102 @@ func TestCacheSharded(t *testing.T) {
 	}
 	if n := back.calls.Load(); n != 200 {
 		t.Errorf("calls %d, want 200", n)
+	}
+}
+
+// indexLen is the number of token IDs c's index holds.
+func indexLen(c *Cache) int {
+	n := 0
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		n += len(sh.byID)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+// TestCacheConcurrentForget: misses, evictions and Forgets racing leave the index by ID
+// exactly the entries the LRUs hold, and no call in flight; a Forget of every ID then
+// leaves no entry.
+func TestCacheConcurrentForget(t *testing.T) {
+	for _, size := range []int{32, 2048} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			clock := newClock()
+			back := newCounting(clock, time.Hour)
+			c := Cached(back, CacheOptions{Size: size, NegativeSize: size, Now: clock.Now})
+			defer c.Close()
+			const tokens, rounds = 3 * 2048, 1500
+			var wg sync.WaitGroup
+			for g := range 4 {
+				wg.Go(func() {
+					for i := range rounds {
+						n := (i*7919 + g*104729) % tokens
+						_ = validate(t, c, fmt.Sprintf("valid-%d", n))
+						_ = validate(t, c, fmt.Sprintf("valid-%d", n%64)) // in steady use
+						_ = validate(t, c, fmt.Sprintf("garbage-%d", n%97))
+					}
+				})
+			}
+			wg.Go(func() {
+				for i := range rounds {
+					c.Forget(fmt.Sprintf("id-valid-%d", i%64), fmt.Sprintf("id-valid-%d", i*31%tokens))
+				}
+			})
+			wg.Wait()
+			checkIndex(t, c)
+			ids := make([]string, tokens)
+			for i := range ids {
+				ids[i] = fmt.Sprintf("id-valid-%d", i)
+			}
+			c.Forget(ids...)
+			checkIndex(t, c)
+			for i := range c.shards {
+				if n := c.shards[i].pos.Len(); n != 0 {
+					t.Fatalf("shard %d holds %d entries after forgetting every ID", i, n)
+				}
+			}
+		})
+	}
+}
+
+// checkIndex checks that each shard's index by ID holds exactly its entries that have an
+// ID, each under its key, and that no backend call is still registered.
+func checkIndex(t *testing.T, c *Cache) {
+	t.Helper()
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		held := 0
+		for _, e := range sh.pos.Values() {
+			if e.info.ID != "" {
+				held++
+			}
+		}
+		indexed := 0
+		for h, head := range sh.byID {
+			if head.idPrev != nil {
+				t.Errorf("shard %d: chain head %q has a predecessor", i, head.info.ID)
+			}
+			for e := head; e != nil; e = e.idNext {
+				indexed++
+				if cur, ok := sh.pos.Peek(e.key); !ok || cur != e {
+					t.Errorf("shard %d: indexed entry %q is not stored under its key", i, e.info.ID)
+				}
+				if e.idHash != h || idHashOf(e.info.ID) != h {
+					t.Errorf("shard %d: entry %q chained under the wrong hash", i, e.info.ID)
+				}
+				if e.idNext != nil && e.idNext.idPrev != e {
+					t.Errorf("shard %d: broken chain after %q", i, e.info.ID)
+				}
+			}
+		}
+		if indexed != held {
+			t.Errorf("shard %d: %d entries indexed, %d stored", i, indexed, held)
+		}
+		if n := len(sh.flights); n != 0 {
+			t.Errorf("shard %d: %d calls still registered", i, n)
+		}
+		sh.mu.Unlock()
 	}
 }

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/binary"
 	"hash/maphash"
 	"sync/atomic"
@@ -24,8 +25,11 @@ import (
 //     and reaching the constant-time comparison at all takes a match of the keyed hash.
 //   - Only credentials the backend accepted are kept, one per entry, at most Size of them.
 //     Whatever it refused (a flood of garbage, up to MaxTokenLength each) is remembered by
-//     its SHA-256 only, in the negative cache ([credDigest]). Backend calls in flight are
-//     keyed by SHA-256 too: sharing one between two credentials would share its answer.
+//     its SHA-256 only, in the negative cache, under its key ([negEntry]): a key finds the
+//     digest, and only an equal digest is an answer.
+//   - A backend call in flight is found by the key too, and shared only with callers
+//     whose credential equals the one it is for, compared in constant time
+//     ([flightSlot]): sharing it between two credentials would share its answer.
 //
 // The price: a copy of the process's memory (core dump, heap dump, memory disclosure) now
 // shows the raw tokens that were valid when cached, rather than their digests: those of
@@ -37,25 +41,41 @@ import (
 // compromises the tokens this server sees.
 type credKey [8]byte
 
-// credDigest is the SHA-256 of a credential's unambiguous encoding: the key of the
-// negative cache and of backend calls in flight.
+// credDigest is the SHA-256 of a credential's unambiguous encoding, which the negative
+// cache remembers.
 type credDigest [sha256.Size]byte
 
-type cacheShard struct {
-	pos *shardLRU[credKey, *posEntry]
-	neg *shardLRU[credDigest, time.Time] // value: until when the credential is invalid
+// negEntry is an invalid credential's entry in the negative cache: its digest, which a
+// credential with the same key must match to share the answer, and until when it is
+// invalid.
+type negEntry struct {
+	digest credDigest
+	until  time.Time
 }
 
-// posEntry is a valid token's cache entry, immutable once stored but for scopesOK.
+// matches reports whether cred is the credential n was stored for: its digest is equal,
+// compared in constant time (not that the digest of a refused credential is a secret).
+func (n negEntry) matches(cred Credential) bool {
+	d := digestOf(cred)
+	return subtle.ConstantTimeCompare(d[:], n.digest[:]) == 1
+}
+
+// posEntry is a valid token's cache entry, immutable once stored but for scopesOK and the
+// links of the index by ID, which its shard's lock guards.
 type posEntry struct {
 	info     Info
 	deadline time.Time
 	// elapsed is deadline on the monotonic clock, as time.Since(Cache.monoBase), when Now
 	// is the default.
 	elapsed  time.Duration
+	key      credKey
 	token    string // the credential it answers for (see credKey)
 	username string
 	basic    bool
+	// idHash is the hash of info.ID, under which idPrev and idNext link the entry with the
+	// others of its shard ([cacheShard.byID]).
+	idHash         uint64
+	idPrev, idNext *posEntry
 	// scopesOK is the first RequireScopes check the token passed, which then need not be
 	// evaluated again: info is immutable ([scopeCheck.passes]).
 	scopesOK atomic.Pointer[scopeCheck]
@@ -64,8 +84,14 @@ type posEntry struct {
 // matches reports whether cred is the credential e was stored for, in constant time for
 // equal lengths.
 func (e *posEntry) matches(cred Credential) bool {
-	return cred.Basic == e.basic && equalConstantTime(cred.Token, e.token) &&
-		equalConstantTime(cred.Username, e.username)
+	return sameCredential(cred, e.token, e.username, e.basic)
+}
+
+// sameCredential reports whether cred is the credential (token, username, basic), in
+// constant time for equal lengths.
+func sameCredential(cred Credential, token, username string, basic bool) bool {
+	return cred.Basic == basic && equalConstantTime(cred.Token, token) &&
+		equalConstantTime(cred.Username, username)
 }
 
 // equalConstantTime reports whether a == b, taking a time that depends only on the lengths.

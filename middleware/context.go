@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"net/http"
+	"slices"
 )
 
 // ctxKey is the type of the context key under which [Authenticate] stores the token; a
@@ -12,13 +13,14 @@ type ctxKey struct{ name string }
 var tokenKey = &ctxKey{"oauthkit token"}
 
 // tokenCtx carries the validated token. info points at the Cache's immutable entry on a
-// hit, or at ownedTokenCtx.own otherwise; nobody writes through it. Cancellation and other
-// values come from the embedded parent, so context.WithCancel on a tokenCtx finds the
-// parent's cancelCtx and starts no goroutine.
+// hit, or at ownedTokenCtx.own otherwise; nobody writes through it. ch is the challenge
+// of the Authenticate that made it, for the refusals of the middleware after it.
+// Cancellation and other values come from the embedded parent, so context.WithCancel on
+// a tokenCtx finds the parent's cancelCtx and starts no goroutine.
 type tokenCtx struct {
 	context.Context
 	info  *Info
-	realm string
+	ch    *challenge
 	entry *posEntry // the Cache entry info belongs to, or nil
 }
 
@@ -32,8 +34,8 @@ type authedRequest struct {
 
 // requestWithToken returns r with a context holding info, shared as is, from entry e (nil
 // if the cache is closed).
-func requestWithToken(r *http.Request, parent context.Context, info *Info, e *posEntry, realm string) *http.Request {
-	a := &authedRequest{tc: tokenCtx{Context: parent, info: info, realm: realm, entry: e}}
+func requestWithToken(r *http.Request, parent context.Context, info *Info, e *posEntry, ch *challenge) *http.Request {
+	a := &authedRequest{tc: tokenCtx{Context: parent, info: info, ch: ch, entry: e}}
 	// WithContext is inlined and its copy does not escape: it stays on the stack, and the
 	// one allocation is a.
 	a.req = *r.WithContext(&a.tc)
@@ -47,9 +49,9 @@ type ownedTokenCtx struct {
 	own Info
 }
 
-func newOwnedTokenCtx(parent context.Context, info Info, realm string) *tokenCtx {
+func newOwnedTokenCtx(parent context.Context, info Info, ch *challenge) *tokenCtx {
 	o := &ownedTokenCtx{own: info}
-	o.tc = tokenCtx{Context: parent, info: &o.own, realm: realm}
+	o.tc = tokenCtx{Context: parent, info: &o.own, ch: ch}
 	return &o.tc
 }
 
@@ -71,10 +73,13 @@ func tokenCtxFrom(ctx context.Context) *tokenCtx {
 }
 
 // TokenFromContext returns the token that [Authenticate] validated for this request, and
-// whether there is one. Without one it returns the zero Info and false.
+// whether there is one. Without one it returns the zero Info and false. The Info is the
+// caller's: its Audience is a copy.
 func TokenFromContext(ctx context.Context) (Info, bool) {
 	if c := tokenCtxFrom(ctx); c != nil {
-		return *c.info, true
+		info := *c.info
+		info.Audience = slices.Clone(info.Audience)
+		return info, true
 	}
 	return Info{}, false
 }

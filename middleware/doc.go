@@ -18,6 +18,10 @@
 //   - [RequireKind], [AgentOnly], [CustomerOnly] and [ClientOnly] keep customer tokens off
 //     agent APIs and agent tokens off customer APIs, and tokens that act for no
 //     account ([KindClient]: client_credentials) off routes that need an account.
+//   - [NewMetadataHandler] serves the resource's RFC 9728 protected resource metadata,
+//     which an MCP client reads to find the authorization server; with Options.Resource
+//     and ResourceMetadata, Authenticate accepts only tokens issued for this resource
+//     (RFC 8707) and points every challenge at the metadata.
 //
 // Validators: [Local] reads the authorization server's own storage, with the server's
 // credentials.Hasher; [Introspection] asks the server over RFC 7662; [JWT] verifies
@@ -49,6 +53,9 @@
 //   - an unknown, expired or revoked token, a refresh token, a token other than a personal
 //     access token sent as Basic, a Basic user name that does not name the token's
 //     account: 401, error="invalid_token".
+//   - a token whose audience does not name Options.Resource, when set: 401,
+//     error="invalid_token", error_description="the access token is not meant for this
+//     resource".
 //   - a token of a kind the route does not accept (Options.Kinds, RequireKind): 401,
 //     error="invalid_token", error_description="this kind of token is not accepted here".
 //   - scopes insufficient: 403, error="insufficient_scope", scope="<the required scopes,
@@ -58,6 +65,11 @@
 //     request never passes, and the cause is logged (Options.Logger).
 //   - RequireScopes or RequireKind mounted without Authenticate before it: 500
 //     server_error, no challenge.
+//
+// With Options.ResourceMetadata, every challenge above (400, 401, 403) ends with
+// resource_metadata="<the metadata URL>" (RFC 9728 §5.1). Attribute values are
+// quoted-strings in which '"' and '\' would be escaped; the configuration that fills
+// them is checked at construction.
 //
 // # Credentials
 //
@@ -100,17 +112,49 @@
 // organization_id, customer_id and username (the login, for Basic personal access tokens).
 // The kind comes from kind (access, personal, customer, client) when present, else from a
 // token_type naming a kind; Bearer, access_token or none means an access token, or a
-// customer token when customer_id is set; refresh tokens are refused.
+// customer token when customer_id is set; refresh tokens are refused. aud, a string or an
+// array of strings, is Info.Audience; an aud of another type is a malformed answer (503).
 //
 // [NewJWT]([JWTOptions]) verifies RFC 9068 JWT access tokens locally: an algorithm
 // allow-list (default ES256, EdDSA, RS256; only asymmetric algorithms can be listed, never
 // none or HMAC), header typ at+jwt (or application/at+jwt), kid required, iss exact, aud
-// containing Audience, exp and iat required, nbf honoured, 30 s of leeway (at most 5
+// containing Audience (compared canonically when Audience is an http(s) resource
+// identifier, exactly otherwise), exp and iat required, nbf honoured, 30 s of leeway (at most 5
 // minutes; Info.ExpiresAt is exp plus the leeway), sub, client_id and jti required. The
 // JWKS (JWTOptions.JWKSURL, at most 1 MiB; or a fixed JWKS) is fetched on first use,
 // cached for KeysMaxAge (10 minutes) and refetched at once for an unknown kid, but at most
 // once per MinRefetchInterval (10 s), so a flood of forged kids costs one request per
 // interval. Keys never fetched mean 503; a failed refresh keeps the old keys.
+//
+// # Audiences and protected resource metadata
+//
+// A token can be bound to the resource servers it is for (RFC 8707 resource indicators):
+// its audience, [Info.Audience], which every validator reports (the record's
+// store.Token.Audience, introspection's aud, the JWT's aud). Options.Resource names this
+// resource server; Authenticate then refuses, with 401 invalid_token, a token whose
+// audience does not name it, and a token without an audience, so that a token obtained
+// for another server (another MCP server, say) cannot be replayed here. The check follows
+// every validator's verdict, [Cache] hits included, so it is the same for every
+// validator, custom ones too.
+//
+// Resource identifiers are compared canonically ([CanonicalResource]): scheme and host
+// case-insensitive, the default port dropped, "https://api.example.com/" the same as
+// "https://api.example.com"; paths are case-sensitive and a trailing slash makes another
+// path ("…/mcp/" is not "…/mcp"); percent-encodings of unreserved characters are decoded;
+// the query is compared exactly; a fragment, user information and "." or ".." segments
+// make an identifier invalid, which names nothing. The authorization server applies the
+// same rules to the resource parameter.
+//
+// [NewMetadataHandler] checks a [ResourceMetadata] document (resource,
+// authorization_servers, scopes_supported, bearer_methods_supported, resource_name,
+// resource_documentation) and serves it at [MetadataHandler.Path]: the RFC 9728 §3.1
+// well-known URL, "/.well-known/oauth-protected-resource" inserted before the resource's
+// path ([ResourceMetadataURL]), so "https://mcp.example.com/mcp" publishes at
+// "/.well-known/oauth-protected-resource/mcp" and a resource at the root of its host at
+// "/.well-known/oauth-protected-resource". The document is public: JSON, Cache-Control:
+// public, max-age=300, Access-Control-Allow-Origin: *, and CORS preflights answered, for
+// browser-based clients. Give [MetadataHandler.URL] to Options.ResourceMetadata so that
+// the challenges point at it, as the MCP authorization specification requires.
 //
 // # Cached validation
 //
@@ -126,10 +170,15 @@
 //     memory shows them.
 //   - Invalid credentials are remembered for NegativeTTL (5 s; negative turns it off) in a
 //     second LRU (NegativeSize, 10 000), by their SHA-256 only, so a flood of garbage
-//     reaches the backend once per distinct token per NegativeTTL. ErrUnavailable is never
-//     cached.
-//   - Concurrent misses for one credential share one backend call (singleflight, bounded
-//     by Timeout, 10 s); each waiter still honours its own context.
+//     reaches the backend once per distinct token per NegativeTTL (twice once the LRU is
+//     full). ErrUnavailable is never cached.
+//   - A full LRU stores a credential only on its second miss within a short window: a
+//     token in use gets in on its second request, while more tokens than the cache holds,
+//     each used now and then, pass through at the cost of the backend alone instead of
+//     evicting an entry on every miss. A miss costs little more than the backend call.
+//   - Concurrent misses for one credential share one backend call, made by the first on
+//     its own goroutine with its own context (and Timeout, if set); the others wait, each
+//     as long as its own context allows, and ask again if the first gave up.
 //   - [Cache.Forget] drops tokens by ID (store record ID or JWT jti) at once, answers still
 //     in flight included; [Cache.SubscribeTo] wires it to a backend that publishes
 //     revocations ([store.RevocationPublisher]: memstore and sqlstore do), so revocations

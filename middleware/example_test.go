@@ -91,3 +91,39 @@ func ExampleNewJWT() {
 	defer cache.Close()
 	_ = middleware.Authenticate(cache, middleware.Options{Realm: "chat-api"})
 }
+
+// An MCP server (a resource server at https://mcp.example.com/mcp): it accepts only tokens
+// issued for it (RFC 8707), and every challenge names its RFC 9728 metadata, where MCP
+// clients find the authorization server.
+func ExampleNewMetadataHandler() {
+	const resource = "https://mcp.example.com/mcp"
+	meta, err := middleware.NewMetadataHandler(middleware.ResourceMetadata{
+		Resource:             resource,
+		AuthorizationServers: []string{"https://auth.example.com"},
+		ScopesSupported:      []string{"mcp:tools"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	jwts, err := middleware.NewJWT(middleware.JWTOptions{Issuer: "https://auth.example.com",
+		Audience: resource, JWKSURL: "https://auth.example.com/.well-known/jwks.json"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	authn := middleware.Authenticate(jwts, middleware.Options{Resource: resource, ResourceMetadata: meta.URL()})
+	mcp := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "MCP") })
+
+	mux := http.NewServeMux()
+	mux.Handle(meta.Path(), meta) // /.well-known/oauth-protected-resource/mcp
+	mux.Handle("/mcp", authn(middleware.RequireScopes(nil, "mcp:tools")(mcp)))
+
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("POST", "/mcp", nil))
+	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
+	rec = httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/.well-known/oauth-protected-resource/mcp", nil))
+	fmt.Print(rec.Body)
+	// Output:
+	// 401 Bearer realm="oauthkit", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+	// {"resource":"https://mcp.example.com/mcp","authorization_servers":["https://auth.example.com"],"scopes_supported":["mcp:tools"],"bearer_methods_supported":["header"]}
+}

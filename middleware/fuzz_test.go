@@ -51,6 +51,8 @@ func FuzzParseIntrospection(f *testing.F) {
 		`{"active":false}`, `{"active":true,"kind":"customer","customer_id":"x"}`,
 		`{"active":true,"token_type":"refresh_token"}`, `{"active":"yes"}`, `[]`, `null`, `{"active":true,"exp":-1}`,
 		`{"active":true,"exp":1e300}`, `{"active":true,"scope":"a,,b  c"}`,
+		`{"active":true,"sub":"s","aud":"https://mcp.example.com/mcp"}`, `{"active":true,"sub":"s","aud":["a","b"]}`,
+		`{"active":true,"sub":"s","aud":""}`, `{"active":true,"sub":"s","aud":[1]}`, `{"active":true,"sub":"s","aud":{}}`,
 	} {
 		f.Add([]byte(s))
 	}

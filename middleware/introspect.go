@@ -139,6 +139,29 @@ type introspectionResponse struct {
 	OrganizationID string      `json:"organization_id"`
 	CustomerID     string      `json:"customer_id"`
 	TokenKind      string      `json:"kind"`
+	Aud            audience    `json:"aud"`
+}
+
+// audience is the "aud" member of RFC 7662 §2.2, which RFC 7519 §4.1.3 lets be one string
+// or an array of strings; an empty string or null is no audience.
+type audience []string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (a *audience) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*a = nil
+		if one != "" {
+			*a = audience{one}
+		}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("aud is neither a string nor an array of strings")
+	}
+	*a = many
+	return nil
 }
 
 // parseIntrospection maps an introspection response to an Info. "active": false (or
@@ -151,7 +174,7 @@ type introspectionResponse struct {
 // "sub" unless sub is the client_id; one that acts for no account (client credentials)
 // is [KindClient]. Refresh tokens, personal access tokens without an account and customer
 // tokens without a customer ("customer_id", else "sub") are invalid here. "scope" may be
-// space- or comma-separated.
+// space- or comma-separated; "aud" (Info.Audience) a string or an array of strings.
 func parseIntrospection(body []byte, now time.Time) (introspected, error) {
 	var r introspectionResponse
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -179,7 +202,7 @@ func parseIntrospection(body []byte, now time.Time) (introspected, error) {
 	info := Info{
 		ID: r.Jti, Kind: kind, ClientID: r.ClientID, AccountID: r.AccountID,
 		OrganizationID: r.OrganizationID, CustomerID: r.CustomerID, Scopes: set,
-		IssuedAt: iat, ExpiresAt: exp,
+		Audience: r.Aud, IssuedAt: iat, ExpiresAt: exp,
 	}
 	switch kind {
 	case store.KindCustomer:

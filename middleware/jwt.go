@@ -15,6 +15,7 @@ import (
 
 	"github.com/oauthkit/oauthkit/internal/fetch"
 	ojose "github.com/oauthkit/oauthkit/internal/jose"
+	"github.com/oauthkit/oauthkit/internal/resourceid"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
@@ -25,7 +26,10 @@ type JWTOptions struct {
 	// Issuer is the authorization server's issuer identifier; the "iss" claim must equal it.
 	Issuer string
 	// Audience identifies this resource server; the "aud" claim must contain it
-	// (RFC 9068 §4).
+	// (RFC 9068 §4): exactly, or, when Audience is a resource identifier (an absolute
+	// http(s) URI, RFC 8707), an entry of the same canonical form ([CanonicalResource]):
+	// "https://api.example.com/" then matches "https://API.example.com". It is usually
+	// the same as [Options.Resource].
 	Audience string
 	// JWKSURL is where the issuer publishes its keys (…/.well-known/jwks.json), an http or
 	// https URL. Keys are fetched on first use (at most 1 MiB, JSON), cached for
@@ -64,10 +68,11 @@ type JWTOptions struct {
 // its jti ([LocalOptions.JWT]) or uses [Introspection]. It is safe for concurrent use and
 // starts no goroutine.
 type JWT struct {
-	opts JWTOptions
-	algs []gojose.SignatureAlgorithm
-	keys *ojose.JWKSCache
-	now  func() time.Time
+	opts     JWTOptions
+	audience string // the canonical form of opts.Audience, or "" when it is no resource identifier
+	algs     []gojose.SignatureAlgorithm
+	keys     *ojose.JWKSCache
+	now      func() time.Time
 }
 
 // NewJWT checks opts and returns a validator. With a static JWKS, a document without a
@@ -83,6 +88,7 @@ func NewJWT(opts JWTOptions) (*JWT, error) {
 		return nil, fmt.Errorf("middleware: JWTOptions.JWKSURL %q is not an http(s) URL", opts.JWKSURL)
 	}
 	j := &JWT{opts: opts, now: opts.Now}
+	j.audience, _ = resourceid.Canonical(opts.Audience)
 	if j.now == nil {
 		j.now = time.Now
 	}
@@ -156,7 +162,7 @@ func (j *JWT) check(c ojose.AccessClaims) (Info, error) {
 	now, leeway := j.now(), j.opts.Leeway
 	switch {
 	case c.Issuer != j.opts.Issuer,
-		!slices.Contains(c.Audience, j.opts.Audience),
+		!j.audienceOK(c.Audience),
 		c.ExpiresAt.IsZero() || !now.Add(-leeway).Before(c.ExpiresAt),
 		!c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore),
 		c.IssuedAt.IsZero() || now.Add(leeway).Before(c.IssuedAt),
@@ -170,7 +176,8 @@ func (j *JWT) check(c ojose.AccessClaims) (Info, error) {
 	info := Info{
 		ID: c.ID, Kind: store.TokenKind(c.Kind), ClientID: c.ClientID,
 		AccountID: c.AccountID, OrganizationID: c.OrganizationID, CustomerID: c.CustomerID,
-		Scopes: set, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt.Add(leeway),
+		Scopes: set, Audience: slices.Clone(c.Audience),
+		IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt.Add(leeway),
 	}
 	if info.Kind == "" {
 		info.Kind = store.KindAccess
@@ -189,6 +196,15 @@ func (j *JWT) check(c ojose.AccessClaims) (Info, error) {
 	}
 	info.Kind = kind
 	return info, nil
+}
+
+// audienceOK reports whether the aud claim names this resource server, as
+// JWTOptions.Audience says.
+func (j *JWT) audienceOK(aud []string) bool {
+	if slices.Contains(aud, j.opts.Audience) {
+		return true
+	}
+	return j.audience != "" && audienceNames(aud, j.audience)
 }
 
 // accountFromSubject returns the account a token acts for: its account_id, or else its sub —

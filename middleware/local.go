@@ -97,7 +97,8 @@ func NewLocal(tokens store.Tokens, hasher *credentials.Hasher, opts LocalOptions
 // an access token without an account as [KindClient]; refresh tokens, rotated tokens and
 // expired ones are invalid, and so are personal access tokens that fail the account checks
 // of [LocalOptions.Accounts]. A Basic credential must be a personal access token whose
-// AccountID, or whose account's login, equals the user name.
+// AccountID, or whose account's login, equals the user name. Info.Audience is the record's
+// Audience, a JWT's included.
 func (l *Local) Validate(ctx context.Context, cred Credential) (Info, error) {
 	now := l.now()
 	t, err := l.tokens.Token(ctx, l.hasher.Hash(cred.Token), now)
@@ -122,7 +123,8 @@ func (l *Local) info(ctx context.Context, t store.Token, cred Credential) (Info,
 	info := Info{
 		ID: t.ID, Kind: kind, ClientID: t.ClientID, AccountID: t.AccountID,
 		OrganizationID: t.OrganizationID, CustomerID: t.CustomerID,
-		Scopes: scopes.New(t.Scopes...), IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt,
+		Scopes: scopes.New(t.Scopes...), Audience: slices.Clone(t.Audience),
+		IssuedAt: t.IssuedAt, ExpiresAt: t.ExpiresAt,
 	}
 	if kind == store.KindPersonal {
 		return l.checkPersonal(ctx, info, cred)

@@ -9,7 +9,8 @@ import (
 
 // RequireKind returns middleware that lets a request through only when the token that
 // [Authenticate] put in its context is of one of kinds; otherwise it answers 401
-// invalid_token ("this kind of token is not accepted here"). It is for routers that
+// invalid_token ("this kind of token is not accepted here"), with Authenticate's
+// challenge. It is for routers that
 // authenticate several kinds once and split them per route (kinds are store.KindAccess,
 // store.KindPersonal, store.KindCustomer and [KindClient]); a request that Authenticate
 // did not pass gets 500 (fail closed). It panics if kinds is empty.
@@ -25,7 +26,7 @@ func RequireKind(kinds ...store.TokenKind) func(http.Handler) http.Handler {
 			case tc == nil:
 				errNoAuthenticate.Write(w, "")
 			case !slices.Contains(kinds, tc.info.Kind):
-				errWrongKind.Write(w, tc.realm)
+				tc.ch.write(w, errWrongKind)
 			default:
 				next.ServeHTTP(w, r)
 			}

@@ -15,7 +15,8 @@ import (
 // [scopes.Satisfies].
 //
 // Otherwise it answers 403 with WWW-Authenticate: Bearer error="insufficient_scope",
-// scope="<the required scopes, space-separated>" (RFC 6750 §3.1). A request that
+// scope="<the required scopes, space-separated>" (RFC 6750 §3.1), in Authenticate's realm
+// and with its resource_metadata ([Options.ResourceMetadata]). A request that
 // Authenticate did not pass (the middleware mounted without it) gets 500: fail closed.
 //
 // It panics, at construction, on a required name that is not a valid scope name, or that a
@@ -30,8 +31,8 @@ func RequireScopes(cat *scopes.Catalog, required ...string) func(http.Handler) h
 				return
 			}
 			if !check.passes(tc) {
-				httpauth.Refusal{Status: http.StatusForbidden, Code: codeInsufficientScope,
-					Description: "the access token lacks a required scope", Scope: check.scope}.Write(w, tc.realm)
+				tc.ch.write(w, httpauth.Refusal{Status: http.StatusForbidden, Code: codeInsufficientScope,
+					Description: "the access token lacks a required scope", Scope: check.scope})
 				return
 			}
 			next.ServeHTTP(w, r)

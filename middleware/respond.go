@@ -31,6 +31,10 @@ var (
 		Description: "the access token is invalid, expired or revoked"}
 	errWrongKind = httpauth.Refusal{Status: http.StatusUnauthorized, Code: codeInvalidToken,
 		Description: "this kind of token is not accepted here"}
+	// errWrongAudience: RFC 8707 §2 and RFC 9068 §4 refuse a token meant for another
+	// resource as invalid_token.
+	errWrongAudience = httpauth.Refusal{Status: http.StatusUnauthorized, Code: codeInvalidToken,
+		Description: "the access token is not meant for this resource"}
 	errUnavailable = httpauth.Refusal{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
 		Description: "the token cannot be validated right now; retry later", RetryAfter: 5 * time.Second}
 	errNoAuthenticate = httpauth.Refusal{Status: http.StatusInternalServerError, Code: codeServerError,
@@ -38,6 +42,19 @@ var (
 	errTooLarge = httpauth.Refusal{Status: http.StatusRequestEntityTooLarge, Code: codeInvalidRequest,
 		Description: "the request body is too large"}
 )
+
+// challenge is what every Bearer challenge of one [Authenticate] carries: its realm and,
+// when configured, the URL of the resource's metadata (RFC 9728 §5.1).
+type challenge struct {
+	realm            string
+	resourceMetadata string
+}
+
+// write sends p with the realm and resource_metadata of c.
+func (c *challenge) write(w http.ResponseWriter, p httpauth.Refusal) {
+	p.ResourceMetadata = c.resourceMetadata
+	p.Write(w, c.realm)
+}
 
 // badRequest is the 400 invalid_request refusal described by desc.
 func badRequest(desc string) httpauth.Refusal {

@@ -22,7 +22,9 @@ type Credential struct {
 }
 
 // Info describes a valid token: what handlers learn from [TokenFromContext]. It is a plain
-// value; Scopes is immutable, so copies never alias anything mutable.
+// value; Scopes is immutable and Audience is never written to once a validator returned
+// it ([TokenFromContext] hands out a copy of it), so copies never alias anything that
+// changes.
 type Info struct {
 	// ID is the token's public identifier: the store record ID, or the JWT's jti. Caches
 	// forget tokens by it when they are revoked.
@@ -42,6 +44,12 @@ type Info struct {
 	// with LocalOptions.Accounts carries its administrator-only scopes only while its
 	// account holds LocalOptions.AdminRole.
 	Scopes scopes.Set
+	// Audience are the resource servers the token is for, as the validator found them: the
+	// record's store.Token.Audience ([Local]), the introspection answer's "aud" member, a
+	// string or an array ([Introspection]), or the JWT's "aud" claim ([JWT]). Resource
+	// identifiers (RFC 8707) are absolute URIs, compared canonically ([CanonicalResource]).
+	// Empty when the token names no audience; [Options.Resource] then refuses it.
+	Audience []string
 	// IssuedAt is when the token was issued; zero when the validator does not know (an
 	// introspection answer without iat).
 	IssuedAt time.Time

@@ -23,16 +23,25 @@ var extraSeeds = []string{
 	"https://a.com:443",
 	"https://xn--bcher-kva.example/",
 	"HTTP://LOCALHOST:3000/CB",
+	"http://localhost/cb",
+	"http://localhost:6274/oauth/callback",
+	"https://localhost:8443/cb",
+	"http://app.localhost/cb",
+	"http://localhost.example/cb",
+	"my_app://localhost/cb",
 	"x://a@b",
 	"x:/a/../b",
 	"direc", // found by FuzzValidateRegistered: a test-helper false positive on echoed input
 }
 
-// FuzzMatch checks Match against net/url (R-REDIR-1..5). The second input is tried both as
-// the requested URI and appended to the registered one. Whatever Match allows for a single
-// registered URI has the registered scheme, host and port (or any port on an http loopback
-// literal), a path at or below the registered path on a segment boundary, no dot segment
-// after decoding, and no query, fragment or userinfo.
+// FuzzMatch checks Match, MatchExactPort and MatchWith against net/url (R-REDIR-1..5). The
+// second input is tried both as the requested URI and appended to the registered one.
+// Whatever they allow for a single registered URI has the registered scheme, host and port
+// (or any port on an http loopback literal, or on http localhost with
+// Options.LocalhostAnyPort), a path at or below the registered path on a segment boundary,
+// no dot segment after decoding, and no query, fragment or userinfo. Each option only
+// widens: what MatchExactPort allows, Match allows, and so does MatchWith with both
+// options.
 func FuzzMatch(f *testing.F) {
 	for _, c := range matchCases {
 		regs := c.registered
@@ -42,6 +51,9 @@ func FuzzMatch(f *testing.F) {
 		for _, reg := range regs {
 			f.Add(reg, c.requested)
 		}
+	}
+	for _, c := range localhostCases {
+		f.Add(c.registered[0], c.requested)
 	}
 	for _, s := range extraSeeds {
 		f.Add(s, "")
@@ -53,26 +65,38 @@ func FuzzMatch(f *testing.F) {
 	} {
 		f.Add("https://a.com/cb", suffix)
 		f.Add("http://127.0.0.1/cb", suffix)
+		f.Add("http://localhost/cb", suffix)
+		f.Add("http://localhost:3000/cb", suffix)
 		f.Add("my_app://", suffix)
 	}
 	f.Fuzz(func(t *testing.T, registered, suffix string) {
 		// The suffix is tried alone and appended to the registered URI, where attacks live
 		// ("https://a.com/cb" + "/../x", + ".evil.com", + "@evil.com", ...).
-		checkMatch(t, registered, suffix)
-		checkMatch(t, registered, registered+suffix)
+		for _, requested := range []string{suffix, registered + suffix} {
+			exact := checkMatch(t, registered, requested, Options{})
+			loopback := checkMatch(t, registered, requested, Options{LoopbackAnyPort: true})
+			both := checkMatch(t, registered, requested, Options{LoopbackAnyPort: true, LocalhostAnyPort: true})
+			if exact && !loopback || loopback && !both {
+				t.Fatalf("%q for %q: exact port %v, loopback any port %v, both %v", requested, registered, exact, loopback, both)
+			}
+			if err := Match([]string{registered}, requested); (err == nil) != loopback {
+				t.Fatalf("Match(%q, %q) = %v, MatchWith(LoopbackAnyPort) allows: %v", registered, requested, err, loopback)
+			}
+		}
 	})
 }
 
-// checkMatch asserts the FuzzMatch invariants for one pair.
-func checkMatch(t *testing.T, registered, requested string) {
+// checkMatch asserts the FuzzMatch invariants for one pair under o and reports whether
+// MatchWith allowed it.
+func checkMatch(t *testing.T, registered, requested string, o Options) bool {
 	t.Helper()
-	err := Match([]string{registered}, requested)
+	err := MatchWith([]string{registered}, requested, o)
 	if err != nil {
 		if !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrNotRegistered) {
 			t.Fatalf("Match error %v wraps no sentinel", err)
 		}
 		checkErrorText(t, err, requested)
-		return
+		return false
 	}
 	if err := ValidateRegistered(registered); err != nil {
 		t.Fatalf("Match allowed %q through invalid registration %q: %v", requested, registered, err)
@@ -94,8 +118,10 @@ func checkMatch(t *testing.T, registered, requested string) {
 	if !strings.EqualFold(reg.Hostname(), req.Hostname()) {
 		t.Fatalf("host %q allowed for %q", req.Hostname(), reg.Hostname())
 	}
-	loopback := regScheme == "http" && (reg.Hostname() == "127.0.0.1" || reg.Hostname() == "::1")
-	if !loopback && reg.Port() != req.Port() {
+	host := strings.ToLower(reg.Hostname())
+	anyPort := regScheme == "http" &&
+		(o.LoopbackAnyPort && (host == "127.0.0.1" || host == "::1") || o.LocalhostAnyPort && host == "localhost")
+	if !anyPort && reg.Port() != req.Port() {
 		t.Fatalf("port %q allowed for %q", req.Port(), reg.Port())
 	}
 	rp, qp := reg.EscapedPath(), req.EscapedPath()
@@ -116,6 +142,7 @@ func checkMatch(t *testing.T, registered, requested string) {
 	if p := req.Path; p != "" && path.Clean(p) != p && path.Clean(p)+"/" != p {
 		t.Fatalf("decoded path %q is not clean", p)
 	}
+	return true
 }
 
 // FuzzValidateRegistered checks that ValidateRegistered never panics and that what it accepts
@@ -126,6 +153,9 @@ func FuzzValidateRegistered(f *testing.F) {
 		for _, reg := range c.registered {
 			f.Add(reg)
 		}
+	}
+	for _, c := range localhostCases {
+		f.Add(c.requested)
 	}
 	for _, s := range extraSeeds {
 		f.Add(s)

@@ -20,7 +20,9 @@
 //     §7.3): a registered "http" URI whose host is the loopback literal "127.0.0.1" or "[::1]"
 //     matches the same URI with any port, or none; [MatchExactPort], for confidential clients,
 //     has no such exception. Only those two literals: other 127.0.0.0/8 addresses, "localhost"
-//     and https loopback URIs match their port exactly. Custom schemes may have a host
+//     and https loopback URIs match their port exactly, unless [MatchWith] is told
+//     otherwise: [Options] can extend the exception to "http://localhost" (RFC 8252 §8.3
+//     does not recommend it, but MCP clients use it). Custom schemes may have a host
 //     (matched the same way) or none at all, either "my_app://" (empty authority) or the
 //     RFC 8252 §7.1 form "com.example.app:/oauth2redirect" (no authority); the two forms do
 //     not match each other.
@@ -107,39 +109,66 @@ func ParseList(s string) ([]string, error) {
 //
 // Match applies the RFC 8252 §7.3 loopback exception, which is meant for native apps (public
 // clients) that listen on an ephemeral port; use [MatchExactPort] for confidential clients.
+// It is [MatchWith] with Options{LoopbackAnyPort: true}.
 func Match(registered []string, requested string) error {
-	return match(registered, requested, true)
+	return MatchWith(registered, requested, Options{LoopbackAnyPort: true})
 }
 
 // MatchExactPort is [Match] without the RFC 8252 §7.3 loopback exception: the port of every
 // URI, loopback ones included, must be exactly the registered one. It is the rule for
 // confidential clients, which run on a server and can register the port they listen on.
+// It is [MatchWith] with the zero Options.
 func MatchExactPort(registered []string, requested string) error {
-	return match(registered, requested, false)
+	return MatchWith(registered, requested, Options{})
 }
 
-func match(registered []string, requested string, loopbackAnyPort bool) error {
+// Options choose which registered http URIs match a requested one whatever its port. The
+// zero value has no such exception: every port matches exactly, as in [MatchExactPort].
+// Every other rule of the package holds whatever the options.
+type Options struct {
+	// LoopbackAnyPort turns on the RFC 8252 §7.3 exception for native apps (public
+	// clients), which listen on an ephemeral port: a registered "http" URI whose host is
+	// the loopback literal "127.0.0.1" or "[::1]" matches the same URI with any port, or
+	// none.
+	LoopbackAnyPort bool
+	// LocalhostAnyPort extends the same exception to the host name "localhost": a
+	// registered "http://localhost..." URI matches the same URI with any port, or none.
+	// RFC 8252 §8.3 says such URIs work like loopback ones but are NOT RECOMMENDED: a
+	// client that listens on the name "localhost" may listen on more than the loopback
+	// interface, and the name may resolve elsewhere on a misconfigured device. MCP
+	// clients register them all the same, so a server for MCP clients turns this on, for
+	// public clients only. Only the exact name counts ("app.localhost" and
+	// "localhost.example" match their port exactly), and only with http: an https
+	// localhost URI matches its port exactly.
+	LocalhostAnyPort bool
+}
+
+// MatchWith is [Match] with the port exceptions chosen by o: it reports whether requested
+// is allowed by at least one of the registered redirect URIs, with the same errors.
+func MatchWith(registered []string, requested string, o Options) error {
 	req, err := parse(requested)
 	if err != nil {
 		return err
 	}
 	for _, r := range registered {
 		reg, err := parseRegistered(r)
-		if err == nil && reg.allows(req, loopbackAnyPort) {
+		if err == nil && reg.allows(req, o) {
 			return nil
 		}
 	}
 	return ErrNotRegistered
 }
 
-// allows reports whether the registered URI r allows the requested URI q. loopbackAnyPort
-// turns on the RFC 8252 §7.3 exception.
-func (r uri) allows(q uri, loopbackAnyPort bool) bool {
+// allows reports whether the registered URI r allows the requested URI q under o.
+func (r uri) allows(q uri, o Options) bool {
 	if r.scheme != q.scheme || r.authority != q.authority || r.host != q.host {
 		return false
 	}
-	// RFC 8252 §7.3: loopback IP literals with http match any port.
-	anyPort := loopbackAnyPort && r.scheme == "http" && (r.host == "127.0.0.1" || r.host == "[::1]")
+	// RFC 8252 §7.3 (and §8.3 for localhost): loopback redirect URIs with http match any
+	// port. Hosts are lowercased, so "LOCALHOST" is "localhost" here.
+	anyPort := r.scheme == "http" &&
+		(o.LoopbackAnyPort && (r.host == "127.0.0.1" || r.host == "[::1]") ||
+			o.LocalhostAnyPort && r.host == "localhost")
 	if !anyPort && r.port != q.port {
 		return false
 	}

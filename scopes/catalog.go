@@ -160,6 +160,15 @@ func (c *Catalog) AdminOnly(s Set) []string {
 	return out
 }
 
+// WithoutAdminOnly returns the names in s that are not declared administrator-only: what a
+// token may hold when no administrator takes part. It is s itself when s has none.
+func (c *Catalog) WithoutAdminOnly(s Set) Set {
+	return s.keep(func(n string) bool {
+		d, ok := c.Lookup(n)
+		return !ok || !d.AdminOnly
+	})
+}
+
 // Expand returns held plus every scope a held scope implies, transitively. Names the catalog
 // does not declare are kept but imply nothing, except under a nil catalog, which applies the
 // built-in "x:rw" ⇒ "x:ro" rule to any name.

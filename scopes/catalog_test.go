@@ -62,6 +62,12 @@ func TestCatalogUnknownAndAdminOnly(t *testing.T) {
 	if c.Unknown(New("customers:own")) != nil || c.AdminOnly(New("customers:own")) != nil {
 		t.Error("want nil for a set with no unknown / admin-only names")
 	}
+	if got, want := c.WithoutAdminOnly(s).String(), "billing:ro,chats,chats--all:rw,zeta"; got != want {
+		t.Errorf("WithoutAdminOnly = %q, want %q", got, want)
+	}
+	if got := c.WithoutAdminOnly(New("customers:own")).String(); got != "customers:own" {
+		t.Errorf("WithoutAdminOnly of a set without admin-only names = %q", got)
+	}
 }
 
 func TestCatalogSatisfies(t *testing.T) {
@@ -165,7 +171,7 @@ func TestNilCatalog(t *testing.T) {
 			t.Errorf("package Satisfies(%q) = %v, want %v", tt.required, got, tt.want)
 		}
 	}
-	if _, ok := c.Lookup("a"); ok || c.Scopes() != nil || c.AdminOnly(held) != nil {
+	if _, ok := c.Lookup("a"); ok || c.Scopes() != nil || c.AdminOnly(held) != nil || !c.WithoutAdminOnly(held).Equal(held) {
 		t.Error("nil catalog declares something")
 	}
 	if diff := cmp.Diff(held.Names(), c.Unknown(held)); diff != "" {

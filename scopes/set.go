@@ -22,8 +22,21 @@ func New(names ...string) Set {
 		return Set{}
 	}
 	s := slices.Clone(names)
-	slices.Sort(s)
-	return Set{names: slices.Compact(s)}
+	if !strictlySorted(s) { // names kept sorted (a token's, a client's) need no sorting
+		slices.Sort(s)
+		s = slices.Compact(s)
+	}
+	return Set{names: s}
+}
+
+// strictlySorted reports whether names are sorted without duplicates.
+func strictlySorted(names []string) bool {
+	for i := 1; i < len(names); i++ {
+		if names[i-1] >= names[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Names returns the names in s, sorted. The slice is a fresh copy the caller may modify; it is
@@ -67,6 +80,12 @@ func (s Set) Equal(other Set) bool { return slices.Equal(s.names, other.names) }
 
 // Union returns the names in s or in other.
 func (s Set) Union(other Set) Set {
+	switch {
+	case other.IsSubsetOf(s):
+		return s // sets are immutable: s itself is the answer
+	case s.IsSubsetOf(other):
+		return other
+	}
 	out := make([]string, 0, len(s.names)+len(other.names))
 	i, j := 0, 0
 	for i < len(s.names) && j < len(other.names) {
@@ -89,23 +108,31 @@ func (s Set) Union(other Set) Set {
 }
 
 // Intersect returns the names in both s and other.
-func (s Set) Intersect(other Set) Set {
-	var out []string
-	for _, n := range s.names {
-		if other.Has(n) {
-			out = append(out, n)
-		}
-	}
-	return fromSorted(out)
-}
+func (s Set) Intersect(other Set) Set { return s.keep(other.Has) }
 
 // Minus returns the names in s that are not in other.
 func (s Set) Minus(other Set) Set {
+	return s.keep(func(n string) bool { return !other.Has(n) })
+}
+
+// keep returns the names of s for which keep is true. When that is every name of s, it
+// returns s itself, which needs no copy since sets are immutable.
+func (s Set) keep(keep func(name string) bool) Set {
 	var out []string
-	for _, n := range s.names {
-		if !other.Has(n) {
-			out = append(out, n)
+	for i, n := range s.names {
+		if keep(n) {
+			if out != nil {
+				out = append(out, n)
+			}
+			continue
 		}
+		if out == nil { // the first name left out: copy those kept so far
+			out = make([]string, i, len(s.names)-1)
+			copy(out, s.names[:i])
+		}
+	}
+	if out == nil {
+		return s
 	}
 	return fromSorted(out)
 }

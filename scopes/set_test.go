@@ -1,6 +1,8 @@
 package scopes
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -109,5 +111,52 @@ func TestSetEqual(t *testing.T) {
 	}
 	if New("a").Equal(New("a", "b")) || New("a").Equal(Set{}) {
 		t.Error("different sets compare equal")
+	}
+}
+
+// TestSetAlgebraModel compares every operation with a map-based model over all pairs of
+// subsets of four names, given in and out of order and with repeats: answers that return an
+// operand unchanged must still be the right set.
+func TestSetAlgebraModel(t *testing.T) {
+	universe := []string{"a", "b", "c", "d"}
+	subset := func(mask int) []string {
+		var out []string
+		for i := len(universe) - 1; i >= 0; i-- { // reversed: New must sort
+			if mask&(1<<i) != 0 {
+				out = append(out, universe[i], universe[i])
+			}
+		}
+		return out
+	}
+	model := func(x, y []string, keep func(inX, inY bool) bool) string {
+		in := func(list []string, n string) bool { return slices.Contains(list, n) }
+		var out []string
+		for _, n := range universe {
+			if keep(in(x, n), in(y, n)) {
+				out = append(out, n)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	for m := range 16 {
+		for n := range 16 {
+			x, y := subset(m), subset(n)
+			a, b := New(x...), New(y...)
+			for name, tc := range map[string]struct {
+				got  Set
+				keep func(inX, inY bool) bool
+			}{
+				"union":     {a.Union(b), func(p, q bool) bool { return p || q }},
+				"intersect": {a.Intersect(b), func(p, q bool) bool { return p && q }},
+				"minus":     {a.Minus(b), func(p, q bool) bool { return p && !q }},
+			} {
+				if got, want := tc.got.String(), model(x, y, tc.keep); got != want {
+					t.Errorf("%v %s %v = %q, want %q", x, name, y, got, want)
+				}
+			}
+			if got, want := a.IsSubsetOf(b), model(x, y, func(p, q bool) bool { return p && !q }) == ""; got != want {
+				t.Errorf("%v IsSubsetOf %v = %v", x, y, got)
+			}
+		}
 	}
 }

@@ -1,8 +1,9 @@
 // Package sqlstore is a [store.Storage] on SQL databases: SQLite, embedded and the default
 // of the example server, and PostgreSQL, for production and for several server instances
 // behind a load balancer. It implements the whole contract of package store, including the
-// optional [store.ExpiredDeleter] and [store.RevocationPublisher], and passes the
-// conformance kit (store/storetest) on both. A program may use it for some parts only
+// optional [store.ExpiredDeleter] and [store.RevocationPublisher] and the directories of a
+// developer console ([store.ClientDirectory] and the others), and passes the conformance
+// kit (store/storetest) on both. A program may use it for some parts only
 // (tokens, codes and grants, say), composed with its own through [store.Parts].
 //
 // # Opening a store
@@ -100,7 +101,11 @@
 // each a short statement, so it never holds a long lock (on PostgreSQL it skips rows that
 // live transactions hold, so instances that all run it do not wait for each other). Call
 // it periodically, e.g. every 10 minutes as the example server does; expired records are
-// never returned as valid meanwhile.
+// never returned as valid meanwhile. It also removes the clients that expire when unused
+// (dynamically registered ones), with their grants, once their UnusedLifetime has passed
+// since their last code or token expired: a client's use is read from the tokens and codes
+// it still has, and from the expiry of those it removes, so issuing a token costs nothing
+// more.
 //
 // [Store.SubscribeRevocations] tells in-process caches (middleware.Cache.SubscribeTo) which
 // tokens this Store revoked or evicted, once their transaction committed. Revocations made

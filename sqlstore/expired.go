@@ -13,7 +13,8 @@ var expiring = []struct{ table, key string }{
 }
 
 // DeleteExpired implements [store.ExpiredDeleter]: it removes every code, token and session
-// that has expired at now (ExpiresAt not after now) and returns how many rows it removed.
+// that has expired at now (ExpiresAt not after now), and every client unused for its
+// UnusedLifetime with its grants, and returns how many rows it removed.
 //
 // It deletes in batches of a few hundred rows, each its own short statement picked through
 // the expires_at index, so it never holds a long lock: on SQLite the single writer is free
@@ -24,7 +25,10 @@ var expiring = []struct{ table, key string }{
 // not remove the access tokens paired with it, and expired tokens are not published to
 // revocation subscribers: they are no revocation.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
-	total := 0
+	total, err := s.deleteUnusedClients(ctx, now)
+	if err != nil {
+		return total, err
+	}
 	for _, e := range expiring {
 		query := "DELETE FROM " + e.table + " WHERE " + e.key + " IN (SELECT " + e.key + " FROM " + e.table +
 			" WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2" + s.f.skipLocked + ")"

@@ -24,12 +24,26 @@ var lookups = []struct{ query, index string }{
 	{"DELETE FROM oauthkit_sessions WHERE account_id = $1", "oauthkit_sessions_account"},
 	{"SELECT id FROM oauthkit_accounts WHERE login = $1", "oauthkit_accounts_login_key|sqlite_autoindex_oauthkit_accounts_2"},
 	{"SELECT id FROM oauthkit_accounts WHERE upstream_issuer = $1 AND upstream_subject = $2 AND upstream_issuer <> '' AND upstream_subject <> ''", "oauthkit_accounts_upstream"},
-	{"SELECT id, issued_at FROM oauthkit_tokens WHERE customer_id = $1 AND client_id = $2 AND kind = $3 AND expires_at > $4 AND rotated_at IS NULL AND customer_id <> ''", "oauthkit_tokens_customer_live"},
 	{"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND family_id <> ''", "oauthkit_tokens_group"},
 	// The groups' live tokens as the previous release reads them, during a rolling upgrade.
 	{"SELECT id, issued_at FROM oauthkit_tokens WHERE account_id = $1 AND client_id = $2 AND kind = $3 AND expires_at > $4 AND rotated_at IS NULL", "oauthkit_tokens_group"},
 	{"SELECT id, issued_at FROM oauthkit_tokens WHERE customer_id = $1 AND client_id = $2 AND kind = $3 AND expires_at > $4 AND rotated_at IS NULL AND customer_id <> ''", "oauthkit_tokens_customer_live"},
 	{"DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id, family_id", "oauthkit_tokens_group"},
+	{"SELECT max(expires_at) FROM oauthkit_tokens WHERE client_id || '' = $1", "oauthkit_tokens_client"},
+	{"SELECT max(expires_at) FROM oauthkit_codes WHERE client_id = $1", "oauthkit_codes_client"},
+	{"SELECT id FROM oauthkit_clients WHERE unused_until <= $1 AND (unused_until, id) > ($2, $3) ORDER BY unused_until, id LIMIT $4", "oauthkit_clients_unused"},
+	{"DELETE FROM oauthkit_grants WHERE client_id = $1", "oauthkit_grants_client"},
+	// The developer console's lists and RevokeClientTokens (LIMIT is $2, the integer).
+	{"SELECT id FROM oauthkit_clients WHERE owner_id = $1 AND owner_id <> '' AND id > $3 ORDER BY id LIMIT $2", "oauthkit_clients_owner"},
+	{"SELECT id FROM oauthkit_clients WHERE organization_id = $1 AND organization_id <> '' AND id > $3 ORDER BY id LIMIT $2", "oauthkit_clients_organization"},
+	{"SELECT id FROM oauthkit_accounts WHERE organization_id = $1 AND id > $3 ORDER BY id LIMIT $2", "oauthkit_accounts_organization"},
+	{"SELECT client_id FROM oauthkit_grants WHERE account_id = $1 AND client_id > $3 ORDER BY client_id LIMIT $2", "oauthkit_grants_pkey|sqlite_autoindex_oauthkit_grants_1"},
+	{"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND client_id = $2 AND family_id <> ''", "oauthkit_tokens_group"},
+	{"DELETE FROM oauthkit_tokens WHERE account_id = $1 AND client_id = $2 RETURNING id, family_id", "oauthkit_tokens_group"},
+	{"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE client_id || '' = $1 AND client_id <> '' AND family_id <> ''", "oauthkit_tokens_client"},
+	{"DELETE FROM oauthkit_tokens WHERE client_id || '' = $1 AND client_id <> '' RETURNING id, family_id", "oauthkit_tokens_client"},
+	{"DELETE FROM oauthkit_codes WHERE client_id = $1 AND account_id = $2", "oauthkit_codes_client"},
+	{"DELETE FROM oauthkit_codes WHERE client_id = $1", "oauthkit_codes_client"},
 }
 
 // groupLookups are the queries of the live tokens of a group (the PostgreSQL function of
@@ -70,7 +84,8 @@ func indexedLookups(t *testing.T, b backend) {
 				switch {
 				case strings.Contains(q, "LIMIT $"+strconv.Itoa(i)):
 					lit = "10"
-				case strings.Contains(q, "expires_at > $"+strconv.Itoa(i)), strings.Contains(q, "expires_at <= $"+strconv.Itoa(i)):
+				case strings.Contains(q, "expires_at > $"+strconv.Itoa(i)), strings.Contains(q, "expires_at <= $"+strconv.Itoa(i)),
+					strings.Contains(q, "unused_until <= $"+strconv.Itoa(i)), strings.Contains(q, "(unused_until, id) > ($"+strconv.Itoa(i)+","):
 					lit = "now()"
 				case strings.Contains(q, "hash = $"+strconv.Itoa(i)):
 					lit = "'\\x00'::bytea"

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/oauthkit/oauthkit/sqlstore"
 	"github.com/oauthkit/oauthkit/store"
 )
@@ -67,14 +69,18 @@ func upgrade(t *testing.T, b backend) {
 	client := store.Client{ID: "c1", Name: "App", RedirectURIs: []string{"https://app.example/cb"}, Scopes: []string{"a:ro"}, CreatedAt: now, UpdatedAt: now}
 	tok := store.Token{Hash: store.Hash{1}, ID: "t1", Kind: store.KindAccess, ClientID: "c1", AccountID: "a1",
 		FamilyID: "f1", Scopes: []string{"a:ro"}, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := old.PutClient(ctx, client); err != nil {
-		t.Fatal(err)
-	}
-	// The token goes in with version 1's columns, as the older release wrote it: today's
-	// code writes columns that later migrations add.
+	// The client and the token go in with version 1's columns, as the older release wrote
+	// them: today's code writes columns that later migrations add.
 	var issued, expires any = now.UnixMicro(), now.Add(time.Hour).UnixMicro()
 	if d == sqlstore.PostgreSQL {
 		issued, expires = now, now.Add(time.Hour)
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO oauthkit_clients (id, name, public, secret_hash, redirect_uris, scopes,
+		organization_id, allow_implicit, require_pkce, created_at, updated_at)
+		VALUES ($1, $2, $3, NULL, '["https://app.example/cb"]', '["a:ro"]', '', $4, $5, $6, $7)`,
+		client.ID, client.Name, false, false, false, issued, issued)
+	if err != nil {
+		t.Fatal(err)
 	}
 	_, err = db.ExecContext(ctx, `INSERT INTO oauthkit_tokens (id, hash, kind, name, client_id, account_id,
 		organization_id, customer_id, scopes, family_id, refresh_id, from_refresh, issued_at, expires_at, rotated_at)
@@ -91,13 +97,16 @@ func upgrade(t *testing.T, b backend) {
 	}
 	for _, idx := range []string{"oauthkit_tokens_group", "oauthkit_tokens_refresh", "oauthkit_tokens_family",
 		"oauthkit_tokens_expiry", "oauthkit_codes_expiry", "oauthkit_sessions_expiry", "oauthkit_sessions_account",
-		"oauthkit_accounts_upstream", "oauthkit_tokens_customer_live"} {
+		"oauthkit_accounts_upstream", "oauthkit_tokens_customer_live", "oauthkit_clients_unused", "oauthkit_tokens_client",
+		"oauthkit_codes_client", "oauthkit_grants_client"} {
 		if !hasIndex(t, db, d, idx) {
 			t.Errorf("index %s missing after the upgrade", idx)
 		}
 	}
-	if got, err := s.Client(ctx, "c1"); err != nil || got.Name != "App" {
-		t.Errorf("Client after the upgrade = %+v, %v", got, err)
+	if got, err := s.Client(ctx, "c1"); err != nil {
+		t.Errorf("Client after the upgrade: %v", err)
+	} else if diff := cmp.Diff(client, got); diff != "" {
+		t.Errorf("Client after the upgrade (-want +got):\n%s", diff)
 	}
 	if got, err := s.Token(ctx, tok.Hash, now); err != nil || got.ID != "t1" || !got.GrantedAt.IsZero() {
 		t.Errorf("Token after the upgrade = %+v, %v; want t1 with no GrantedAt", got, err)

@@ -78,6 +78,48 @@ type Client struct {
 	// UpdatedAt changes whenever the client's configuration changes; remembered grants
 	// record the client's scopes so a change asks for consent again.
 	UpdatedAt time.Time
+
+	// What dynamic client registration (RFC 7591, RFC 7592; package flows/registration)
+	// keeps of a client it registered. Every field is zero for clients provisioned
+	// otherwise.
+
+	// RegistrationHash is the keyed hash of the client's registration access token (RFC
+	// 7592), whose bearer may read, change and delete the registration. Zero: the
+	// registration cannot be managed that way.
+	RegistrationHash Hash
+	// RegistrationMetadata is the client metadata (RFC 7591 §2) the registration endpoint
+	// registered, a JSON object it returns as it stored it. Opaque to backends, which
+	// store and return it byte for byte; nil or empty means none.
+	RegistrationMetadata []byte
+	// UnusedLifetime, when positive, makes the client expire when unused: housekeeping
+	// ([ExpiredDeleter]) removes it once it has gone that long without a code or token.
+	UnusedLifetime time.Duration
+	// UsedAt is when the client was last known to be in use, for UnusedLifetime; zero
+	// until housekeeping moves it forward (see [ExpiredDeleter]).
+	UsedAt time.Time
+
+	// OwnerID is the account that manages the client in the developer console (package
+	// flows/console): the one that created it. Empty for clients provisioned otherwise.
+	OwnerID string
+	// PreviousSecretHash is the keyed hash of a confidential client's secret before its
+	// last rotation, which authenticates the client too until PreviousSecretExpiresAt, so
+	// that its deployments can change secrets without downtime. Zero when there is none.
+	PreviousSecretHash Hash
+	// PreviousSecretExpiresAt is when PreviousSecretHash stops authenticating the client.
+	PreviousSecretExpiresAt time.Time
+}
+
+// LastUsed is when c was last known to be in use, as far as its record tells: the latest
+// of CreatedAt, UpdatedAt and UsedAt. Housekeeping also counts the expiry of the client's
+// stored codes and tokens (see [ExpiredDeleter]).
+func (c Client) LastUsed() time.Time {
+	last := c.CreatedAt
+	for _, t := range []time.Time{c.UpdatedAt, c.UsedAt} {
+		if t.After(last) {
+			last = t
+		}
+	}
+	return last
 }
 
 // AuthorizationCode is an issued authorization code (RFC 6749 §4.1.2), bound to everything
@@ -145,6 +187,10 @@ type Token struct {
 	CustomerID string
 	// Scopes are the scopes the token grants.
 	Scopes []string
+	// Audience are the resource servers the token is for: RFC 8707 resource identifiers
+	// (absolute URIs). Empty means unrestricted: the token is for any resource server that
+	// does not require an audience.
+	Audience []string
 	// FamilyID groups every token descended from one authorization code, and the customer
 	// tokens minted with one of them, so that revoking the grant revokes them all. A
 	// personal access token is a family of its own (its FamilyID is its ID), which the

@@ -81,15 +81,15 @@ type Issue struct {
 	// a refresh token also removes the access tokens paired with it; evicting an access
 	// token removes only it.
 	Limits map[TokenKind]int
-	// ClientLimits caps, per (Kind, ClientID), the live tokens of a kind that have neither
-	// an AccountID nor a CustomerID, evicting the oldest as Limits does.
-	ClientLimits map[TokenKind]int
 	// Caps refuses the issuance instead of evicting: when, after the insert, a group that
 	// an inserted token belongs to would hold more live tokens of a kind than Caps names
 	// (the refresh token RotateID names no longer counts: it is rotated), IssueTokens fails
 	// with ErrLimitReached and nothing is written. Under concurrent
 	// issuances the cap holds exactly. A kind that is absent, or a cap ≤ 0, is uncapped.
 	Caps map[TokenKind]int
+	// ClientLimits caps, per (Kind, ClientID), the live tokens of a kind that have neither an
+	// AccountID nor a CustomerID, evicting the oldest beyond the limit as Limits does.
+	ClientLimits map[TokenKind]int
 	// ConsumeCode, when not zero, is the hash of an authorization code that this issuance
 	// redeems: the code must exist, not be expired at now and not be consumed, and it is
 	// marked consumed at now in the same atomic step. A code already consumed fails the
@@ -146,6 +146,18 @@ type TokenAdmin interface {
 	// expired ones included, and every token that shares a non-empty FamilyID with one of
 	// them (the customer tokens they minted), and returns how many it removed.
 	RevokeAccountTokens(ctx context.Context, accountID string) (int, error)
+	// RevokeClientTokens removes what clientID holds for accountID (withdrawn access), or for every account
+	// (and for none: its client_credentials tokens) when accountID is "": its tokens of
+	// every kind, rotated and expired ones included, customer tokens too when accountID is
+	// ""; every token that shares a non-empty FamilyID with one of them (the customer
+	// tokens minted with them); and its authorization codes, consumed or not, so that none
+	// is redeemed afterwards. It returns how many tokens it removed. An issuance racing
+	// with it that redeems one of those codes, or rotates or requires one of those tokens,
+	// either commits first, and its tokens are removed too, or fails. An empty clientID
+	// removes nothing. The removed tokens are published like those of RevokeFamily, by a backend that is a
+	// [RevocationPublisher]. Deleting a client calls it with accountID "", so that nothing
+	// the client was given outlives it.
+	RevokeClientTokens(ctx context.Context, clientID, accountID string) (int, error)
 }
 
 // Grants stores remembered consent.
@@ -181,12 +193,26 @@ type Customers interface {
 }
 
 // ExpiredDeleter is an optional capability of a backend, discovered by type assertion: it
-// removes every code, token and session that has expired at now, and returns how many. A
-// server calls it periodically; without it, expired records are never returned as valid but
-// stay stored.
+// removes every code, token and session that has expired at now, and every client that has
+// gone unused for its UnusedLifetime, and returns how many. A server calls it periodically;
+// without it, expired records are never returned as valid but stay stored, and clients
+// that expire when unused stay too.
+//
+// A client whose UnusedLifetime is positive counts as used until the latest of its
+// [Client.LastUsed] and the ExpiresAt of each of its codes and tokens (by ClientID) stored
+// at the call: while it holds an unexpired code or token it is in use. Once now is not
+// before that instant plus UnusedLifetime, DeleteExpired removes the client and its grants.
+// It may move the UsedAt of a client it keeps forward, never beyond the latest ExpiresAt of
+// the client's codes and tokens, and does so when it removes expired codes or tokens of the
+// client: to the latest of their ExpiresAt, so that removing them does not shorten the
+// client's life. A token revoked before it expires leaves no trace: it no longer counts.
+// Only the codes and tokens this backend stores count: in a composition that keeps a
+// backend's clients but another's tokens, a client that expires when unused may be removed
+// while tokens of it live on elsewhere.
 type ExpiredDeleter interface {
-	// DeleteExpired removes the records that have expired at now (ExpiresAt not after now)
-	// and returns how many it removed.
+	// DeleteExpired removes the codes, tokens and sessions that have expired at now
+	// (ExpiresAt not after now) and the clients that have gone unused for their
+	// UnusedLifetime, with their grants, and returns how many records it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int, error)
 }
 

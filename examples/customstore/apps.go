@@ -17,6 +17,8 @@ func (a app) client() store.Client {
 		RedirectURIs: slices.Clone(a.RedirectURIs), Scopes: slices.Clone(a.Scopes),
 		OrganizationID: a.Team, AllowImplicit: a.AllowImplicit, RequirePKCE: a.RequirePKCE,
 		CreatedAt: a.Created, UpdatedAt: a.Updated,
+		RegistrationHash: a.RegistrationHash, RegistrationMetadata: slices.Clone(a.RegistrationMetadata),
+		UnusedLifetime: a.UnusedLifetime, UsedAt: a.UsedAt,
 	}
 }
 
@@ -26,6 +28,8 @@ func appOf(c store.Client) app {
 		RedirectURIs: slices.Clone(c.RedirectURIs), Scopes: slices.Clone(c.Scopes),
 		Team: c.OrganizationID, AllowImplicit: c.AllowImplicit, RequirePKCE: c.RequirePKCE,
 		Created: c.CreatedAt, Updated: c.UpdatedAt,
+		RegistrationHash: c.RegistrationHash, RegistrationMetadata: slices.Clone(c.RegistrationMetadata),
+		UnusedLifetime: c.UnusedLifetime, UsedAt: c.UsedAt,
 	}
 }
 

@@ -66,6 +66,11 @@ type app struct {
 	RequirePKCE   bool       `json:"require_pkce,omitempty"`
 	Created       time.Time  `json:"created"`
 	Updated       time.Time  `json:"updated"`
+	// What dynamic client registration keeps, for apps that registered themselves.
+	RegistrationHash     store.Hash    `json:"registration_hash,omitzero"`
+	RegistrationMetadata []byte        `json:"registration_metadata,omitempty"`
+	UnusedLifetime       time.Duration `json:"unused_lifetime,omitempty"`
+	UsedAt               time.Time     `json:"used_at,omitzero"`
 }
 
 // OpenDirectory reads the directory in the file at path, or starts an empty one when the

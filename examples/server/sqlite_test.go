@@ -86,6 +86,7 @@ func start(t *testing.T, args ...string) *instance {
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	if in.issuer == "" || in.demo == "" || in.storage == "" {
 		cancel()
+		stopped = true // its answer is read here, not again by the cleanup
 		t.Fatalf("the server did not start (issuer %q, demo %q, storage %q): %v", in.issuer, in.demo, in.storage, <-done)
 	}
 	return in

@@ -163,7 +163,7 @@ func FuzzBasic(f *testing.F) {
 		"", "Basic", "Basic ", "Basic " + b64("acc:pat"), "basic " + b64("a:b:c"), "Basic  " + b64(":"),
 		"Basic !!", "Basic Og==", "Basic Og", "Basic " + b64("nocolon"), "Basic\t" + b64("a:b"),
 		"Basic " + strings.Repeat("A", 9000), "Basicx", "Bearer abc", "Basic " + b64("a:b") + "\n",
-		"Basic " + b64("\x00:\xff"), "Basic Oh==",
+		"Basic " + b64("\x00:\xff"), "Basic Oh==", "Basic " + b64(strings.Repeat("u", 100)+":"+strings.Repeat("p", 100)),
 	} {
 		f.Add(s)
 	}

@@ -25,12 +25,15 @@ type Refusal struct {
 	NoCredential bool
 	// RetryAfter, when positive, is sent as Retry-After (in whole seconds, rounded up).
 	RetryAfter time.Duration
+	// ResourceMetadata, when set, is the URL of the protected resource's metadata, sent
+	// as resource_metadata in the challenge (RFC 9728 §5.1), whatever the error.
+	ResourceMetadata string
 }
 
 // Challenge returns the WWW-Authenticate value of r in realm: Bearer realm="…", then,
 // unless r.NoCredential, error and (with describe) error_description, then scope when
-// set. It returns "" when r.Status takes no challenge: RFC 6750 §3 asks one of 401, and
-// oauthkit sends it with 400 and 403 too, as §3.1 shows.
+// set, then resource_metadata when set. It returns "" when r.Status takes no challenge:
+// RFC 6750 §3 asks one of 401, and oauthkit sends it with 400 and 403 too, as §3.1 shows.
 //
 // Values are quoted-strings; a '"' or '\' in them is escaped and any byte that is not
 // printable ASCII becomes '?', so that no value can end the header or the attribute.
@@ -48,6 +51,7 @@ func (r Refusal) Challenge(realm string, describe bool) string {
 		}
 	}
 	attr(&b, "scope", r.Scope, false)
+	attr(&b, "resource_metadata", r.ResourceMetadata, false)
 	return b.String()
 }
 

@@ -28,7 +28,15 @@ func TestChallenge(t *testing.T) {
 			`Bearer realm="api", error="insufficient_scope", error_description="more", scope="a:ro b:rw"`},
 		{"scope without description", Refusal{Status: 403, Code: "insufficient_scope", Scope: "a:ro"}, false,
 			`Bearer realm="api", error="insufficient_scope", scope="a:ro"`},
-		{"unavailable", Refusal{Status: 503, Code: "temporarily_unavailable"}, true, ""},
+		{"no credential, metadata", Refusal{Status: 401, Code: "unauthorized", NoCredential: true,
+			ResourceMetadata: "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"}, true,
+			`Bearer realm="api", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"`},
+		{"scope and metadata", Refusal{Status: 403, Code: "insufficient_scope", Scope: "a:ro",
+			ResourceMetadata: "https://x/.well-known/oauth-protected-resource"}, false,
+			`Bearer realm="api", error="insufficient_scope", scope="a:ro", resource_metadata="https://x/.well-known/oauth-protected-resource"`},
+		{"hostile metadata", Refusal{Status: 400, Code: "invalid_request", ResourceMetadata: "https://x/\"a\\b\r\n"}, false,
+			`Bearer realm="api", error="invalid_request", resource_metadata="https://x/\"a\\b??"`},
+		{"unavailable", Refusal{Status: 503, Code: "temporarily_unavailable", ResourceMetadata: "https://x"}, true, ""},
 		{"server error", Refusal{Status: 500, Code: "server_error"}, true, ""},
 		{"hostile values", Refusal{Status: 401, Code: "x\"y", Description: "a\\b\r\nWWW-Authenticate: z\x00é"}, true,
 			`Bearer realm="api", error="x\"y", error_description="a\\b??WWW-Authenticate: z???"`},
@@ -70,11 +78,12 @@ func TestRefusalWrite(t *testing.T) {
 // whose quoted-strings read back as the values (with '?' for what is not printable ASCII).
 // The seeds run in every plain `go test`.
 func FuzzChallenge(f *testing.F) {
-	f.Add("api", "invalid_token", "the token is bad", "a:ro b:rw")
-	f.Add(`re"alm`, `c\`, "\r\nSet-Cookie: x", "é\x00")
-	f.Add("", "", "", "")
-	f.Fuzz(func(t *testing.T, realm, code, desc, scope string) {
-		c := Refusal{Status: http.StatusForbidden, Code: code, Description: desc, Scope: scope}.Challenge(realm, true)
+	f.Add("api", "invalid_token", "the token is bad", "a:ro b:rw", "https://x/.well-known/oauth-protected-resource")
+	f.Add(`re"alm`, `c\`, "\r\nSet-Cookie: x", "é\x00", `"\`)
+	f.Add("", "", "", "", "")
+	f.Fuzz(func(t *testing.T, realm, code, desc, scope, meta string) {
+		c := Refusal{Status: http.StatusForbidden, Code: code, Description: desc, Scope: scope,
+			ResourceMetadata: meta}.Challenge(realm, true)
 		for i := 0; i < len(c); i++ {
 			if c[i] < ' ' || c[i] >= 0x7f {
 				t.Fatalf("byte %#x in %q", c[i], c)
@@ -82,7 +91,8 @@ func FuzzChallenge(f *testing.F) {
 		}
 		got := parseChallenge(t, c)
 		want := map[string]string{"realm": byteClean(realm)}
-		for name, v := range map[string]string{"error": code, "error_description": desc, "scope": scope} {
+		for name, v := range map[string]string{"error": code, "error_description": desc, "scope": scope,
+			"resource_metadata": meta} {
 			if v != "" {
 				want[name] = byteClean(v)
 			}

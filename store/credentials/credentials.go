@@ -22,6 +22,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"hash"
+	"strings"
 	"sync"
 
 	"github.com/google/uuid"
@@ -41,8 +42,17 @@ const MinKeyLen = 32
 func NewSecret(prefix string) string {
 	var b [SecretBytes]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it crashes the program instead)
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
+	var enc [secretLen]byte
+	base64.RawURLEncoding.Encode(enc[:], b[:])
+	var s strings.Builder // one allocation: the string itself
+	s.Grow(len(prefix) + secretLen)
+	s.WriteString(prefix)
+	s.Write(enc[:])
+	return s.String()
 }
+
+// secretLen is the length of a secret's base64url body.
+const secretLen = (SecretBytes*8 + 5) / 6
 
 // NewClientSecret returns a new client secret: 256 bits from crypto/rand, base64url-encoded
 // (43 characters). Show it to the client's developer once and store only its
@@ -51,7 +61,13 @@ func NewClientSecret() string { return NewSecret("") }
 
 // NewID returns a random UUID (version 4): a public identifier (an account, token or
 // customer id), not a secret.
-func NewID() string { return uuid.NewString() }
+func NewID() string {
+	var u uuid.UUID
+	_, _ = rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // the RFC 9562 variant
+	return u.String()
+}
 
 // Hasher computes keyed hashes (HMAC-SHA256) of high-entropy secrets. A fast keyed hash is
 // the right tool here: the secrets carry 256 bits, so brute force is hopeless, and the key,
@@ -59,8 +75,20 @@ func NewID() string { return uuid.NewString() }
 // package password instead. A Hasher is safe for concurrent use.
 type Hasher struct {
 	key  []byte
-	pool sync.Pool
+	pool sync.Pool // of *hmacState
 }
+
+// hmacState is an HMAC keyed with a Hasher's key and the buffers of one computation, reused
+// so that hashing allocates nothing.
+type hmacState struct {
+	mac hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+}
+
+// maxPooledInput is the largest input whose buffer is kept for reuse: every secret the
+// server mints, and a JWT access token, fit.
+const maxPooledInput = 4 << 10
 
 // NewHasher returns a Hasher keyed with key, which must be at least [MinKeyLen] bytes.
 func NewHasher(key []byte) (*Hasher, error) {
@@ -69,18 +97,22 @@ func NewHasher(key []byte) (*Hasher, error) {
 	}
 	k := append([]byte(nil), key...)
 	h := &Hasher{key: k}
-	h.pool.New = func() any { return hmac.New(sha256.New, k) }
+	h.pool.New = func() any { return &hmacState{mac: hmac.New(sha256.New, k)} }
 	return h, nil
 }
 
 // Hash returns the keyed hash of secret.
 func (h *Hasher) Hash(secret string) store.Hash {
-	m := h.pool.Get().(hash.Hash)
-	m.Reset()
-	m.Write([]byte(secret))
-	var out store.Hash
-	m.Sum(out[:0])
-	h.pool.Put(m)
+	st := h.pool.Get().(*hmacState)
+	st.mac.Reset()
+	st.in = append(st.in[:0], secret...)
+	st.mac.Write(st.in)
+	out := store.Hash(st.mac.Sum(st.sum[:0]))
+	clear(st.in) // no copy of the secret stays behind
+	if cap(st.in) > maxPooledInput {
+		st.in = nil
+	}
+	h.pool.Put(st)
 	return out
 }
 

@@ -40,8 +40,9 @@
 //	}
 //
 // Optional capabilities have kits of their own, for a backend that implements them:
-// [RunExpiredDeleter] ([store.ExpiredDeleter]) and [RunRevocationPublisher]
-// ([store.RevocationPublisher]). Package sqlstore is a worked example (its tests run the kit
+// [RunExpiredDeleter] ([store.ExpiredDeleter]), [RunRevocationPublisher]
+// ([store.RevocationPublisher]) and [RunDirectories] (the directories and the revocation
+// a developer console needs). Package sqlstore is a worked example (its tests run the kit
 // on a SQLite file, in-memory SQLite and PostgreSQL), and so is examples/customstore, a
 // backend of a few parts proven part by part.
 //

@@ -27,8 +27,15 @@ func RunExpiredDeleter(t *testing.T, newStorage func(t *testing.T) store.Storage
 		{"OnlyExpired", "DeleteExpired removes no unexpired token because of an expired one: the access " +
 			"token paired with an expired refresh token, and the tokens issued by rotating an expired " +
 			"refresh token, stay.", expiredOnlyExpired},
-		{"KeepsOtherRecords", "DeleteExpired touches no organization, account, client, grant or customer, " +
-			"and returns 0 when nothing has expired.", expiredKeepsOthers},
+		{"KeepsOtherRecords", "DeleteExpired touches no organization, account, client that does not expire " +
+			"when unused, grant of such a client or customer, and returns 0 when nothing has expired.", expiredKeepsOthers},
+		{"UnusedClients", "DeleteExpired removes, with its grants, a client whose UnusedLifetime has passed " +
+			"since the latest of its CreatedAt, UpdatedAt, UsedAt and the expiry of its stored codes and tokens; " +
+			"keeps it while that has not passed (an unexpired token or code keeps it), moving UsedAt to the " +
+			"expiry of its expired codes and tokens that it removes; never removes a client without an " +
+			"UnusedLifetime; and counts every client and grant it removes.", expiredUnusedClients},
+		{"UnusedClientCode", "An unexpired authorization code keeps a client that expires when unused, until " +
+			"the code's expiry plus its UnusedLifetime.", expiredUnusedClientCode},
 		{"NotPublished", "Expired tokens that DeleteExpired removes are no revocation: a " +
 			"store.RevocationPublisher does not publish them.", expiredNotPublished},
 	}

@@ -48,6 +48,16 @@ func RunRevocationPublisher(t *testing.T, newStorage func(t *testing.T) store.St
 			}
 			return ids
 		}},
+		{"RevokeClientTokens", func(t *testing.T, s store.Parts, p party) []string {
+			gone, _ := clientFamilies(t, s, p, p.withClient(t, s))
+			_, err := s.RevokeClientTokens(t.Context(), p.client.ID, "")
+			must(t, "RevokeClientTokens", err)
+			var ids []string
+			for _, tok := range gone {
+				ids = append(ids, tok.ID)
+			}
+			return ids
+		}},
 		{"LimitEviction", func(t *testing.T, s store.Parts, p party) []string {
 			old := p.token(store.KindAccess, base)
 			issue(t, s, base, old)

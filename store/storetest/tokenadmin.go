@@ -22,6 +22,10 @@ var tokenAdminTests = []test{
 		"non-empty FamilyID with one of the account's tokens (the customer tokens minted with " +
 		"its grants and personal tokens), and counts them; other families survive.",
 		revokeAccountTokensFamilies},
+	{"RevokeClientTokens", "RevokeClientTokens removes every token of the client, of every kind, " +
+		"rotated ones included, and every token sharing a non-empty FamilyID with one of them, returns " +
+		"how many, and leaves other clients' tokens and personal tokens; an empty client ID removes " +
+		"nothing.", revokeClientTokens},
 }
 
 func tokenByID(t *testing.T, s store.Parts) {
@@ -169,4 +173,53 @@ func revokeAccountTokensFamilies(t *testing.T, s store.Parts) {
 	now := base.Add(time.Minute)
 	wantAbsent(t, s, now, "after RevokeAccountTokens", gone...)
 	wantPresent(t, s, now, "tokens of other families, or none, after RevokeAccountTokens", kept...)
+}
+
+// clientFamilies issues, for p's client, a pair (rotated once), a customer token and a
+// customer token of another client minted into the pair's family, and for other (another
+// client of the same account), a pair and a customer token; and a personal token of the
+// account (no client). It returns the tokens of p's client with those of its families, and
+// the tokens that must survive their revocation.
+func clientFamilies(t *testing.T, s store.Parts, p, other party) (gone, kept []store.Token) {
+	t.Helper()
+	ctx := t.Context()
+	cust := putCustomer(t, s, p)
+	access, refresh := p.pair(newID(), base)
+	own := p.customerToken(cust, base)
+	viaGrant := other.customerToken(cust, base)
+	viaGrant.FamilyID = access.FamilyID
+	otherAccess, otherRefresh := other.pair(newID(), base)
+	otherCustomer := other.customerToken(cust, base)
+	pat := p.personal(base)
+	issue(t, s, base, access, refresh, own, viaGrant, otherAccess, otherRefresh, otherCustomer, pat)
+	now := base.Add(time.Minute)
+	a1, r1 := p.rotation(refresh, now)
+	must(t, "IssueTokens(rotate)", s.IssueTokens(ctx, now, store.Issue{Tokens: []store.Token{a1, r1}, RotateID: refresh.ID}))
+	return []store.Token{access, refresh, own, viaGrant, a1, r1}, []store.Token{otherAccess, otherRefresh, otherCustomer, pat}
+}
+
+func revokeClientTokens(t *testing.T, s store.Parts) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	gone, kept := clientFamilies(t, s, p, p.withClient(t, s))
+	n, err := s.RevokeClientTokens(ctx, "", "")
+	must(t, "RevokeClientTokens(\"\")", err)
+	if n != 0 {
+		t.Errorf("RevokeClientTokens(\"\") = %d, want 0", n)
+	}
+	now := base.Add(time.Hour)
+	wantPresent(t, s, now, "after RevokeClientTokens of no client", append(gone, kept...)...)
+
+	n, err = s.RevokeClientTokens(ctx, p.client.ID, "")
+	must(t, "RevokeClientTokens", err)
+	if n != len(gone) {
+		t.Errorf("RevokeClientTokens = %d, want %d", n, len(gone))
+	}
+	wantAbsent(t, s, now, "after RevokeClientTokens", gone...)
+	wantPresent(t, s, now, "other clients' and personal tokens after RevokeClientTokens", kept...)
+	n, err = s.RevokeClientTokens(ctx, p.client.ID, "")
+	must(t, "RevokeClientTokens (again)", err)
+	if n != 0 {
+		t.Errorf("RevokeClientTokens of a client without tokens = %d, want 0", n)
+	}
 }

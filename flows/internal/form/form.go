@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -28,21 +30,50 @@ var (
 	ErrUnreadable = errors.New("the request body could not be read")
 )
 
+// maxParams bounds the parameters of one string, as net/url does by default.
+const maxParams = 10000
+
 // ParseQuery parses an application/x-www-form-urlencoded string strictly: a bad escape, a
-// semicolon separator or a repeated name is an error. A parameter sent without a value is
-// treated as omitted.
+// semicolon separator or a repeated name is an error (a bad encoding wins over a repeated
+// name). A parameter sent without a value is treated as omitted. Names and values are
+// decoded as url.ParseQuery decodes them; those that need no decoding share raw's memory.
 func ParseQuery(raw string) (map[string]string, error) {
-	vs, err := url.ParseQuery(raw)
-	if err != nil {
+	n := strings.Count(raw, "&") + 1
+	if n > maxParams {
 		return nil, ErrEncoding
 	}
-	p := make(map[string]string, len(vs))
-	for k, v := range vs {
-		if len(v) > 1 {
-			return nil, ErrRepeated
+	p := make(map[string]string, min(n, 16))
+	repeated, empty := false, false
+	for rest := raw; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if strings.IndexByte(pair, ';') >= 0 {
+			return nil, ErrEncoding
 		}
-		if v[0] != "" {
-			p[k] = v[0]
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil {
+			return nil, ErrEncoding
+		}
+		if _, dup := p[k]; dup {
+			repeated = true
+			continue
+		}
+		p[k] = v
+		empty = empty || v == ""
+	}
+	if repeated {
+		return nil, ErrRepeated
+	}
+	if empty {
+		for k, v := range p {
+			if v == "" {
+				delete(p, k)
+			}
 		}
 	}
 	return p, nil
@@ -50,16 +81,64 @@ func ParseQuery(raw string) (map[string]string, error) {
 
 // ReadBody reads a request body of at most MaxBody bytes. A larger one is an error that
 // wraps *http.MaxBytesError (for a 413); any other failure is ErrUnreadable.
-func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+//
+// The body is read into a reused buffer, cleared afterwards (bodies carry secrets): the
+// string returned is its one allocation.
+func ReadBody(w http.ResponseWriter, r *http.Request) (string, error) {
+	if r.Body == nil {
+		return "", nil
+	}
+	body := r.Body
+	if r.ContentLength < 0 || r.ContentLength > MaxBody {
+		// Unknown or too long: MaxBytesReader also tells the server to close the
+		// connection rather than read the rest.
+		body = http.MaxBytesReader(w, r.Body, MaxBody)
+	}
+	bp := bodyBuffers.Get().(*[]byte)
+	buf, err := readAtMost((*bp)[:0], body, max(r.ContentLength, 0))
+	s := string(buf)
+	clear(buf)
+	if cap(buf) <= maxPooledBody {
+		*bp = buf[:0]
+		bodyBuffers.Put(bp)
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, err
+			return "", err
 		}
-		return nil, ErrUnreadable
+		return "", ErrUnreadable
 	}
-	return body, nil
+	return s, nil
+}
+
+// maxPooledBody is the largest body buffer kept for reuse.
+const maxPooledBody = 8 << 10
+
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// readAtMost appends r to buf until EOF, expecting size bytes. More than MaxBody bytes is
+// a *http.MaxBytesError, whether or not r is a MaxBytesReader: a body that sends more than
+// its Content-Length said (outside net/http's server, which stops at it) is bounded too.
+func readAtMost(buf []byte, r io.Reader, size int64) ([]byte, error) {
+	if size < MaxBody && int64(cap(buf)) <= size {
+		buf = slices.Grow(buf, int(size)+1) // room for the EOF read too
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(max(cap(buf), 512), MaxBody+1-len(buf)))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case len(buf) > MaxBody:
+			return buf, &http.MaxBytesError{Limit: MaxBody}
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		}
+	}
 }
 
 // Read reads a form POST body (application/x-www-form-urlencoded only) with ReadBody and
@@ -72,7 +151,7 @@ func Read(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseQuery(string(body))
+	return ParseQuery(body)
 }
 
 // Text problems found by CheckText.
