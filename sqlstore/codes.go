@@ -35,17 +35,20 @@ func (s *Store) Code(ctx context.Context, hash store.Hash, now time.Time) (store
 	return c, err
 }
 
-// consume marks the code with hash consumed at now, in tx: the ConsumeCode of an issuance. One conditional UPDATE decides the race: the database lets
-// exactly one statement change consumed_at from NULL (on PostgreSQL the others wait for its
+const (
+	consumeCode = `UPDATE oauthkit_codes SET consumed_at = $1
+		WHERE hash = $2 AND consumed_at IS NULL AND expires_at > $1`
+	codeLive = "SELECT COUNT(*) FROM oauthkit_codes WHERE hash = $1 AND expires_at > $2"
+)
+
+// consume marks the code with hash consumed at now, in tx: the ConsumeCode of an issuance. One conditional UPDATE decides
+// the race: the database lets exactly one statement change consumed_at from NULL (on PostgreSQL the others wait for its
 // row lock, then see the row consumed and change nothing; if its transaction rolls back
 // instead, one of them wins). A loser then reads the row to tell a consumed code
 // (ErrConflict) from a missing or expired one (ErrNotFound); like memstore, an expired code
 // is ErrNotFound even when it was consumed.
 func (s *Store) consume(ctx context.Context, tx *sql.Tx, hash store.Hash, now time.Time) error {
-	res, err := tx.ExecContext(ctx,
-		`UPDATE oauthkit_codes SET consumed_at = $1
-		 WHERE hash = $2 AND consumed_at IS NULL AND expires_at > $1`,
-		s.f.timeArg(now), hashArg(hash))
+	res, err := s.txExec(ctx, tx, consumeCode, s.f.timeArg(now), hashArg(hash))
 	if err != nil {
 		return err
 	}
@@ -53,9 +56,7 @@ func (s *Store) consume(ctx context.Context, tx *sql.Tx, hash store.Hash, now ti
 		return err
 	}
 	var consumed int
-	err = tx.QueryRowContext(ctx,
-		"SELECT COUNT(*) FROM oauthkit_codes WHERE hash = $1 AND expires_at > $2",
-		hashArg(hash), s.f.timeArg(now)).Scan(&consumed)
+	err = s.txQueryRow(ctx, tx, codeLive, hashArg(hash), s.f.timeArg(now)).Scan(&consumed)
 	switch {
 	case err != nil:
 		return err

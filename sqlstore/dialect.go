@@ -31,6 +31,8 @@ type flavor struct {
 	migrationDir string
 	// timeArg converts a time into the value stored in a time column.
 	timeArg func(time.Time) any
+	// prepare is true when the store prepares its statements itself (see stmts.go).
+	prepare bool
 	// locks is true when transactions must take explicit advisory locks (PostgreSQL at
 	// READ COMMITTED). SQLite runs one write transaction at a time, so it needs none.
 	locks bool
@@ -65,6 +67,7 @@ var sqliteFlavor = flavor{
 	dialect:      SQLite,
 	migrationDir: "migrations/sqlite",
 	timeArg:      func(t time.Time) any { return t.UnixMicro() },
+	prepare:      true,
 	isUnique:     sqliteUnique,
 	isTransient:  sqliteTransient,
 }

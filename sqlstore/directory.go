@@ -156,8 +156,7 @@ func (s *Store) RevokeClientTokens(ctx context.Context, clientID, accountID stri
 			return err
 		}
 		for _, f := range families {
-			ids, err := deleteReturning(ctx, tx,
-				"DELETE FROM oauthkit_tokens WHERE family_id = $1 AND family_id <> '' RETURNING id", f)
+			ids, err := s.deleteReturning(ctx, tx, deleteFamily, f)
 			if err != nil {
 				return err
 			}

@@ -56,13 +56,16 @@
 // a Go mutex, so they hold across processes sharing one PostgreSQL database: two server
 // instances racing on one database behave like one.
 //
-//   - IssueTokens is one transaction. Redeeming a code (Issue.ConsumeCode) is one
+//   - IssueTokens is one transaction; on PostgreSQL, one statement in autocommit, so one
+//     round trip to the database. Redeeming a code (Issue.ConsumeCode) is one
 //     conditional UPDATE in it, so exactly one of any number of racing issuances redeems a
 //     code; rotating a refresh token is another. Limits and caps are enforced under a
-//     PostgreSQL advisory lock per group ((kind, client, account), or (kind, client,
-//     customer) for customer tokens), so concurrent issuances into a group take turns and a
-//     cap holds exactly; an issuance never evicts the tokens it inserts; a per-family lock
-//     orders issuance against RevokeFamily and RevokeAccountTokens.
+//     PostgreSQL advisory lock per group ((kind, client, account), (kind, client,
+//     customer) for customer tokens, (kind, client) for the tokens of neither), so
+//     concurrent issuances into a group take turns and a cap holds exactly; an issuance
+//     that no limit or cap applies to takes no such lock; an issuance never evicts the
+//     tokens it inserts; a per-family lock orders a rotation, or an issuance that requires
+//     a token live, against RevokeFamily and RevokeAccountTokens.
 //   - RevokeToken, RevokeFamily and RevokeAccountTokens each run in one transaction.
 //
 // Transactions run at READ COMMITTED on PostgreSQL. Deadlocks and serialization failures
@@ -73,6 +76,15 @@
 // of read-only connections: concurrent writers queue for the writer inside database/sql
 // instead of failing with "database is locked", and reads run beside it. Opening a file
 // that cannot be written fails at once, naming the file and the cause.
+//
+// On SQLite, concurrent issuances share a commit: one writer takes the issuances waiting
+// (at most 64), runs each in a savepoint of its own in one transaction and commits once,
+// so that a commit's wait for the disk is paid once for all of them. An issuance that
+// fails undoes only its own writes; each sees those of the issuances before it, so limits,
+// caps and one-time codes behave as if each had committed alone; and none is answered
+// before the commit that holds it has returned, so durability is that of the database's
+// synchronous setting. At most 1024 issuances wait; a caller whose context ends while its
+// issuance waits gets the context's error, and nothing of it is written.
 //
 // # Errors
 //

@@ -96,7 +96,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 func (s *Store) migrateTo(ctx context.Context, ms []migration, target int) error {
 	for {
 		var done bool
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.inPlainTx(ctx, func(tx *sql.Tx) error {
 			var err error
 			done, err = s.migrateStep(ctx, tx, ms, target)
 			return err
@@ -125,6 +125,12 @@ func (s *Store) migrateStep(ctx context.Context, tx *sql.Tx, ms []migration, tar
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM "+schemaTable).Scan(&v); err != nil {
 		return false, err
 	}
+	if p, err := s.placeholder(ctx, tx, ms, min(v, target)); err != nil || p != nil {
+		if err == nil {
+			err = s.replacePlaceholder(ctx, tx, *p)
+		}
+		return false, err
+	}
 	if v >= target {
 		return true, nil // up to date, or migrated by a newer release
 	}
@@ -138,6 +144,50 @@ func (s *Store) migrateStep(ctx context.Context, tx *sql.Tx, ms []migration, tar
 		return false, fmt.Errorf("%s: recording it: %w", m.name, err)
 	}
 	return m.version >= target, nil
+}
+
+// Between releases, a branch may hold a placeholder for a migration number that another
+// branch's migration takes once merged: a no-op file NNNN_reserved.sql, which keeps the
+// numbers without gaps. A database migrated with the placeholder records its number as
+// applied, and would never run the real migration of that number. So a version recorded
+// under a placeholder's name, whose embedded migration is no longer the placeholder, is
+// applied again with the real migration (out of order: such a migration must not depend
+// on the ones after it) and recorded under its name.
+const placeholderSuffix = "_reserved.sql"
+
+// placeholder returns the first migration up to version upTo whose version the database
+// recorded under a placeholder's name while its embedded file is another, or nil.
+func (s *Store) placeholder(ctx context.Context, tx *sql.Tx, ms []migration, upTo int) (*migration, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT version, name FROM "+schemaTable+" WHERE version <= $1 ORDER BY version", upTo)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int
+		var name string
+		if err := rows.Scan(&v, &name); err != nil {
+			return nil, err
+		}
+		if v >= 1 && v <= len(ms) && strings.HasSuffix(name, placeholderSuffix) && ms[v-1].name != name {
+			return &ms[v-1], rows.Close()
+		}
+	}
+	return nil, rows.Err()
+}
+
+// replacePlaceholder applies m, whose version is recorded under a placeholder's name, and
+// records it under its own.
+func (s *Store) replacePlaceholder(ctx context.Context, tx *sql.Tx, m migration) error {
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("%s, in place of a placeholder: %w", m.name, err)
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE "+schemaTable+" SET name = $1, applied_at = $2 WHERE version = $3",
+		m.name, s.f.timeArg(time.Now()), m.version)
+	if err != nil {
+		return fmt.Errorf("%s: recording it: %w", m.name, err)
+	}
+	return nil
 }
 
 // SchemaVersion returns the number of the last migration applied to the database, or 0

@@ -95,9 +95,9 @@ func upgrade(t *testing.T, b backend) {
 	if v, err := s.SchemaVersion(ctx); err != nil || v != len(names) {
 		t.Fatalf("SchemaVersion after Open = %d, %v; want %d", v, err, len(names))
 	}
-	for _, idx := range []string{"oauthkit_tokens_owner", "oauthkit_tokens_refresh", "oauthkit_tokens_family",
+	for _, idx := range []string{"oauthkit_tokens_group", "oauthkit_tokens_refresh", "oauthkit_tokens_family",
 		"oauthkit_tokens_expiry", "oauthkit_codes_expiry", "oauthkit_sessions_expiry", "oauthkit_sessions_account",
-		"oauthkit_accounts_upstream", "oauthkit_tokens_customer", "oauthkit_clients_unused", "oauthkit_tokens_client",
+		"oauthkit_accounts_upstream", "oauthkit_tokens_customer_live", "oauthkit_clients_unused", "oauthkit_tokens_client",
 		"oauthkit_codes_client", "oauthkit_grants_client"} {
 		if !hasIndex(t, db, d, idx) {
 			t.Errorf("index %s missing after the upgrade", idx)
@@ -180,15 +180,58 @@ func concurrentMigrate(t *testing.T, b backend) {
 	}
 }
 
+// placeholderReplaced: a database that recorded version 5 under the name of a placeholder
+// (a no-op that kept the numbers without gaps on a branch) gets the real migration 5 when
+// it is embedded, recorded under its own name, and then the later ones.
+func placeholderReplaced(t *testing.T, b backend) {
+	ctx := context.Background()
+	dsn := b.dsn(t)
+	db, d := rawDB(t, dsn)
+	old, err := sqlstore.New(db, d, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlstore.MigrateTo(ctx, old, 4); err != nil {
+		t.Fatal(err)
+	}
+	var at any = time.Now().UnixMicro()
+	if d == sqlstore.PostgreSQL {
+		at = time.Now()
+	}
+	if _, err := db.ExecContext(ctx, "INSERT INTO oauthkit_schema_migrations (version, name, applied_at) VALUES (5, '0005_reserved.sql', $1)", at); err != nil {
+		t.Fatal(err)
+	}
+
+	s := open(t, dsn) // migrates
+	names, _ := sqlstore.MigrationNames(d)
+	var name string
+	if err := db.QueryRowContext(ctx, "SELECT name FROM oauthkit_schema_migrations WHERE version = 5").Scan(&name); err != nil || name != names[4] {
+		t.Errorf("version 5 recorded as %q (%v), want %q", name, err, names[4])
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != len(names) {
+		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, len(names))
+	}
+	if !hasIndex(t, db, d, "oauthkit_tokens_group") {
+		t.Error("the indexes of the real migration 5 are missing")
+	}
+	// On PostgreSQL, issuance needs the function of migration 5.
+	tok := newToken(store.KindAccess, "c", "a", "", t0)
+	if err := s.IssueTokens(ctx, t0, store.Issue{Tokens: []store.Token{tok}, Limits: limits}); err != nil {
+		t.Errorf("IssueTokens after the placeholder's replacement: %v", err)
+	}
+}
+
 func TestSQLiteMigrate(t *testing.T) {
 	t.Run("UpgradeOldSchema", func(t *testing.T) { upgrade(t, sqliteBackend) })
 	t.Run("Concurrent", func(t *testing.T) { concurrentMigrate(t, sqliteBackend) })
+	t.Run("PlaceholderReplaced", func(t *testing.T) { placeholderReplaced(t, sqliteBackend) })
 }
 
 func TestPostgresMigrate(t *testing.T) {
 	postgresBase(t)
 	t.Run("UpgradeOldSchema", func(t *testing.T) { upgrade(t, postgresBackend) })
 	t.Run("Concurrent", func(t *testing.T) { concurrentMigrate(t, postgresBackend) })
+	t.Run("PlaceholderReplaced", func(t *testing.T) { placeholderReplaced(t, postgresBackend) })
 }
 
 // TestMigrationsInStep: both dialects have the same numbered migrations, so a schema

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oauthkit/oauthkit/store"
@@ -24,6 +26,14 @@ type Store struct {
 	subs  store.Subscribers
 	// batch is how many rows one DeleteExpired statement removes at most.
 	batch int
+	// w and r hold the prepared statements of db and rd, on dialects that prepare them
+	// (see stmts.go); nil otherwise. warmed is set once the statements of transactions
+	// are prepared on db (under warming).
+	w, r    *stmtCache
+	warmed  atomic.Bool
+	warming sync.Mutex
+	// commits batches the issuances on SQLite (see groupcommit.go); nil on PostgreSQL.
+	commits *committer
 }
 
 var (
@@ -57,7 +67,8 @@ type Options struct {
 // For SQLite, give db the settings package sqlstore/sqlite uses: a single open connection
 // (db.SetMaxOpenConns(1)) and the DSN parameters _txlock=immediate and
 // _pragma=busy_timeout(5000); without them, concurrent writers may meet SQLITE_BUSY, which
-// the store retries a few times before it reports a failure.
+// the store retries a few times before it reports a failure. _pragma=temp_store(2) keeps
+// the journals of the savepoints that batched issuances run in out of temporary files.
 func New(db *sql.DB, d Dialect, opts Options) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: New needs a *sql.DB")
@@ -70,17 +81,28 @@ func New(db *sql.DB, d Dialect, opts Options) (*Store, error) {
 	if opts.Reader != nil {
 		rd = opts.Reader
 	}
-	return &Store{f: f, db: db, rd: rd, close: opts.Close, batch: defaultBatch}, nil
+	s := &Store{f: f, db: db, rd: rd, close: opts.Close, batch: defaultBatch}
+	if f.prepare {
+		s.w, s.r = &stmtCache{db: db}, &stmtCache{db: rd}
+	}
+	if d == SQLite {
+		s.commits = newCommitter(s, defaultQueueBound)
+	}
+	return s, nil
 }
 
 // Close calls the Options.Close that [New] was given, if any: a store opened by package
 // sqlstore/sqlite or sqlstore/postgres closes its pools; a store on a pool of the caller's
 // leaves it open. Subscribers are kept, but no revocation happens after Close.
 func (s *Store) Close() error {
-	if s.close == nil {
-		return nil
+	var err error
+	if s.w != nil {
+		err = errors.Join(s.w.close(), s.r.close())
 	}
-	return s.close()
+	if s.close == nil {
+		return err
+	}
+	return errors.Join(err, s.close())
 }
 
 // Dialect returns the dialect of the database s talks to.

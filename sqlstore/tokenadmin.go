@@ -19,16 +19,16 @@ func (s *Store) TokenByID(ctx context.Context, id string, now time.Time) (store.
 	return t, err
 }
 
+const accountTokens = `SELECT ` + tokenColumns + ` FROM oauthkit_tokens
+	WHERE account_id = $1 AND ($2 = '' OR kind = $2) AND expires_at > $3 AND rotated_at IS NULL
+	ORDER BY issued_at, id`
+
 // AccountTokens implements [store.TokenAdmin].
 func (s *Store) AccountTokens(ctx context.Context, accountID string, kind store.TokenKind, now time.Time) ([]store.Token, error) {
 	var out []store.Token
 	err := s.retry(ctx, func() error {
 		out = nil
-		rows, err := s.rd.QueryContext(ctx,
-			`SELECT `+tokenColumns+` FROM oauthkit_tokens
-			 WHERE account_id = $1 AND ($2 = '' OR kind = $2) AND expires_at > $3 AND rotated_at IS NULL
-			 ORDER BY issued_at, id`,
-			accountID, string(kind), s.f.timeArg(now))
+		rows, err := s.rdQuery(ctx, accountTokens, accountID, string(kind), s.f.timeArg(now))
 		if err != nil {
 			return err
 		}
@@ -56,7 +56,7 @@ func (s *Store) RevokeAccountTokens(ctx context.Context, accountID string) (int,
 	var removed []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		removed = nil
-		families, err := accountFamilies(ctx, tx, accountID)
+		families, err := s.accountFamilies(ctx, tx, accountID)
 		if err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ func (s *Store) RevokeAccountTokens(ctx context.Context, accountID string) (int,
 		if err := s.lock(ctx, tx, keys); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, "DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id, family_id", accountID)
+		rows, err := s.txQuery(ctx, tx, deleteAccountTokens, accountID)
 		if err != nil {
 			return err
 		}
@@ -89,8 +89,7 @@ func (s *Store) RevokeAccountTokens(ctx context.Context, accountID string) (int,
 		// The tokens of the account's families that are not the account's own: the customer
 		// tokens minted with them.
 		for _, f := range families {
-			ids, err := deleteReturning(ctx, tx,
-				"DELETE FROM oauthkit_tokens WHERE family_id = $1 AND family_id <> '' RETURNING id", f)
+			ids, err := s.deleteReturning(ctx, tx, deleteFamily, f)
 			if err != nil {
 				return err
 			}
@@ -105,15 +104,14 @@ func (s *Store) RevokeAccountTokens(ctx context.Context, accountID string) (int,
 	return len(removed), nil
 }
 
-// accountFamilies returns the distinct non-empty families of accountID's tokens.
-func accountFamilies(ctx context.Context, tx *sql.Tx, accountID string) ([]string, error) {
-	return distinctFamilies(ctx, tx,
-		"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND family_id <> ''", accountID)
-}
+const (
+	accountFamilies     = "SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND family_id <> ''"
+	deleteAccountTokens = "DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id, family_id"
+)
 
-// distinctFamilies returns the family ids that query (one column, one argument) selects.
-func distinctFamilies(ctx context.Context, tx *sql.Tx, query, arg string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query, arg)
+// accountFamilies returns the distinct non-empty families of accountID's tokens.
+func (s *Store) accountFamilies(ctx context.Context, tx *sql.Tx, accountID string) ([]string, error) {
+	rows, err := s.txQuery(ctx, tx, accountFamilies, accountID)
 	if err != nil {
 		return nil, err
 	}

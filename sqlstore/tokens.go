@@ -24,60 +24,45 @@ func scanToken(r row) (store.Token, error) {
 // Token implements [store.Tokens].
 func (s *Store) Token(ctx context.Context, hash store.Hash, now time.Time) (store.Token, error) {
 	var t store.Token
-	err := s.get(ctx, "reading a token",
-		"SELECT "+tokenColumns+" FROM oauthkit_tokens WHERE hash = $1 AND expires_at > $2",
-		[]any{hashArg(hash), s.f.timeArg(now)},
+	err := s.get(ctx, "reading a token", tokenByHash, []any{hashArg(hash), s.f.timeArg(now)},
 		func(r row) (err error) { t, err = scanToken(r); return err })
 	return t, err
 }
 
-// IssueTokens implements [store.Tokens] in one transaction: lock, consume the code, rotate,
-// check the required token and the caps, insert, evict.
+const tokenByHash = "SELECT " + tokenColumns + " FROM oauthkit_tokens WHERE hash = $1 AND expires_at > $2"
+
+// IssueTokens implements [store.Tokens]: consume the code, rotate, check the required
+// token and the caps, insert, evict, in one transaction. On PostgreSQL that transaction is
+// one statement, a call of a function that migration 0005 creates: one round trip (see
+// issue_postgres.go).
 //
-// Locking on PostgreSQL: the transaction first takes an advisory lock per limited or capped
-// group it inserts into (see [store.Issue.Limits]), and one per token family, in key order.
-// Issuances into one group therefore run one after another, and each counts the live tokens
-// its predecessors committed: limits and caps hold across server instances. The family lock
-// orders an issuance against [Store.RevokeFamily] and [Store.RevokeAccountTokens], so a
-// family revoked while a rotation is under way loses the rotation's new tokens too. Code
-// consumption and rotation are each one conditional UPDATE, which only one transaction can
-// win; its row lock is taken after the advisory locks, as everywhere, so the two kinds of
-// lock cannot deadlock. A duplicate hash or ID fails the insert on a unique index, and the
-// whole transaction rolls back: nothing is consumed, rotated or evicted.
+// Locking on PostgreSQL: the transaction first takes an advisory lock per group it
+// inserts into that a limit or a cap applies to (see [store.Issue.Limits] and
+// [store.Issue.ClientLimits]), in key order; an issuance that no limit or cap applies to
+// takes none. Issuances into one limited group therefore run one after another, and each
+// counts the live tokens its predecessors committed: limits and caps hold across server
+// instances. An issuance that rotates a refresh token or requires a token live also takes
+// the lock of each token family it inserts into, which orders it against
+// [Store.RevokeFamily] and [Store.RevokeAccountTokens]: a family revoked while a rotation
+// is under way loses the rotation's new tokens too. (An issuance that acts on no token of
+// the family, such as a code redemption, needs no such order: if it commits after the
+// revocation read the family, it simply comes after it.) Code consumption and rotation are
+// each one conditional UPDATE, which only one transaction can win; its row lock is taken
+// after the advisory locks, as everywhere, so the two kinds of lock cannot deadlock. A
+// duplicate hash or ID fails the insert on a unique index, and the whole transaction rolls
+// back: nothing is consumed, rotated or evicted.
 func (s *Store) IssueTokens(ctx context.Context, now time.Time, is store.Issue) error {
 	var removed []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		removed = nil
-		if err := s.lock(ctx, tx, issueLocks(is)); err != nil {
+	var err error
+	if s.f.dialect == PostgreSQL {
+		removed, err = s.issueCall(ctx, now, is)
+	} else {
+		err = s.commits.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			var err error
+			removed, err = s.issue(ctx, tx, now, is)
 			return err
-		}
-		if !is.ConsumeCode.IsZero() {
-			if err := s.consume(ctx, tx, is.ConsumeCode, now); err != nil {
-				return err
-			}
-		}
-		if is.RotateID != "" {
-			if err := s.rotate(ctx, tx, is.RotateID, now); err != nil {
-				return err
-			}
-		}
-		if is.RequireID != "" {
-			if err := s.requireLive(ctx, tx, is.RequireID, now); err != nil {
-				return err
-			}
-		}
-		if err := s.checkCaps(ctx, tx, now, is); err != nil {
-			return err
-		}
-		for _, t := range is.Tokens {
-			if err := s.insertToken(ctx, tx, t); err != nil {
-				return err
-			}
-		}
-		var err error
-		removed, err = s.evict(ctx, tx, now, is)
-		return err
-	})
+		})
+	}
 	if err != nil {
 		return s.failure("issuing tokens", err)
 	}
@@ -85,29 +70,69 @@ func (s *Store) IssueTokens(ctx context.Context, now time.Time, is store.Issue) 
 	return nil
 }
 
-// issueLocks returns the advisory lock keys of an issuance: its limited and capped groups
-// and its families.
-func issueLocks(is store.Issue) []int64 {
-	var keys []int64
-	for _, t := range is.Tokens {
-		if is.Limits[t.Kind] > 0 || is.Caps[t.Kind] > 0 {
-			keys = append(keys, groupOf(t).lockKey())
-		}
-		if t.FamilyID != "" {
-			keys = append(keys, familyLock(t.FamilyID))
+// issue runs the steps of IssueTokens in tx and returns the IDs it evicted.
+func (s *Store) issue(ctx context.Context, tx *sql.Tx, now time.Time, is store.Issue) ([]string, error) {
+	rs := rules(is)
+	if err := s.lock(ctx, tx, issueLocks(is, rs)); err != nil {
+		return nil, err
+	}
+	if !is.ConsumeCode.IsZero() {
+		if err := s.consume(ctx, tx, is.ConsumeCode, now); err != nil {
+			return nil, err
 		}
 	}
-	return keys
+	if is.RotateID != "" {
+		if err := s.rotate(ctx, tx, is.RotateID, now); err != nil {
+			return nil, err
+		}
+	}
+	if is.RequireID != "" {
+		if err := s.requireLive(ctx, tx, is.RequireID, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.checkCaps(ctx, tx, now, rs); err != nil {
+		return nil, err
+	}
+	fresh := make(map[string]bool, len(is.Tokens))
+	for _, t := range is.Tokens {
+		if err := s.insertToken(ctx, tx, t); err != nil {
+			return nil, err
+		}
+		fresh[t.ID] = true
+	}
+	return s.evict(ctx, tx, now, rs, fresh)
+}
+
+// issueLocks returns the advisory lock keys of an issuance (see [Store.IssueTokens]): those
+// of its limited and capped groups rs, and, when it rotates or requires a token, those of
+// the families it inserts into.
+func issueLocks(is store.Issue, rs []rule) []int64 {
+	var keys []int64
+	for _, r := range rs {
+		keys = append(keys, r.lockKey())
+	}
+	if is.RotateID != "" || is.RequireID != "" {
+		for _, t := range is.Tokens {
+			if t.FamilyID != "" {
+				keys = append(keys, familyLock(t.FamilyID))
+			}
+		}
+	}
+	return sortedUnique(keys)
 }
 
 func familyLock(familyID string) int64 { return lockKey("oauthkit token family", familyID) }
 
+const (
+	rotateToken = `UPDATE oauthkit_tokens SET rotated_at = $1
+		WHERE id = $2 AND kind = 'refresh' AND rotated_at IS NULL AND expires_at > $1`
+	refreshLive = "SELECT COUNT(*) FROM oauthkit_tokens WHERE id = $1 AND kind = 'refresh' AND expires_at > $2"
+)
+
 // rotate marks the live refresh token id rotated at now, or tells why it cannot.
 func (s *Store) rotate(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
-	res, err := tx.ExecContext(ctx,
-		`UPDATE oauthkit_tokens SET rotated_at = $1
-		 WHERE id = $2 AND kind = 'refresh' AND rotated_at IS NULL AND expires_at > $1`,
-		s.f.timeArg(now), id)
+	res, err := s.txExec(ctx, tx, rotateToken, s.f.timeArg(now), id)
 	if err != nil {
 		return err
 	}
@@ -115,9 +140,7 @@ func (s *Store) rotate(ctx context.Context, tx *sql.Tx, id string, now time.Time
 		return err
 	}
 	var live int
-	err = tx.QueryRowContext(ctx,
-		"SELECT COUNT(*) FROM oauthkit_tokens WHERE id = $1 AND kind = 'refresh' AND expires_at > $2",
-		id, s.f.timeArg(now)).Scan(&live)
+	err = s.txQueryRow(ctx, tx, refreshLive, id, s.f.timeArg(now)).Scan(&live)
 	switch {
 	case err != nil:
 		return err
@@ -128,14 +151,16 @@ func (s *Store) rotate(ctx context.Context, tx *sql.Tx, id string, now time.Time
 	}
 }
 
+// requireLive is the query of Store.requireLive on SQLite, whose single writer keeps the
+// row as it is until the transaction ends; PostgreSQL's flavor adds FOR SHARE.
+const requireLive = "SELECT 1 FROM oauthkit_tokens WHERE id = $1 AND expires_at > $2 AND rotated_at IS NULL"
+
 // requireLive checks that the token id is live at now, and keeps it so until the
 // transaction ends: on PostgreSQL the row is locked FOR SHARE, so a revocation deleting it
 // waits and then also deletes what this transaction pairs with it; SQLite has one writer.
 func (s *Store) requireLive(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
 	var one int
-	err := tx.QueryRowContext(ctx,
-		"SELECT 1 FROM oauthkit_tokens WHERE id = $1 AND expires_at > $2 AND rotated_at IS NULL"+s.f.forShare,
-		id, s.f.timeArg(now)).Scan(&one)
+	err := s.txQueryRow(ctx, tx, requireLive+s.f.forShare, id, s.f.timeArg(now)).Scan(&one)
 	if err == sql.ErrNoRows {
 		return notFound("issuing tokens: the required token is not live")
 	}
@@ -150,10 +175,11 @@ func sealedArg(b []byte) any {
 	return b
 }
 
+const insertToken = `INSERT INTO oauthkit_tokens (` + tokenColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
+
 func (s *Store) insertToken(ctx context.Context, tx *sql.Tx, t store.Token) error {
-	_, err := tx.ExecContext(ctx,
-		`INSERT INTO oauthkit_tokens (`+tokenColumns+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+	_, err := s.txExec(ctx, tx, insertToken,
 		t.ID, hashArg(t.Hash), string(t.Kind), t.Name, t.ClientID, t.AccountID, t.OrganizationID,
 		t.CustomerID, listArg(t.Scopes), t.FamilyID, t.RefreshID, t.FromRefresh,
 		s.f.timeArg(t.IssuedAt), s.f.timeArg(t.ExpiresAt), s.f.nullTimeArg(t.RotatedAt), sealedArg(t.SealedRefresh),
@@ -167,8 +193,7 @@ func (s *Store) RevokeToken(ctx context.Context, id string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		removed = nil
 		var kind, refreshID string
-		err := tx.QueryRowContext(ctx, "SELECT kind, refresh_id FROM oauthkit_tokens WHERE id = $1", id).
-			Scan(&kind, &refreshID)
+		err := s.txQueryRow(ctx, tx, tokenPair, id).Scan(&kind, &refreshID)
 		if err != nil {
 			return err // sql.ErrNoRows: ErrNotFound
 		}
@@ -179,7 +204,7 @@ func (s *Store) RevokeToken(ctx context.Context, id string) error {
 		case kind == string(store.KindAccess) && refreshID != "":
 			pair = refreshID
 		}
-		if removed, err = deleteReturning(ctx, tx, "DELETE FROM oauthkit_tokens WHERE id = $1 RETURNING id", id); err != nil {
+		if removed, err = s.deleteReturning(ctx, tx, deleteByID, id); err != nil {
 			return err
 		}
 		if pair != "" {
@@ -201,16 +226,23 @@ func (s *Store) RevokeToken(ctx context.Context, id string) error {
 	return nil
 }
 
+const (
+	tokenPair  = "SELECT kind, refresh_id FROM oauthkit_tokens WHERE id = $1"
+	deleteByID = "DELETE FROM oauthkit_tokens WHERE id = $1 RETURNING id"
+	// The repeated condition lets both databases use the partial index on refresh_id.
+	deletePaired = "DELETE FROM oauthkit_tokens WHERE refresh_id = $1 AND refresh_id <> '' RETURNING id"
+	// The repeated condition lets both databases use the partial index on family_id.
+	deleteFamily = "DELETE FROM oauthkit_tokens WHERE family_id = $1 AND family_id <> '' RETURNING id"
+)
+
 // deletePair deletes the refresh token refreshID and every token paired with it, and
 // returns their IDs.
 func (s *Store) deletePair(ctx context.Context, tx *sql.Tx, refreshID string) ([]string, error) {
-	ids, err := deleteReturning(ctx, tx, "DELETE FROM oauthkit_tokens WHERE id = $1 RETURNING id", refreshID)
+	ids, err := s.deleteReturning(ctx, tx, deleteByID, refreshID)
 	if err != nil {
 		return nil, err
 	}
-	// The repeated condition lets both databases use the partial index on refresh_id.
-	paired, err := deleteReturning(ctx, tx,
-		"DELETE FROM oauthkit_tokens WHERE refresh_id = $1 AND refresh_id <> '' RETURNING id", refreshID)
+	paired, err := s.deleteReturning(ctx, tx, deletePaired, refreshID)
 	return append(ids, paired...), err
 }
 
@@ -226,8 +258,7 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string) error {
 			return err
 		}
 		var err error
-		removed, err = deleteReturning(ctx, tx,
-			"DELETE FROM oauthkit_tokens WHERE family_id = $1 AND family_id <> '' RETURNING id", familyID)
+		removed, err = s.deleteReturning(ctx, tx, deleteFamily, familyID)
 		return err
 	})
 	if err != nil {
@@ -238,8 +269,8 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string) error {
 }
 
 // deleteReturning runs a DELETE … RETURNING id and collects the IDs.
-func deleteReturning(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
+func (s *Store) deleteReturning(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
+	rows, err := s.txQuery(ctx, tx, query, args...)
 	if err != nil {
 		return nil, err
 	}

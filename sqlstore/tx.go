@@ -54,6 +54,15 @@ func (s *Store) retry(ctx context.Context, fn func() error) error {
 // connection, so write transactions run one at a time and never fail with "database is
 // locked".
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := s.warm(ctx); err != nil {
+		return err
+	}
+	return s.inPlainTx(ctx, fn)
+}
+
+// inPlainTx is inTx for transactions that run none of the store's prepared statements:
+// the migrations, which run before the tables those statements name exist.
+func (s *Store) inPlainTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.retry(ctx, func() error {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
@@ -114,7 +123,7 @@ func (s *Store) exec(ctx context.Context, op, query string, args ...any) (sql.Re
 	var res sql.Result
 	err := s.retry(ctx, func() error {
 		var err error
-		res, err = s.db.ExecContext(ctx, query, args...)
+		res, err = s.dbExec(ctx, query, args...)
 		return err
 	})
 	return res, s.failure(op, err)
@@ -129,7 +138,7 @@ func (s *Store) get(ctx context.Context, op, query string, args []any, scan func
 		return notFound(op)
 	}
 	err := s.retry(ctx, func() error {
-		return scan(s.rd.QueryRowContext(ctx, query, args...))
+		return s.rdScan(ctx, scan, query, args...)
 	})
 	return s.failure(op, err)
 }

@@ -16,7 +16,8 @@
 // A SQLite file is opened in WAL mode, with a 5 s busy timeout and foreign keys on, one
 // writer connection whose transactions start with BEGIN IMMEDIATE, and a pool of read-only
 // connections. Writers queue for the writer connection inside database/sql, so concurrent
-// requests never see "database is locked"; reads run beside the writer.
+// requests never see "database is locked"; reads run beside the writer; concurrent token
+// issuances share a transaction and its commit (see package sqlstore).
 //
 // Importing the package registers the driver "sqlite", so [sqlstore.New] can take a pool of
 // the application's own on a SQLite database.
@@ -45,6 +46,13 @@ const Memory = ":memory:"
 // first (modernc.org/sqlite applies it first in any case) so the others wait for a file
 // another process holds.
 const params = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
+
+// writerParams are the DSN parameters of the writer connection, beside params. Its
+// transactions begin IMMEDIATE, so they never fail to upgrade a read lock; and temporary
+// files are kept in memory: each issuance of a batch runs in a savepoint (see package
+// sqlstore's group commit), whose journal of the pages it changes is such a file, written
+// with a system call per page otherwise.
+const writerParams = "&_txlock=immediate&_pragma=temp_store(2)"
 
 // Open opens the SQLite database at path, creating the file if it is missing, brings its
 // schema up to date ([sqlstore.Store.Migrate]) and returns a store that owns its
@@ -76,7 +84,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	}
 	// One writer: write transactions queue in database/sql (honouring their contexts)
 	// instead of failing with SQLITE_BUSY inside SQLite.
-	w, err := sql.Open("sqlite", path+"?"+p+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", path+"?"+p+writerParams)
 	if err != nil {
 		return nil, openError(file, err)
 	}
@@ -129,7 +137,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 // openMemory opens a private in-memory database.
 func openMemory(ctx context.Context) (*sqlstore.Store, error) {
 	// Every connection to :memory: is a separate database: one connection, kept forever.
-	db, err := sql.Open("sqlite", Memory+"?"+params+"&_txlock=immediate")
+	db, err := sql.Open("sqlite", Memory+"?"+params+writerParams)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: opening an in-memory database: %w", err)
 	}
