@@ -205,11 +205,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	// The authorization server and its sign-in pages are one handler; the demo API sits
-	// beside it on the same mux.
+	// The authorization server and its sign-in pages are one handler; the developer
+	// console and the demo API sit beside it on the same mux.
 	mux := http.NewServeMux()
 	mux.Handle("GET /favicon.ico", favicon())
 	mux.Handle("/", srv.Handler())
+	if err := mountConsole(mux, srv, st); err != nil {
+		return err
+	}
 	stopAPI, err := mountAPI(mux, st, key, cat)
 	if err != nil {
 		return err
@@ -249,6 +252,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			RedirectURL:  redirect,
 			Scopes:       strings.Fields(demoScopes),
 		}, curl)
+		dc.console = *issuer + consolePath + "/"
 		ds := newHTTPServer(dc.routes(), defaultLimits)
 		servers = append(servers, ds)
 		go func() { _ = ds.Serve(dln) }()
@@ -356,6 +360,7 @@ func printWelcome(w io.Writer, issuer, demoURL, redirect, curl string) {
 	fmt.Fprintf(w, "Or start an authorization request by hand:\n  %s\n", authURL)
 	fmt.Fprintf(w, "and exchange the code it returns:\n  %s \\\n  -d code=CODE\n\n", curl)
 	fmt.Fprintf(w, "Then call the demo API with the access token:\n  curl -s %s/v3/agent/chats -H \"Authorization: Bearer ACCESS_TOKEN\"\n\n", issuer)
+	fmt.Fprintf(w, "Register apps and make personal access tokens in the developer console:\n  %s%s/\n\n", issuer, consolePath)
 }
 
 func readLine(r io.Reader) (string, error) {
