@@ -199,8 +199,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		Policy: flows.Policy{
 			ErrorPageMode:     *errorPage,
 			ClientCredentials: *clientCredentials,
-			// The demo's own app plays the developer console: its tokens, with the scope
-			// personal_tokens:manage, may manage the person's personal access tokens.
+			// The demo's own app is first-party: its tokens, with the scope
+			// personal_tokens:manage, may manage the person's personal access tokens
+			// through the API, as the developer console does through its pages.
 			PersonalTokenClients: personalTokenClients,
 		},
 		JWT: jwt,
