@@ -85,6 +85,7 @@ func removeFrom[K comparable](m map[K]ids, k K, id string) {
 
 func cloneToken(t store.Token) store.Token {
 	t.Scopes = slices.Clone(t.Scopes)
+	t.Audience = slices.Clone(t.Audience)
 	t.SealedRefresh = slices.Clone(t.SealedRefresh)
 	return t
 }
