@@ -257,3 +257,23 @@ func wantCacheNoStoreResp(t *testing.T, resp *http.Response) {
 		t.Errorf("Cache-Control = %q, want no-store", resp.Header.Get("Cache-Control"))
 	}
 }
+
+// TestResourceImplicit: the implicit grant's token is bound to the resources of the
+// authorization request too.
+func TestResourceImplicit(t *testing.T) {
+	e := newEnv(t, withResources)
+	withImplicitClient(e)
+	q := url.Values{"response_type": {"token"}, "client_id": {impID}, "redirect_uri": {pubRedirect},
+		"scope": {"chats--my:ro"}, "state": {"imp-state"}, "resource": {resAPI, resMCP}}
+	p := e.browser().authorize(e.authURL(q), acctAlice.login, acctAlice.pw, "allow")
+	e.wantAudience("implicit", fragment(t, p, pubRedirect).Get("access_token"), resAPI, resMCP)
+}
+
+// TestResourceCustomerToken: a customer token minted with a token bound to resources is
+// bound to the same ones: it cannot widen its minter's audience.
+func TestResourceCustomerToken(t *testing.T) {
+	e := newEnv(t, withResources)
+	at := e.mustToken(confID, resourceCodeForm(e.codeFor(url.Values{"resource": {resMCP}}))).access
+	ct, _ := e.newCustomerToken(at)
+	e.wantAudience("customer token", ct, resMCP)
+}
