@@ -25,6 +25,7 @@ type authzRequest struct {
 	responseType string
 	state        string
 	scopes       scopes.Set
+	resources    []string // RFC 8707: canonical, allowed to the client; nil for none
 	challenge    string
 	method       string
 	forceConsent bool
@@ -184,7 +185,7 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 	if rt := vs["response_type"]; len(rt) == 1 {
 		req.responseType = rt[0] // so that even early errors use the right response mode
 	}
-	p, err := parseQuery(raw)
+	p, resourceParams, err := parseQueryResources(raw)
 	if err != nil {
 		return req, invalidRequest("%s", paramErrorText(err))
 	}
@@ -248,6 +249,15 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 	req.promptNone = slices.Contains(prompt, "none")
 	if req.promptNone && len(prompt) > 1 {
 		return req, invalidRequest("prompt=none cannot be combined with other values")
+	}
+	// RFC 8707 §2: the resources the tokens will be for, each one the client may ask for,
+	// checked last since the policy may ask the application.
+	requested, e := parseResources(resourceParams)
+	if e != nil {
+		return req, e
+	}
+	if req.resources, e = s.checkResources(r.Context(), client, requested); e != nil {
+		return req, e
 	}
 	return req, nil
 }
@@ -320,6 +330,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, acct store.Ac
 		OrganizationID:      acct.OrganizationID,
 		RedirectURI:         req.redirectURI,
 		Scopes:              req.scopes.Names(),
+		Resources:           req.resources,
 		CodeChallenge:       req.challenge,
 		CodeChallengeMethod: req.method,
 		FamilyID:            credentials.NewID(),
@@ -344,7 +355,7 @@ func (s *Server) issueImplicit(w http.ResponseWriter, r *http.Request, acct stor
 	now := s.now()
 	access, at, err := s.newToken(store.KindAccess, store.Token{
 		ClientID: req.client.ID, AccountID: acct.ID, OrganizationID: acct.OrganizationID,
-		Scopes: req.scopes.Names(), FamilyID: credentials.NewID(),
+		Scopes: req.scopes.Names(), Audience: req.resources, FamilyID: credentials.NewID(),
 	}, now)
 	if err != nil {
 		s.authzError(w, r, req, internal(err))

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oauthkit/oauthkit/scopes"
+	"github.com/oauthkit/oauthkit/store"
 	"github.com/oauthkit/oauthkit/store/credentials"
 )
 
@@ -19,7 +21,8 @@ const NoLimit = -1
 // required; every other zero field means the documented default. The fields are grouped by
 // concern: what the server is and who signs in (the first five), where it serves (Paths),
 // how long credentials live (Lifetimes), how much one caller may do (Limits), who may do
-// what (Policy), which web pages may call it (CORS), and the extension points.
+// what (Policy), which web pages may call it (CORS), which resource servers its tokens are
+// for (Resources, DefaultResource), and the extension points.
 type Config struct {
 	// Issuer is the server's issuer identifier (RFC 8414): an absolute http or https URL
 	// without query or fragment. It is sent as iss in authorization responses (RFC 9207),
@@ -59,6 +62,29 @@ type Config struct {
 	// browser; the metadata and JWKS answer every origin. The zero value sends no CORS
 	// header at the token and revocation endpoints. See [CORS].
 	CORS CORS
+
+	// Resources are the resource servers that every client may ask tokens for with RFC
+	// 8707's resource parameter, at the authorization and the token endpoints: RFC 8707
+	// resource identifiers, absolute https (or http) URIs without fragment, such as
+	// "https://mcp.example.com/mcp", compared in the canonical form that package
+	// middleware's CanonicalResource describes. A token asked for resources is bound to
+	// them: they are its audience (the aud of a JWT access token and of introspection, and
+	// middleware's Info.Audience), so that a resource server with middleware's
+	// Options.Resource accepts only tokens meant for it. Policy.AllowResource may allow
+	// more, client by client. A resource parameter naming anything else is
+	// invalid_target, and so is every one while Resources, DefaultResource and
+	// Policy.AllowResource are all unset: a client that asks for an audience never gets a
+	// token without one. New fails on an identifier that is not valid.
+	Resources []string
+	// DefaultResource, when set, is the audience of every token whose request named no
+	// resource, at the authorization endpoint, for client_credentials and in
+	// [Server.Issue], and of the tokens that grants made without audience (before it was
+	// set) get at their next refresh; every client may ask for it by name too. A server
+	// for one resource server, such as an MCP server some of whose clients do not send the
+	// resource parameter, then issues only tokens bound to it. Empty (the default): a
+	// request without resource gets a token without audience, which only resource servers
+	// that check no audience accept.
+	DefaultResource string
 
 	// Extension points.
 
@@ -209,6 +235,14 @@ type Policy struct {
 	// RefreshGraceRepeats is how many times one rotated refresh token may be presented
 	// again within RefreshGrace. Default 2; at most 10.
 	RefreshGraceRepeats int
+	// AllowResource, when set, decides whether client may ask tokens for resource (an RFC
+	// 8707 resource identifier in canonical form) that is neither among Config.Resources
+	// nor Config.DefaultResource: the per-client rules, kept wherever the application keeps
+	// them (a client record has no field for them). It is asked at the authorization
+	// endpoint, at the token endpoint for client_credentials and grants that call
+	// [Server.Issue], and at every refresh, which drops resources no longer allowed. An
+	// error is temporarily_unavailable. Nil allows no resource beyond Config.Resources.
+	AllowResource func(ctx context.Context, client store.Client, resource string) (bool, error)
 }
 
 // Defaults of Config.

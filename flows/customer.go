@@ -112,9 +112,11 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		}
 	}
 	secret, h := s.mint(markCustomer)
+	// A token bound to resources (RFC 8707) mints customer tokens bound to the same ones:
+	// it cannot widen its own audience through them.
 	t := store.Token{
 		Hash: h, ID: credentials.NewID(), Kind: store.KindCustomer, ClientID: client.ID,
-		OrganizationID: cust.OrganizationID, CustomerID: cust.ID,
+		OrganizationID: cust.OrganizationID, CustomerID: cust.ID, Audience: caller.Audience,
 		FamilyID: familyOf(caller), IssuedAt: now, ExpiresAt: now.Add(s.cfg.Lifetimes.CustomerToken),
 	}
 	// Only while the calling token is live, in the same atomic step: a revocation of its

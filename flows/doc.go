@@ -84,8 +84,9 @@
 // A private client (Client.OrganizationID) serves only accounts of its organization.
 // prompt=consent asks again even when consent is remembered; prompt=none shows no page
 // and answers login_required, or missing_grant when consent was never given, was refused
-// or the client's scopes changed since. Success redirects with code, state and iss
-// (RFC 9207).
+// or the client's scopes changed since. resource (RFC 8707, repeatable) names the
+// resource servers the tokens will be for; see Resource indicators below. Success
+// redirects with code, state and iss (RFC 9207).
 //
 // Consent is skipped for a private client used by an account of its own organization,
 // and when the account already granted the requested scopes to the client under its
@@ -147,7 +148,8 @@
 // # Token endpoint
 //
 // Parameters come as application/x-www-form-urlencoded or as a JSON object of strings; a
-// repeated parameter is invalid_request, and bodies are limited to 64 KiB (413 beyond).
+// repeated parameter is invalid_request, except resource (RFC 8707), which may be repeated
+// (in JSON: an array of strings), and bodies are limited to 64 KiB (413 beyond).
 // Every answer, success or error, carries Cache-Control: no-store and Pragma: no-cache.
 // Confidential clients authenticate with client_secret_basic (id and secret
 // form-urlencoded before base64, RFC 6749 §2.3.1) or client_secret_post; public clients
@@ -167,6 +169,8 @@
 //     redirect_uri or code_verifier that does not match: invalid_grant, 400 (RFC 6749).
 //   - a refresh asking for a scope that was not granted: access_denied, 400 (the
 //     LiveChat-style code).
+//   - a resource that is malformed, not allowed to the client, or not among those of the
+//     grant: invalid_target, 400 (RFC 8707 §2).
 //   - storage unavailable: temporarily_unavailable, 503 with Retry-After.
 //
 // A success is a [TokenResponse]: access_token, token_type Bearer, expires_in,
@@ -220,7 +224,8 @@
 // Basic challenge). Access, personal and customer tokens are described to any such client,
 // a refresh token only to its own client, and anything else is exactly {"active":false}
 // ([IntrospectionResponse]). A personal access token is described with the rights its
-// account holds today.
+// account holds today. aud is the token's audience (a string for one resource, an array
+// for several; absent for a token without audience).
 //
 // # Personal access tokens
 //
@@ -260,7 +265,8 @@
 //
 // Off by default. With Policy.ClientCredentials the token endpoint (and the metadata)
 // accept grant_type=client_credentials: a confidential client gets an access token for
-// itself, with no account, no refresh token and no administrator-only scope.
+// itself, with no account, no refresh token and no administrator-only scope. resource
+// parameters bind it to resources, as at the authorization endpoint.
 //
 // # JWT access tokens
 //
@@ -271,14 +277,47 @@
 // keyed hash with its jti as ID, so info, introspection, revocation and the local and
 // introspection validators of package middleware honour its revocation; a resource
 // server that only checks signatures cannot see one before exp. Refresh, personal and
-// customer tokens stay opaque.
+// customer tokens stay opaque. A JWT's aud is its resources (below) when it has any,
+// else JWTAccessTokens.Audience (default: the issuer).
+//
+// # Resource indicators
+//
+// A client names the resource servers a token is for with RFC 8707's resource parameter,
+// an absolute https (or http) URI without fragment, repeated for several (at most
+// [MaxResources]), at the authorization endpoint and at the token endpoint. Each is
+// compared in canonical form (lowercase scheme and host, no default port, "/" as the empty
+// path; package middleware's CanonicalResource has the rules) and must be one that the
+// client may ask for: among [Config.Resources], [Config.DefaultResource], or allowed by
+// [Policy.AllowResource], a per-client rule of the application's. Anything else is
+// invalid_target, sent back to the client's redirect URI from the authorization endpoint;
+// with none of the three configured, every resource is.
+//
+// The tokens are bound to the resources: they are the token's audience
+// (store.Token.Audience), the aud of a JWT access token and of introspection, and what a
+// resource server with middleware's Options.Resource checks. At the token endpoint, the
+// code grant's resources are those of the authorization request: resource parameters there
+// may name some of them (RFC 8707 §2.2), the access token is then for those only, and its
+// refresh token keeps them all. A refresh may narrow the audience the same way and never
+// widen it; the policy is asked again at every refresh, and resources it no longer allows
+// are dropped (invalid_target when none is left). client_credentials and grants that call
+// [Server.Issue] (IssueRequest.Audience) are checked like the authorization endpoint.
+// Customer tokens are bound to the resources of the token that minted them.
+//
+// A request that names no resource gets a token without audience, which only resource
+// servers that check none accept, unless Config.DefaultResource is set: its tokens are then
+// for the default resource, those of older grants without audience too, from their next
+// refresh.
 //
 // # Discovery
 //
 // The metadata ([Server.Metadata], RFC 8414) lists the issuer, every endpoint, the
-// response and grant types, the client authentication methods, the PKCE methods, the
-// scope catalog, and authorization_response_iss_parameter_supported (and
-// client_id_metadata_document_supported with Config.ClientIDMetadataDocuments).
+// response and grant types, the client authentication methods, the PKCE methods
+// (code_challenge_methods_supported, which MCP clients require), the scope catalog,
+// authorization_response_iss_parameter_supported (and
+// client_id_metadata_document_supported with Config.ClientIDMetadataDocuments). RFC 8414
+// defines no member for resource indicators, so none is sent: a resource server names its
+// authorization servers in its own RFC 9728 metadata (package middleware's
+// NewMetadataHandler).
 //
 // # Browser-based clients (CORS)
 //
@@ -326,8 +365,10 @@
 // send. [Server.LookupToken] checks a token the grant is given, such as a subject token;
 // [Server.RevokeFamily] revokes a grant whose one-time credential was presented twice.
 // Refusals are *Error values from [InvalidRequest], [InvalidGrant], [InvalidScope],
-// [UnauthorizedClient], [AccessDenied], [TemporarilyUnavailable], [ServerError] or
-// [NewError] with a code such as [ErrInvalidTarget]; any other error becomes server_error.
+// [UnauthorizedClient], [AccessDenied], [InvalidTarget], [TemporarilyUnavailable],
+// [ServerError] or [NewError]; any other error becomes server_error. A grant that takes
+// resource parameters reads them with [TokenRequest.RequestedResources] and passes them
+// as IssueRequest.Audience.
 // Serve it with [Server.TokenHandler], built-in grants beside it, at the token path ahead
 // of Handler:
 //

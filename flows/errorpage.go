@@ -23,6 +23,7 @@ var errorPageText = map[string][2]string{
 	ErrAccessDenied:            {"Access was not granted", "The request for access was denied."},
 	ErrUnsupportedResponseType: {"This kind of sign-in is not supported", "The app asked for a response type this server does not offer."},
 	ErrInvalidScope:            {"The app asked for permissions it cannot have", "The requested permissions are unknown, not allowed for this app, or need a role your account does not have."},
+	ErrInvalidTarget:           {"The app asked for access to a service it cannot have", "The service the app named is unknown here, malformed, or not one this app may use."},
 	ErrServerError:             {"Something went wrong on our side", "The server ran into an unexpected problem. Please try again in a moment."},
 	ErrTemporarilyUnavailable:  {"The service is temporarily unavailable", "Please try again in a moment."},
 	ErrMissingGrant:            {"The app is missing your permission", "The permissions this app needs were never given, were rejected, or have changed since."},

@@ -20,7 +20,7 @@ const (
 	ErrUnsupportedGrantType    = "unsupported_grant_type"
 	ErrInvalidGrant            = "invalid_grant"
 	ErrInvalidClient           = "invalid_client"
-	ErrInvalidTarget           = "invalid_target" // RFC 8693: the requested resource or audience is refused
+	ErrInvalidTarget           = "invalid_target" // RFC 8707, RFC 8693: the requested resource or audience is refused
 	ErrMissingGrant            = "missing_grant"  // consent needed but not given (prompt=none)
 )
 
@@ -97,6 +97,12 @@ func InvalidGrant(format string, args ...any) *Error {
 // or beyond what may be granted (RFC 6749 §5.2).
 func InvalidScope(format string, args ...any) *Error {
 	return NewError(ErrInvalidScope, http.StatusBadRequest, format, args...)
+}
+
+// InvalidTarget returns a 400 invalid_target error: a requested resource (RFC 8707 §2) or
+// audience (RFC 8693) is malformed, unknown, or not one the client may have.
+func InvalidTarget(format string, args ...any) *Error {
+	return NewError(ErrInvalidTarget, http.StatusBadRequest, format, args...)
 }
 
 // UnauthorizedClient returns a 400 unauthorized_client error: the authenticated client may

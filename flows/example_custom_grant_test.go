@@ -47,7 +47,7 @@ func (g tokenExchange) Exchange(ctx context.Context, req *flows.TokenRequest) (*
 		return nil, flows.InvalidRequest("requested_token_type must be %s", accessTokenType)
 	case p["actor_token"] != "":
 		return nil, flows.InvalidRequest("delegation with an actor_token is not supported")
-	case p["resource"] != "" || p["audience"] != "":
+	case len(req.Resources) > 0 || p["audience"] != "":
 		return nil, flows.NewError(flows.ErrInvalidTarget, http.StatusBadRequest, "tokens are issued for this server's resources only")
 	}
 	subject, err := g.srv.LookupToken(ctx, p["subject_token"], store.KindAccess)
@@ -75,6 +75,7 @@ func (g tokenExchange) Exchange(ctx context.Context, req *flows.TokenRequest) (*
 		Client:    req.Client,
 		AccountID: subject.AccountID,
 		Scopes:    want,
+		Audience:  subject.Audience, // for no more resources than the subject token
 		FamilyID:  subject.FamilyID,
 		GrantedAt: subject.GrantedAt,
 		NotAfter:  subject.ExpiresAt,

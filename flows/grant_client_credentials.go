@@ -16,7 +16,10 @@ const grantClientCredentials = "client_credentials"
 // subject is the client itself, with no account, and no refresh token is issued (RFC 6749
 // §4.4.3). Without a scope parameter the token holds the client's scopes except the
 // administrator-only ones; asking for an administrator-only scope is invalid_scope, since
-// no administrator takes part.
+// no administrator takes part. resource parameters (RFC 8707) bind the token to resources
+// the client may ask for ([Config.Resources], [Policy.AllowResource]), else
+// invalid_target; without one the token is for [Config.DefaultResource], or has no
+// audience.
 func (s *Server) ClientCredentialsGrant() Grant { return clientCredentialsGrant{s} }
 
 type clientCredentialsGrant struct{ s *Server }
@@ -36,5 +39,5 @@ func (g clientCredentialsGrant) Exchange(ctx context.Context, req *TokenRequest)
 	if !asked {
 		want = s.catalog.WithoutAdminOnly(allowed).Minus(scopes.New(s.catalog.Unknown(allowed)...))
 	}
-	return s.issueAllowed(ctx, IssueRequest{Client: c, Scopes: want, Now: req.Now}, allowed)
+	return s.issueAllowed(ctx, IssueRequest{Client: c, Scopes: want, Audience: req.Resources, Now: req.Now}, allowed)
 }

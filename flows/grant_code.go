@@ -17,6 +17,10 @@ import (
 // revokes every token the code issued (RFC 9700 §4.5). The code is consumed in the same
 // atomic step that stores the tokens ([store.Issue.ConsumeCode]), so it is redeemed at most
 // once, even across crashes and lost responses.
+//
+// The tokens are for the resources of the authorization request (RFC 8707 §2.2): resource
+// parameters here may name some of them, and the access token is then for those only,
+// while the refresh token keeps them all; naming another is invalid_target.
 func (s *Server) AuthorizationCodeGrant() Grant { return codeGrant{s} }
 
 type codeGrant struct{ s *Server }
@@ -57,6 +61,17 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 	case c.CodeChallenge != "" && !verifyPKCE(c.CodeChallengeMethod, c.CodeChallenge, verifier):
 		return nil, InvalidGrant("code_verifier does not match the code_challenge")
 	}
+	// RFC 8707 §2.2: the tokens are for the resources of the authorization request, or for
+	// those of them that the token request names; the refresh token keeps them all.
+	requested, e := parseResources(req.Resources)
+	if e != nil {
+		return nil, e
+	}
+	granted := s.resources.orDefault(c.Resources)
+	audience, e := narrowResources(granted, requested)
+	if e != nil {
+		return nil, e
+	}
 	if !c.ConsumedAt.IsZero() {
 		_ = s.RevokeFamily(ctx, c.FamilyID, "authorization code replayed")
 		return nil, InvalidGrant("the authorization code has already been used")
@@ -82,9 +97,10 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 		AccountID:      c.AccountID,
 		OrganizationID: c.OrganizationID,
 		Scopes:         kept.Names(),
+		Audience:       audience,
 		FamilyID:       c.FamilyID,
 		GrantedAt:      req.Now,
-	}, refresh: req.refreshAllowed(), consumeCode: h})
+	}, refresh: req.refreshAllowed(), refreshAudience: granted, consumeCode: h})
 	switch {
 	case err == nil:
 		return resp, nil

@@ -22,6 +22,13 @@ import (
 // still allow each scope. Scopes lost since the grant are dropped from the new tokens; with
 // none left the refresh is invalid_grant. No refresh token outlives its grant by more than
 // Config.Lifetimes.Grant, however often it rotates.
+//
+// The new access token is for the grant's resources (RFC 8707), the refresh token's
+// audience: resource parameters may name some of them, for an access token bound to those
+// only, and naming another is invalid_target, so a refresh never widens the audience. A
+// grant that named no resource is for [Config.DefaultResource] when it is set. Resources
+// that [Policy.AllowResource] no longer allows the client are dropped; a grant left with
+// none is invalid_target.
 func (s *Server) RefreshTokenGrant() Grant { return refreshGrant{s} }
 
 type refreshGrant struct{ s *Server }
@@ -85,15 +92,31 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		return nil, InvalidGrant("the account or the client no longer holds any of the granted scopes")
 	}
 
+	// The grant's resources (RFC 8707), those the client may still ask for; the request
+	// may narrow them, never widen them. A grant that named none is for the default
+	// resource, when there is one.
+	requested, e := parseResources(req.Resources)
+	if e != nil {
+		return nil, e
+	}
+	resources, e := s.stillAllowed(ctx, req.Client, s.resources.orDefault(old.Audience))
+	if e != nil {
+		return nil, e
+	}
+	audience, e := narrowResources(resources, requested)
+	if e != nil {
+		return nil, e
+	}
+
 	// A confidential client's refresh token does not rotate: the new access token is
 	// issued only while it is still live, atomically, so that it cannot escape a
 	// revocation racing with this request. A public client's rotates, on the condition
 	// that it is live, in the same atomic step.
 	base := old
-	base.Scopes = want.Names()
+	base.Scopes, base.Audience = want.Names(), audience
 	is := issuance{base: base, refreshedWith: old.ID, seal: s.showsRefreshToken(req.Client)}
 	if req.Client.Public {
-		is.refresh, is.refreshScopes, is.rotateID = true, granted.Names(), old.ID
+		is.refresh, is.refreshScopes, is.refreshAudience, is.rotateID = true, granted.Names(), resources, old.ID
 	} else {
 		is.repeat, is.requireID = refresh, old.ID
 	}

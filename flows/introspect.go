@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -34,6 +35,9 @@ type IntrospectionResponse struct {
 	ID string `json:"jti,omitempty"`
 	// Issuer is this server's issuer identifier (Config.Issuer).
 	Issuer string `json:"iss,omitempty"`
+	// Audience are the resources the token is for (RFC 8707; store.Token.Audience):
+	// absent for a token without audience.
+	Audience Audience `json:"aud,omitempty"`
 	// AccountID is the account the token acts for; absent for client_credentials and
 	// customer tokens.
 	AccountID string `json:"account_id,omitempty"`
@@ -44,6 +48,37 @@ type IntrospectionResponse struct {
 	// Username is the account's login, for personal access tokens: the legacy v2 APIs name
 	// the account by login in HTTP Basic.
 	Username string `json:"username,omitempty"`
+}
+
+// Audience is the aud member of an introspection answer (RFC 7662 §2.2): the resources
+// a token is for. As RFC 7519 §4.1.3 allows, it is written as a string when there is one
+// and as an array of strings when there are several, and read from either.
+type Audience []string
+
+// MarshalJSON writes a one-element audience as a string, any other as an array.
+func (a Audience) MarshalJSON() ([]byte, error) {
+	if len(a) == 1 {
+		return json.Marshal(a[0])
+	}
+	return json.Marshal([]string(a))
+}
+
+// UnmarshalJSON reads a string, an array of strings, or null (no audience; so is "").
+func (a *Audience) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*a = nil
+		if one != "" {
+			*a = Audience{one}
+		}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("flows: aud is neither a string nor an array of strings")
+	}
+	*a = many
+	return nil
 }
 
 // IntrospectHandler returns the RFC 7662 introspection endpoint, for resource
@@ -107,6 +142,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) (Introspecti
 		Kind:           t.Kind,
 		ID:             t.ID,
 		Issuer:         s.cfg.Issuer,
+		Audience:       Audience(t.Audience),
 		AccountID:      t.AccountID,
 		OrganizationID: t.OrganizationID,
 		CustomerID:     t.CustomerID,

@@ -34,6 +34,16 @@ type IssueRequest struct {
 	// administrator-only scopes need an account that holds Config.Policy.AdminRole. Empty
 	// issues a token without scope.
 	Scopes scopes.Set
+	// Audience are the resources the tokens are for (RFC 8707 resource identifiers, as a
+	// request's resource parameters name them: [TokenRequest.RequestedResources] or
+	// TokenRequest.Resources): each must be one the client may ask for
+	// ([Config.Resources], [Config.DefaultResource], [Policy.AllowResource]), else
+	// invalid_target. They are stored in canonical form, and are the aud of a JWT access
+	// token. A refresh token issued beside (Refresh) has the same audience, which its
+	// refreshes may narrow. Empty issues tokens for Config.DefaultResource when it is set,
+	// and tokens without audience otherwise. A grant that derives tokens from another
+	// token should pass that token's audience, or a part of it.
+	Audience []string
 	// Refresh issues a refresh token besides the access token, which the refresh_token
 	// grant ([Server.RefreshTokenGrant]) exchanges.
 	Refresh bool
@@ -64,10 +74,10 @@ type IssueRequest struct {
 // Issue is the way in for a grant type written outside this package (token exchange, a
 // device flow, a custom assertion): its Exchange decides who gets which scopes and calls
 // Issue, which enforces the rules of [IssueRequest] and refuses with an *Error
-// (invalid_scope, invalid_grant, unauthorized_client) that Exchange returns as is; a
-// storage failure is temporarily_unavailable. Issue asks nobody for consent: the grant
-// establishes that the account agreed (a code it checked, a subject token, a device
-// approval).
+// (invalid_scope, invalid_grant, unauthorized_client, invalid_target) that Exchange
+// returns as is; a storage failure is temporarily_unavailable. Issue asks nobody for
+// consent: the grant establishes that the account agreed (a code it checked, a subject
+// token, a device approval).
 func (s *Server) Issue(ctx context.Context, req IssueRequest) (*TokenResponse, error) {
 	return s.issueAllowed(ctx, req, s.clientScopes(req.Client))
 }
@@ -127,6 +137,13 @@ func (s *Server) grantable(ctx context.Context, req IssueRequest, allowed scopes
 	if !want.IsSubsetOf(kept) {
 		return store.Token{}, InvalidScope("the scopes %s need an administrator", want.Minus(kept).String())
 	}
+	aud, e := parseResources(req.Audience)
+	if e != nil {
+		return store.Token{}, e
+	}
+	if t.Audience, e = s.checkResources(ctx, c, aud); e != nil {
+		return store.Token{}, e
+	}
 	return t, nil
 }
 
@@ -146,13 +163,14 @@ var personalTokensSet = scopes.New(PersonalTokensScope)
 // issuance is one atomic issuance of an access token, with a refresh token or not: the
 // one path from a grant's decision to stored tokens and the token response.
 type issuance struct {
-	// base is who and what: ClientID, AccountID, OrganizationID, Scopes, FamilyID,
-	// GrantedAt.
+	// base is who and what: ClientID, AccountID, OrganizationID, Scopes, Audience,
+	// FamilyID, GrantedAt.
 	base store.Token
-	// refresh mints a refresh token too, with refreshScopes when not nil (a narrowed
-	// refresh keeps the grant's scopes on the rotated refresh token).
-	refresh       bool
-	refreshScopes []string
+	// refresh mints a refresh token too, with refreshScopes and refreshAudience when not
+	// nil (a narrowed token keeps the grant's scopes and resources on the refresh token).
+	refresh         bool
+	refreshScopes   []string
+	refreshAudience []string
 	// notAfter, when set, bounds every expiry.
 	notAfter time.Time
 
@@ -180,6 +198,9 @@ func (s *Server) issue(ctx context.Context, now time.Time, is issuance) (*TokenR
 		rb := is.base
 		if is.refreshScopes != nil {
 			rb.Scopes = is.refreshScopes
+		}
+		if is.refreshAudience != nil {
+			rb.Audience = is.refreshAudience
 		}
 		var err error
 		if refresh, rt, err = s.newTokenUntil(store.KindRefresh, rb, now, is.notAfter); err != nil {

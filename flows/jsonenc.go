@@ -58,11 +58,31 @@ func (r IntrospectionResponse) appendJSON(b []byte) []byte {
 	b = appendStringField(b, `,"kind":`, string(r.Kind))
 	b = appendStringField(b, `,"jti":`, r.ID)
 	b = appendStringField(b, `,"iss":`, r.Issuer)
+	b = r.Audience.appendField(b, `,"aud":`)
 	b = appendStringField(b, `,"account_id":`, r.AccountID)
 	b = appendStringField(b, `,"organization_id":`, r.OrganizationID)
 	b = appendStringField(b, `,"customer_id":`, r.CustomerID)
 	b = appendStringField(b, `,"username":`, r.Username)
 	return append(b, '}')
+}
+
+// appendField appends a as an omitempty member: key (with its comma and colon) and a
+// string when a has one element, an array otherwise, unless a is empty.
+func (a Audience) appendField(b []byte, key string) []byte {
+	switch len(a) {
+	case 0:
+		return b
+	case 1:
+		return appendJSONString(append(b, key...), a[0])
+	}
+	b = append(append(b, key...), '[')
+	for i, v := range a {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, v)
+	}
+	return append(b, ']')
 }
 
 // appendStringField appends an omitempty string member: key (with its comma and colon)

@@ -33,6 +33,9 @@ func FuzzJSONBodies(f *testing.F) {
 			TokenType: d, Kind: store.TokenKind(e), ID: g, Issuer: h, AccountID: a + b,
 			OrganizationID: c + d, CustomerID: e + g, Username: h + a,
 		})
+		for _, aud := range []Audience{{a}, {b, c}, {d, e, g + h}, {}} {
+			same("IntrospectionResponse with aud", IntrospectionResponse{Active: active, Issuer: h, Audience: aud})
+		}
 		same("errorBody", errorBody{a, b})
 	})
 }

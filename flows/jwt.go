@@ -31,7 +31,10 @@ type JWTAccessTokens struct {
 	// the JWKS until their Until time, so tokens they signed keep verifying after a restart
 	// that rotated the key.
 	RetiredKeys []RetiredKey
-	// Audience is the aud claim. Default: the issuer.
+	// Audience is the aud claim of the tokens issued for no resource. A token issued for
+	// resources (RFC 8707: Config.Resources, Config.DefaultResource) has those as its aud
+	// instead, and nothing else, so that it is refused by every other resource server.
+	// Default: the issuer.
 	Audience []string
 }
 
@@ -89,10 +92,14 @@ func (s *Server) signAccess(t store.Token) (string, error) {
 	if sub == "" {
 		sub = t.ClientID // client_credentials: the client acts for itself
 	}
+	aud := t.Audience // RFC 8707: bound to its resources alone
+	if len(aud) == 0 {
+		aud = s.audience
+	}
 	return s.keys.Sign(jose.AccessClaims{
 		Issuer:         s.cfg.Issuer,
 		Subject:        sub,
-		Audience:       s.audience,
+		Audience:       aud,
 		ClientID:       t.ClientID,
 		Scopes:         t.Scopes,
 		ID:             t.ID,

@@ -130,6 +130,7 @@ const (
 	fzRefresh        = "oak:rt_fuzz-refresh"
 	fzVerifier       = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" // RFC 7636 Appendix B
 	fzChallenge      = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	fzResource       = "https://mcp.example/mcp"
 )
 
 var fzNow = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -144,13 +145,14 @@ func fuzzTokenHandler(t *testing.T) http.Handler {
 		t.Fatal(err)
 	}
 	s, err := New(Config{Issuer: "https://as.example", Storage: st, Hasher: mustHasher(t), Authenticator: nobody{},
-		Scopes: cat, Now: func() time.Time { return fzNow }, Logger: slog.New(slog.DiscardHandler)})
+		Scopes: cat, Now: func() time.Time { return fzNow }, Logger: slog.New(slog.DiscardHandler),
+		Resources: []string{fzResource}, Policy: Policy{ClientCredentials: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sc := []string{"chats--my:ro"}
 	code := store.AuthorizationCode{Hash: s.hasher.Hash(fzCode), ClientID: fzConf, AccountID: "acct", OrganizationID: "org",
-		RedirectURI: fzRedirect, Scopes: sc, FamilyID: "fam-1", IssuedAt: fzNow, ExpiresAt: fzNow.Add(5 * time.Minute)}
+		RedirectURI: fzRedirect, Scopes: sc, Resources: []string{fzResource}, FamilyID: "fam-1", IssuedAt: fzNow, ExpiresAt: fzNow.Add(5 * time.Minute)}
 	pkce := code
 	pkce.Hash, pkce.ClientID, pkce.FamilyID = s.hasher.Hash(fzPKCECode), fzPub, "fam-2"
 	pkce.CodeChallenge, pkce.CodeChallengeMethod = fzChallenge, PKCEMethodS256
@@ -187,6 +189,11 @@ func FuzzTokenEndpoint(f *testing.F) {
 		{"POST", "", form, basic, codeBody + "&code_verifier=" + fzVerifier},
 		{"POST", "", form, basic, codeBody + "&code=x"},
 		{"POST", "", form, basic, "grant_type=client_credentials"},
+		{"POST", "", form, basic, codeBody + "&resource=" + url.QueryEscape(fzResource)},
+		{"POST", "", form, basic, codeBody + "&resource=" + url.QueryEscape(fzResource) + "&resource=https%3A%2F%2Fevil.example"},
+		{"POST", "", form, basic, "grant_type=refresh_token&refresh_token=" + url.QueryEscape(fzRefresh) + "&resource=" + url.QueryEscape(fzResource)},
+		{"POST", "", form, basic, "grant_type=client_credentials&resource=" + url.QueryEscape(fzResource) + "&resource=%zz"},
+		{"POST", "", "application/json", basic, `{"grant_type":"client_credentials","resource":["` + fzResource + `","urn:x"]}`},
 		{"POST", "client_secret=x", form, basic, codeBody},
 		{"POST", "", form, "Basic !!", codeBody},
 		{"POST", "", form, "Basic " + b64("conf-app:%zz"), codeBody},

@@ -37,9 +37,10 @@ type Server struct {
 	redirects *redirectLimiter
 	cop       *http.CrossOriginProtection
 	cors      corsPolicy
-	keys      *jose.KeySet // JWT access tokens; nil for opaque ones
-	audience  []string
-	base      string // the issuer's path, without a trailing slash
+	keys      *jose.KeySet   // JWT access tokens; nil for opaque ones
+	audience  []string       // the aud of JWT access tokens without resources
+	resources resourcePolicy // RFC 8707 resource indicators
+	base      string         // the issuer's path, without a trailing slash
 	plugin    []Route
 	handler   *http.ServeMux
 
@@ -107,6 +108,11 @@ func New(cfg Config) (*Server, error) {
 			return nil, errors.New("flows: Config.Templates must define the template " + name)
 		}
 	}
+	resources, err := newResourcePolicy(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Resources = slices.Clone(cfg.Resources)
 	lim := cfg.Limits
 	s := &Server{
 		cfg:       cfg,
@@ -124,6 +130,7 @@ func New(cfg Config) (*Server, error) {
 		cors:      cors,
 		redirects: newRedirectLimiter(limit(lim.Redirects), lim.RedirectWindow),
 		limits:    newIssueLimits(lim),
+		resources: resources,
 	}
 	if pc, ok := cfg.Storage.(store.PartChecker); ok {
 		// A composition of parts: every part the server calls must be there, and the

@@ -28,7 +28,12 @@ type TokenRequest struct {
 	// authenticated).
 	Client store.Client
 	// Params are the body parameters, each present at most once; empty values are absent.
+	// resource, which RFC 8707 lets a request repeat, is not among them: it is Resources.
 	Params map[string]string
+	// Resources are the values of the resource parameters (RFC 8707 §2.2), as sent and in
+	// their order; empty values are absent. In a JSON body, resource may be a string or an
+	// array of strings. [TokenRequest.RequestedResources] parses them.
+	Resources []string
 	// Now is the time of the request by the server's clock.
 	Now time.Time
 
@@ -52,6 +57,20 @@ func (r *TokenRequest) RequestedScopes() (want scopes.Set, asked bool, err error
 		return scopes.Set{}, true, InvalidScope("the scope parameter names no scope")
 	}
 	return want, true, nil
+}
+
+// RequestedResources parses the request's resource parameters (RFC 8707 §2): the
+// canonical forms of its resource identifiers (absolute http or https URIs without
+// fragment; see [Config.Resources]), in the order sent, each once, or nil when the request
+// names none. A value that is no resource identifier, or more than [MaxResources] of them,
+// is invalid_target. Whether the client may have them is for [Server.Issue] to check
+// (IssueRequest.Audience).
+func (r *TokenRequest) RequestedResources() ([]string, error) {
+	res, e := parseResources(r.Resources)
+	if e != nil {
+		return nil, e
+	}
+	return res, nil
 }
 
 // TokenResponse is a successful token response (RFC 6749 §5.1), as [Server.Issue] makes it.
@@ -124,7 +143,7 @@ func (s *Server) defaultGrants() []Grant {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string]Grant) (*TokenResponse, *Error) {
-	p, e := readBodyParams(w, r)
+	p, resources, e := readTokenParams(w, r)
 	if e != nil {
 		return nil, e
 	}
@@ -144,7 +163,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string
 		// RFC 7591 §2: grant_types are the grant types the client may use.
 		return nil, UnauthorizedClient("the client's metadata document does not list the grant type %s", gt)
 	}
-	resp, err := g.Exchange(r.Context(), &TokenRequest{Client: client, Params: p, Now: s.now(), doc: doc})
+	resp, err := g.Exchange(r.Context(), &TokenRequest{Client: client, Params: p, Resources: resources, Now: s.now(), doc: doc})
 	switch {
 	case err != nil:
 		return nil, asError(err)

@@ -32,6 +32,7 @@ func (s *Store) CreateCode(_ context.Context, c store.AuthorizationCode) error {
 
 func cloneCode(c store.AuthorizationCode) store.AuthorizationCode {
 	c.Scopes = slices.Clone(c.Scopes)
+	c.Resources = slices.Clone(c.Resources)
 	return c
 }
 

@@ -9,15 +9,15 @@ import (
 )
 
 const codeColumns = `hash, client_id, account_id, organization_id, redirect_uri, scopes, code_challenge,
-	code_challenge_method, family_id, issued_at, expires_at, consumed_at`
+	code_challenge_method, family_id, issued_at, expires_at, consumed_at, resources`
 
 // CreateCode implements [store.Codes].
 func (s *Store) CreateCode(ctx context.Context, c store.AuthorizationCode) error {
 	_, err := s.exec(ctx, "creating a code",
-		`INSERT INTO oauthkit_codes (`+codeColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		`INSERT INTO oauthkit_codes (`+codeColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		hashArg(c.Hash), c.ClientID, c.AccountID, c.OrganizationID, c.RedirectURI, listArg(c.Scopes),
 		c.CodeChallenge, c.CodeChallengeMethod, c.FamilyID, s.f.timeArg(c.IssuedAt), s.f.timeArg(c.ExpiresAt),
-		s.f.nullTimeArg(c.ConsumedAt))
+		s.f.nullTimeArg(c.ConsumedAt), listArg(c.Resources))
 	return err
 }
 
@@ -30,7 +30,7 @@ func (s *Store) Code(ctx context.Context, hash store.Hash, now time.Time) (store
 		func(r row) error {
 			return r.Scan(hashDest{&c.Hash}, &c.ClientID, &c.AccountID, &c.OrganizationID, &c.RedirectURI,
 				listDest{&c.Scopes}, &c.CodeChallenge, &c.CodeChallengeMethod, &c.FamilyID,
-				timeDest{&c.IssuedAt}, timeDest{&c.ExpiresAt}, timeDest{&c.ConsumedAt})
+				timeDest{&c.IssuedAt}, timeDest{&c.ExpiresAt}, timeDest{&c.ConsumedAt}, listDest{&c.Resources})
 		})
 	return c, err
 }

@@ -105,6 +105,7 @@ type tokenRow struct {
 	RotatedAt      *string `json:"rotated_at"`
 	SealedRefresh  *string `json:"sealed_refresh"`
 	GrantedAt      *string `json:"granted_at"`
+	Audience       string  `json:"audience"`
 }
 
 // tokenRows encodes toks for oauthkit_issue_tokens. JSON would replace invalid UTF-8 in a
@@ -116,6 +117,7 @@ func tokenRows(toks []store.Token) ([]byte, error) {
 		strs := []any{t.ID, string(t.Kind), t.Name, t.ClientID, t.AccountID, t.OrganizationID, t.CustomerID,
 			t.FamilyID, t.RefreshID}
 		strs = append(strs, anys(t.Scopes)...)
+		strs = append(strs, anys(t.Audience)...)
 		if !textArgs(strs) {
 			return nil, errors.New("sqlstore: issuing tokens: a token's text is not valid UTF-8 without NUL")
 		}
@@ -124,7 +126,7 @@ func tokenRows(toks []store.Token) ([]byte, error) {
 			AccountID: t.AccountID, OrganizationID: t.OrganizationID, CustomerID: t.CustomerID,
 			Scopes: listArg(t.Scopes), FamilyID: t.FamilyID, RefreshID: t.RefreshID, FromRefresh: t.FromRefresh,
 			IssuedAt: timeText(t.IssuedAt), ExpiresAt: timeText(t.ExpiresAt), RotatedAt: nullTimeText(t.RotatedAt),
-			GrantedAt: nullTimeText(t.GrantedAt),
+			GrantedAt: nullTimeText(t.GrantedAt), Audience: listArg(t.Audience),
 		}
 		if len(t.SealedRefresh) > 0 {
 			sealed := byteaText(t.SealedRefresh)

@@ -10,14 +10,14 @@ import (
 )
 
 const tokenColumns = `id, hash, kind, name, client_id, account_id, organization_id, customer_id, scopes,
-	family_id, refresh_id, from_refresh, issued_at, expires_at, rotated_at, sealed_refresh, granted_at`
+	family_id, refresh_id, from_refresh, issued_at, expires_at, rotated_at, sealed_refresh, granted_at, audience`
 
 func scanToken(r row) (store.Token, error) {
 	var t store.Token
 	err := r.Scan(&t.ID, hashDest{&t.Hash}, &t.Kind, &t.Name, &t.ClientID, &t.AccountID, &t.OrganizationID,
 		&t.CustomerID, listDest{&t.Scopes}, &t.FamilyID, &t.RefreshID, &t.FromRefresh,
 		timeDest{&t.IssuedAt}, timeDest{&t.ExpiresAt}, timeDest{&t.RotatedAt}, &t.SealedRefresh,
-		timeDest{&t.GrantedAt})
+		timeDest{&t.GrantedAt}, listDest{&t.Audience})
 	return t, err
 }
 
@@ -199,14 +199,14 @@ func sealedArg(b []byte) any {
 }
 
 const insertToken = `INSERT INTO oauthkit_tokens (` + tokenColumns + `)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
 
 func (s *Store) insertToken(ctx context.Context, tx *sql.Tx, t store.Token) error {
 	_, err := s.txExec(ctx, tx, insertToken,
 		t.ID, hashArg(t.Hash), string(t.Kind), t.Name, t.ClientID, t.AccountID, t.OrganizationID,
 		t.CustomerID, listArg(t.Scopes), t.FamilyID, t.RefreshID, t.FromRefresh,
 		s.f.timeArg(t.IssuedAt), s.f.timeArg(t.ExpiresAt), s.f.nullTimeArg(t.RotatedAt), sealedArg(t.SealedRefresh),
-		s.f.nullTimeArg(t.GrantedAt))
+		s.f.nullTimeArg(t.GrantedAt), listArg(t.Audience))
 	return err
 }
 

@@ -137,6 +137,11 @@ type AuthorizationCode struct {
 	RedirectURI string
 	// Scopes are the scopes granted, which the tokens issued for the code carry.
 	Scopes []string
+	// Resources are the resources the authorization request named (RFC 8707 resource
+	// identifiers, absolute URIs, as the server wrote them): the tokens issued for the code
+	// are for these, or for fewer when the token request names some. Empty means the
+	// request named none.
+	Resources []string
 	// CodeChallenge and CodeChallengeMethod ("S256" or "plain") are the PKCE challenge
 	// (RFC 7636); empty when the request had none.
 	CodeChallenge       string
@@ -189,7 +194,8 @@ type Token struct {
 	Scopes []string
 	// Audience are the resource servers the token is for: RFC 8707 resource identifiers
 	// (absolute URIs). Empty means unrestricted: the token is for any resource server that
-	// does not require an audience.
+	// does not require an audience. A refresh token's audience is that of its grant, which
+	// the access tokens refreshed with it may narrow.
 	Audience []string
 	// FamilyID groups every token descended from one authorization code, and the customer
 	// tokens minted with one of them, so that revoking the grant revokes them all. A

@@ -78,6 +78,7 @@ func wire(c config) (http.Handler, *memstore.Store) {
 	reg := must(registration.New(registration.Config{Storage: st, Access: registration.Open()}))
 	srv := must(flows.New(flows.Config{
 		Issuer: c.Issuer, Storage: st, Hasher: hasher, Scopes: cat, Authenticator: passwords, Now: c.Now,
+		Resources:                 []string{resource}, // tokens for /mcp, refused for anything else
 		Registration:              reg,
 		ClientIDMetadataDocuments: &flows.ClientIDMetadataDocuments{},
 		Policy:                    flows.Policy{LocalhostAnyPort: true},

@@ -15,8 +15,10 @@ var codeTests = []test{
 	{"GetExpired", "Code returns ErrNotFound when now is at or after ExpiresAt.", codeGetExpired},
 	{"ConsumeMarksConsumed", "Redeeming a code (IssueTokens with ConsumeCode) sets its ConsumedAt " +
 		"to now; Code still returns the code, consumed, until it expires.", codeConsumeMarks},
-	{"NoAliasing", "Mutating the Scopes of a value passed to CreateCode or returned by Code does " +
-		"not change the stored code.", codeNoAliasing},
+	{"Resources", "Code returns the Resources CreateCode stored, in order, and an empty one as " +
+		"empty, consumed or not.", codeResources},
+	{"NoAliasing", "Mutating the Scopes or Resources of a value passed to CreateCode or returned " +
+		"by Code does not change the stored code.", codeNoAliasing},
 }
 
 func codeCreateAndGet(t *testing.T, s store.Parts) {
@@ -98,18 +100,49 @@ func codeConsumeMarks(t *testing.T, s store.Parts) {
 func codeNoAliasing(t *testing.T, s store.Parts) {
 	ctx := t.Context()
 	in := newParty(t, s).code(base)
+	in.Resources = []string{"https://mcp.example.com/mcp", "https://api.example.com"}
 	want := in
 	want.Scopes = []string{"chats--all:ro", "agents--my:rw"}
+	want.Resources = []string{"https://mcp.example.com/mcp", "https://api.example.com"}
 	must(t, "CreateCode", s.CreateCode(ctx, in))
 	in.Scopes[0] = "mutated-after-create"
+	in.Resources[0] = "https://mutated-after-create.example"
 
 	now := base.Add(time.Minute)
 	got, err := s.Code(ctx, in.Hash, now)
 	must(t, "Code", err)
 	checkEqual(t, "Code after mutating the value created", want, got)
 	got.Scopes[1] = "mutated-after-get"
+	got.Resources[1] = "https://mutated-after-get.example"
 
 	got, err = s.Code(ctx, in.Hash, now)
 	must(t, "Code", err)
 	checkEqual(t, "Code after mutating a returned value", want, got)
+}
+
+func codeResources(t *testing.T, s store.Parts) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	one, several, none := p.code(base), p.code(base), p.code(base)
+	one.Resources = []string{"https://mcp.example.com/mcp"}
+	// Out of order on purpose: the order is the request's, and is kept.
+	several.Resources = []string{"https://mcp.example.com/mcp", "https://api.example.com/v1?tenant=7", "http://127.0.0.1:8080"}
+	for _, c := range []store.AuthorizationCode{one, several, none} {
+		must(t, "CreateCode", s.CreateCode(ctx, c))
+	}
+	now := base.Add(time.Minute)
+	for _, want := range []store.AuthorizationCode{one, several, none} {
+		got, err := s.Code(ctx, want.Hash, now)
+		must(t, "Code", err)
+		checkEqual(t, "Code", want, got)
+	}
+
+	must(t, "IssueTokens(ConsumeCode)", s.IssueTokens(ctx, now, store.Issue{
+		Tokens: p.codePair(several, now), ConsumeCode: several.Hash,
+	}))
+	want := several
+	want.ConsumedAt = now
+	got, err := s.Code(ctx, several.Hash, now.Add(time.Second))
+	must(t, "Code(consumed)", err)
+	checkEqual(t, "Code(consumed)", want, got)
 }

@@ -23,8 +23,10 @@ var tokenTests = []test{
 		"a missing, expired or rotated one gives ErrNotFound and nothing is written.", tokenRequireLive},
 	{"GrantedAt", "Token, TokenByID and AccountTokens return the GrantedAt IssueTokens stored, " +
 		"and a zero GrantedAt as zero.", tokenGrantedAt},
-	{"NoAliasing", "Mutating the Scopes of a token passed to IssueTokens (or the Issue's Tokens " +
-		"slice) or returned by Token does not change the stored token.", tokenNoAliasing},
+	{"Audience", "Token, TokenByID and AccountTokens return the Audience IssueTokens stored, in " +
+		"order, and an empty one as empty.", tokenAudience},
+	{"NoAliasing", "Mutating the Scopes or Audience of a token passed to IssueTokens (or the " +
+		"Issue's Tokens slice) or returned by Token does not change the stored token.", tokenNoAliasing},
 	{"AudienceNoAliasing", "Mutating the Audience of a token passed to IssueTokens, or of one " +
 		"returned by Token, does not change the Audience returned afterwards.", tokenAudienceNoAliasing},
 }
@@ -42,6 +44,9 @@ func tokenIssueAndGet(t *testing.T, s store.Parts) {
 	fromRefresh := p.token(store.KindAccess, base.Add(time.Minute))
 	fromRefresh.FamilyID, fromRefresh.RefreshID, fromRefresh.FromRefresh = access.FamilyID, refresh.ID, true
 	fromRefresh.SealedRefresh = []byte{0, 1, 2, 0xfe, 0xff}
+	access.Audience = []string{"https://mcp.example.com/mcp"}
+	refresh.Audience = []string{"https://mcp.example.com/mcp", "https://api.example.com"}
+	ct.Audience = []string{"https://mcp.example.com/mcp"}
 
 	issue(t, s, base, access, refresh, pat, ct)
 	issue(t, s, base.Add(time.Minute), fromRefresh)
@@ -159,12 +164,18 @@ func tokenNoAliasing(t *testing.T, s store.Parts) {
 	p := newParty(t, s)
 	access, refresh := p.pair(newID(), base)
 	wantAccess, wantRefresh := access, refresh
+	access.Audience = []string{"https://mcp.example.com/mcp", "https://api.example.com"}
+	refresh.Audience = []string{"https://mcp.example.com/mcp", "https://api.example.com"}
 	wantAccess.Scopes = []string{"chats--all:ro", "agents--my:rw"}
 	wantRefresh.Scopes = []string{"chats--all:ro", "agents--my:rw"}
+	wantAccess.Audience = []string{"https://mcp.example.com/mcp", "https://api.example.com"}
+	wantRefresh.Audience = []string{"https://mcp.example.com/mcp", "https://api.example.com"}
 	is := store.Issue{Tokens: []store.Token{access, refresh}}
 	must(t, "IssueTokens", s.IssueTokens(t.Context(), base, is))
 	access.Scopes[0] = "mutated-after-issue"
+	access.Audience[0] = "https://mutated-after-issue.example"
 	is.Tokens[1].Scopes[1] = "mutated-after-issue"
+	is.Tokens[1].Audience[1] = "https://mutated-after-issue.example"
 	is.Tokens[1].ExpiresAt = base
 	is.Tokens[0] = store.Token{}
 
@@ -175,6 +186,7 @@ func tokenNoAliasing(t *testing.T, s store.Parts) {
 	got, err := s.Token(t.Context(), wantAccess.Hash, now)
 	must(t, "Token", err)
 	got.Scopes[0] = "mutated-after-get"
+	got.Audience[1] = "https://mutated-after-get.example"
 	checkToken(t, s, "Token after mutating a returned value", wantAccess, now)
 }
 
@@ -271,6 +283,36 @@ func tokenGrantedAt(t *testing.T, s store.Parts) {
 		return // a run of Tokens alone: RunTokenAdmin checks what TokenAdmin returns
 	}
 	for _, want := range []store.Token{access, refresh, pat} {
+		got, err := s.TokenByID(ctx, want.ID, now)
+		must(t, "TokenByID", err)
+		checkEqual(t, "TokenByID("+string(want.Kind)+")", want, got)
+	}
+	got, err := s.AccountTokens(ctx, p.account.ID, store.KindRefresh, now)
+	must(t, "AccountTokens", err)
+	checkEqual(t, "AccountTokens(refresh)", []store.Token{refresh}, got)
+}
+
+func tokenAudience(t *testing.T, s store.Parts) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	access, refresh := p.pair(newID(), base)
+	access.Audience = []string{"https://mcp.example.com/mcp"}
+	// Out of order on purpose: the order is the issuer's, and is kept.
+	refresh.Audience = []string{"https://mcp.example.com/mcp", "https://api.example.com/v1?tenant=7", "http://127.0.0.1:8080"}
+	plain := p.token(store.KindAccess, base) // no audience
+	issue(t, s, base, access, refresh, plain)
+
+	now := base.Add(time.Minute)
+	for _, want := range []store.Token{access, refresh, plain} {
+		checkToken(t, s, "Token("+string(want.Kind)+")", want, now)
+	}
+	if got, err := s.Token(ctx, plain.Hash, now); err == nil && len(got.Audience) != 0 {
+		t.Errorf("Token(no audience).Audience = %q, want empty", got.Audience)
+	}
+	if s.TokenAdmin == nil {
+		return // a run of Tokens alone: RunTokenAdmin checks what TokenAdmin returns
+	}
+	for _, want := range []store.Token{access, refresh} {
 		got, err := s.TokenByID(ctx, want.ID, now)
 		must(t, "TokenByID", err)
 		checkEqual(t, "TokenByID("+string(want.Kind)+")", want, got)

@@ -1,5 +1,6 @@
 // Package form reads request parameters strictly, for the authorization server and its
-// sign-in pages: bounded bodies, no repeated parameter, no control characters.
+// sign-in pages: bounded bodies, no repeated parameter (except one a caller names, as
+// RFC 8707's resource), no control characters.
 package form
 
 import (
@@ -38,17 +39,32 @@ const maxParams = 10000
 // name). A parameter sent without a value is treated as omitted. Names and values are
 // decoded as url.ParseQuery decodes them; those that need no decoding share raw's memory.
 func ParseQuery(raw string) (map[string]string, error) {
+	p, _, err := parseQuery(raw, "")
+	return p, err
+}
+
+// ParseQueryMulti is ParseQuery, except that the parameter named multi may be repeated,
+// as RFC 8707 lets resource be: its values are returned in the order sent (those without a
+// value left out, as omitted), and the map does not hold it. Every other name is
+// still refused when repeated.
+func ParseQueryMulti(raw, multi string) (map[string]string, []string, error) {
+	return parseQuery(raw, multi)
+}
+
+// parseQuery is ParseQuery, with the values of multi ("" for none) collected apart.
+func parseQuery(raw, multi string) (map[string]string, []string, error) {
 	n := strings.Count(raw, "&") + 1
 	if n > maxParams {
-		return nil, ErrEncoding
+		return nil, nil, ErrEncoding
 	}
 	p := make(map[string]string, min(n, 16))
+	var values []string
 	repeated, empty := false, false
 	for rest := raw; rest != ""; {
 		var pair string
 		pair, rest, _ = strings.Cut(rest, "&")
 		if strings.IndexByte(pair, ';') >= 0 {
-			return nil, ErrEncoding
+			return nil, nil, ErrEncoding
 		}
 		if pair == "" {
 			continue
@@ -57,7 +73,13 @@ func ParseQuery(raw string) (map[string]string, error) {
 		k, err1 := url.QueryUnescape(k)
 		v, err2 := url.QueryUnescape(v)
 		if err1 != nil || err2 != nil {
-			return nil, ErrEncoding
+			return nil, nil, ErrEncoding
+		}
+		if multi != "" && k == multi {
+			if v != "" {
+				values = append(values, v)
+			}
+			continue
 		}
 		if _, dup := p[k]; dup {
 			repeated = true
@@ -67,7 +89,7 @@ func ParseQuery(raw string) (map[string]string, error) {
 		empty = empty || v == ""
 	}
 	if repeated {
-		return nil, ErrRepeated
+		return nil, nil, ErrRepeated
 	}
 	if empty {
 		for k, v := range p {
@@ -76,7 +98,7 @@ func ParseQuery(raw string) (map[string]string, error) {
 			}
 		}
 	}
-	return p, nil
+	return p, values, nil
 }
 
 // ReadBody reads a request body of at most MaxBody bytes. A larger one is an error that
