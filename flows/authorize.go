@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oauthkit/oauthkit/flows/internal/clientmeta"
 	"github.com/oauthkit/oauthkit/redirecturi"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
@@ -19,6 +20,7 @@ import (
 type authzRequest struct {
 	raw          string // the original query, replayed after sign-in and consent
 	client       store.Client
+	doc          *clientmeta.Document // the client's metadata document; nil for a stored client
 	redirectURI  string
 	responseType string
 	state        string
@@ -156,21 +158,24 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 	if e := checkText("client_id", clientID); e != nil {
 		return nil, e
 	}
-	client, err := s.store.Client(r.Context(), clientID)
+	// A client_id that storage does not know may be the URL of a client metadata
+	// document (Config.ClientIDMetadataDocuments): one that cannot be used is an unknown
+	// client, on the error page like any other.
+	client, doc, err := s.client(r.Context(), clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "the client is not known")
+		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, unknownClientText(err))
 	}
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, clientUnavailable(err)
 	}
 	if len(client.RedirectURIs) == 0 {
 		return nil, detailErr(ErrUnauthorizedClient, DetailRedirectURINotSet, "the client has no redirect URI")
 	}
-	if redirect == "" || s.matchRedirect(client, redirect) != nil {
+	if redirect == "" || s.matchClientRedirect(client, doc, redirect) != nil {
 		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
 	}
 
-	req := &authzRequest{raw: raw, client: client, redirectURI: redirect}
+	req := &authzRequest{raw: raw, client: client, doc: doc, redirectURI: redirect}
 	// RFC 6749 §4.1.2.1: an error response carries the request's state, even when another
 	// parameter is repeated; a repeated state has no value to echo.
 	if st := vs["state"]; len(st) == 1 {
@@ -230,7 +235,9 @@ func (s *Server) parseAuthz(r *http.Request, raw string) (*authzRequest, *Error)
 		return req, invalidRequest("this client must use PKCE: code_challenge is missing")
 	case req.challenge != "" && !validPKCEString(req.challenge):
 		return req, invalidRequest("code_challenge must be 43 to 128 characters from [A-Za-z0-9-._~]")
-	case req.challenge != "" && s.cfg.Policy.RequireS256 && method != PKCEMethodS256:
+	case req.challenge != "" && (s.cfg.Policy.RequireS256 || doc != nil) && method != PKCEMethodS256:
+		// A client identified by a metadata document is public and new to this server:
+		// it gets no plain PKCE, whatever the policy.
 		return req, invalidRequest("code_challenge_method must be S256")
 	}
 	if req.challenge != "" {

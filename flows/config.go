@@ -71,6 +71,13 @@ type Config struct {
 	// Nil (the default) means no client registers itself: the application provisions
 	// clients ([Server.NewClient]).
 	Registration RouteProvider
+	// ClientIDMetadataDocuments, when set, lets clients that storage does not know
+	// identify themselves with an https URL as client_id, where they publish their
+	// registration (a client ID metadata document, as MCP clients do): see
+	// [ClientIDMetadataDocuments]. The metadata then says
+	// client_id_metadata_document_supported. Nil (the default) means a client_id that
+	// storage does not know is unknown, URL or not.
+	ClientIDMetadataDocuments *ClientIDMetadataDocuments
 	// TokenPrefix starts every token and code, like a region prefix ("dal:"), so that
 	// leaked tokens are recognisable. Default "oak:".
 	TokenPrefix string

@@ -81,17 +81,17 @@ func (s *Server) customer(w http.ResponseWriter, r *http.Request) (*CustomerResp
 		// An app gets customer tokens for itself only, never for another app.
 		return nil, UnauthorizedClient("client_id must be the client the access token was issued to")
 	}
-	client, err := s.store.Client(ctx, p["client_id"])
+	client, doc, err := s.client(ctx, p["client_id"])
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, "the client is not known")
+		return nil, detailErr(ErrUnauthorizedClient, DetailClientIDNotFound, unknownClientText(err))
 	}
 	if err != nil {
-		return nil, TemporarilyUnavailable(err)
+		return nil, clientUnavailable(err)
 	}
 	if client.OrganizationID != "" && client.OrganizationID != caller.OrganizationID {
 		return nil, UnauthorizedClient("the app is private to another organization")
 	}
-	if p["redirect_uri"] == "" || s.matchRedirect(client, p["redirect_uri"]) != nil {
+	if p["redirect_uri"] == "" || s.matchClientRedirect(client, doc, p["redirect_uri"]) != nil {
 		return nil, detailErr(ErrUnauthorizedClient, DetailInvalidRedirectURI, "redirect_uri is not registered for the client")
 	}
 

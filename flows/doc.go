@@ -96,6 +96,54 @@
 // taken for a redirect loop and goes to the error page with
 // exception_details=too_many_redirects.
 //
+// # Clients identified by a metadata document
+//
+// Off by default. With Config.ClientIDMetadataDocuments ([ClientIDMetadataDocuments]) a
+// client that was never registered here may use as client_id an https URL where it
+// publishes its registration, a client ID metadata document (the OAuth Client ID Metadata
+// Document draft, as MCP clients do): when storage does not know a client_id that is such
+// a URL, the server fetches the document, checks it (its client_id must be the URL
+// exactly; no secret; redirect URIs valid) and caches it. Storage is looked up first, so a
+// stored client with a URL as ID is that client. The URL and the document are untrusted
+// input: the document is fetched only from public addresses (checked on the address
+// dialled; AllowPrivate lifts this for tests and development), without redirects, at most
+// 5 KiB within 5 s, at most 32 fetches at once, and kept in a cache of bounded size for
+// the lifetime its HTTP caching headers give it (between a minute and a day), failures
+// for 5 s.
+//
+// Such a client is public: it authenticates with client_id alone (a secret sent anyway
+// is invalid_client), must use PKCE with S256 (plain is invalid_request), may not use the
+// implicit grant, and its refresh tokens rotate. Its redirect URIs match exactly, without
+// the path-prefix rule of stored clients, except that an http://127.0.0.1 or
+// http://[::1] one matches any port. It may use at the token endpoint the grant types its
+// document lists, authorization_code and, when listed, refresh_token (otherwise the code
+// grant issues no refresh token and the refresh grant is unauthorized_client). Its scopes
+// are those of its document's scope member that ClientIDMetadataDocuments.Scopes allows
+// (by default every catalog scope that is neither administrator-only nor
+// PersonalTokensScope), or all of those when the document has no scope member; a request
+// without scope asks for all of them, and the consent page lists each.
+//
+// A document that cannot be used (not fetched, not JSON, a client_id of another URL, a
+// secret, a redirect URI that is invalid) makes the client unknown: the error page with
+// client_id_not_found at the authorization endpoint, unauthorized_client at the token
+// endpoint with the reason as error_description (and in the log at Info level); a
+// redirect URI the document does not list is invalid_redirect_uri; both never reach any
+// redirect URI. A document that cannot be resolved now (too many fetches in flight) is
+// temporarily_unavailable: the error page, or 503 with Retry-After. Every use of the
+// client (each authorization, each token request, each refresh) resolves it again, from
+// the cache while it is fresh, so a scope the document drops is dropped from the next
+// refresh, and a document that is gone ends refreshing.
+//
+// The consent page names such a client by the host of its URL, the one thing about it
+// that was checked ("app.example.com wants to access your account"), and gives the name
+// the document claims only second, as its claim; the sign-in page names it by host too,
+// and no logo is loaded. When the answer goes to a program on the person's computer (a
+// loopback or native-app redirect URI, as all of a desktop app's are), the page warns
+// that any program can claim to be that host and asks to continue only if the person
+// started the app, and consent is asked every time (RFC 8252 §8.6: the client's identity
+// cannot be assured), although the grant is remembered per client ID URL as for any
+// client. The metadata says client_id_metadata_document_supported.
+//
 // # Token endpoint
 //
 // Parameters come as application/x-www-form-urlencoded or as a JSON object of strings; a
@@ -225,7 +273,8 @@
 //
 // The metadata ([Server.Metadata], RFC 8414) lists the issuer, every endpoint, the
 // response and grant types, the client authentication methods, the PKCE methods, the
-// scope catalog, and authorization_response_iss_parameter_supported.
+// scope catalog, and authorization_response_iss_parameter_supported (and
+// client_id_metadata_document_supported with Config.ClientIDMetadataDocuments).
 //
 // # Browser-based clients (CORS)
 //

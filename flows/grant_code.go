@@ -84,7 +84,7 @@ func (g codeGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRespo
 		Scopes:         kept.Names(),
 		FamilyID:       c.FamilyID,
 		GrantedAt:      req.Now,
-	}, refresh: true, consumeCode: h})
+	}, refresh: req.refreshAllowed(), consumeCode: h})
 	switch {
 	case err == nil:
 		return resp, nil

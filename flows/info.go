@@ -73,7 +73,7 @@ func (s *Server) info(r *http.Request) (*InfoResponse, *Error) {
 	if !t.FromRefresh || len(t.SealedRefresh) == 0 || s.cfg.Policy.InfoOmitsRefreshToken {
 		return resp, nil
 	}
-	client, err := s.store.Client(r.Context(), t.ClientID)
+	client, _, err := s.client(r.Context(), t.ClientID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return resp, nil // the client is gone: so are the uses of its refresh token

@@ -50,6 +50,10 @@ type Metadata struct {
 	// AuthorizationResponseIssParameterSupported is true: authorization responses carry
 	// iss (RFC 9207).
 	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
+	// ClientIDMetadataDocumentSupported is true when clients may use an https URL of
+	// their client metadata document as client_id (Config.ClientIDMetadataDocuments);
+	// absent otherwise.
+	ClientIDMetadataDocumentSupported bool `json:"client_id_metadata_document_supported,omitempty"`
 
 	// oauthkit's endpoints beyond RFC 8414 (the LiveChat-style token info, personal access tokens
 	// and customer tokens).
@@ -113,6 +117,7 @@ func (s *Server) Metadata() Metadata {
 	if s.cfg.Registration != nil {
 		m.RegistrationEndpoint = url(p.Registration)
 	}
+	m.ClientIDMetadataDocumentSupported = s.docs != nil
 	return m
 }
 

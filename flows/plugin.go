@@ -18,6 +18,7 @@ func (s *Server) Config() Config {
 	c := s.cfg
 	c.Policy.SignInRoles = slices.Clone(c.Policy.SignInRoles)
 	c.Policy.PersonalTokenClients = slices.Clone(c.Policy.PersonalTokenClients)
+	c.ClientIDMetadataDocuments = c.ClientIDMetadataDocuments.clone()
 	return c
 }
 
@@ -60,7 +61,10 @@ func (s *Server) RevokeAccountTokens(ctx context.Context, accountID string) (int
 // that a sign-in page can say which app asked. redirectURI is the request's redirect URI
 // when it is one of the client's registered ones, "" otherwise: a page whose form ends,
 // through redirects, at the client allows that target in its form-action ([FormAction]).
-// ok is false when returnTo is no authorization request of a known client.
+// ok is false when returnTo is no authorization request of a known client. For a client
+// identified by a client metadata document (Config.ClientIDMetadataDocuments), c.Name is
+// the host of its client ID URL, not the name its document claims: a sign-in page shows
+// what this server checked.
 func (s *Server) RequestingClient(ctx context.Context, returnTo string) (c store.Client, redirectURI string, ok bool) {
 	returnTo = SafeReturnTo(returnTo)
 	if returnTo == "" {
@@ -74,12 +78,16 @@ func (s *Server) RequestingClient(ctx context.Context, returnTo string) (c store
 	if id == "" || len(id) > 200 || checkText("client_id", id) != nil {
 		return store.Client{}, "", false
 	}
-	c, err = s.store.Client(ctx, id)
+	c, doc, err := s.client(ctx, id)
 	if err != nil {
 		return store.Client{}, "", false
 	}
+	if doc != nil {
+		// The name is the client's own claim; its host is what was checked.
+		c.Name = doc.Hostname
+	}
 	q, err := url.ParseQuery(u.RawQuery)
-	if err == nil && len(q["client_id"]) == 1 && len(q["redirect_uri"]) == 1 && s.matchRedirect(c, q.Get("redirect_uri")) == nil {
+	if err == nil && len(q["client_id"]) == 1 && len(q["redirect_uri"]) == 1 && s.matchClientRedirect(c, doc, q.Get("redirect_uri")) == nil {
 		redirectURI = q.Get("redirect_uri")
 	}
 	return c, redirectURI, true

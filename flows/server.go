@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauthkit/oauthkit/flows/internal/clientmeta"
 	"github.com/oauthkit/oauthkit/flows/internal/throttle"
 	"github.com/oauthkit/oauthkit/internal/jose"
 	"github.com/oauthkit/oauthkit/scopes"
@@ -41,6 +42,10 @@ type Server struct {
 	base      string // the issuer's path, without a trailing slash
 	plugin    []Route
 	handler   *http.ServeMux
+
+	// Client ID metadata documents: nil when off; the most such a client may hold.
+	docs      *clientmeta.Resolver
+	docScopes scopes.Set
 }
 
 // New validates cfg and returns a Server. Bad configuration fails here, not per request.
@@ -128,6 +133,12 @@ func New(cfg Config) (*Server, error) {
 		}
 	} else {
 		s.customers, _ = cfg.Storage.(store.Customers)
+	}
+	if d := cfg.ClientIDMetadataDocuments; d != nil {
+		s.cfg.ClientIDMetadataDocuments = d.clone()
+		if s.docs, s.docScopes, err = d.compile(cfg.Scopes, cfg.Now); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.JWT != nil {
 		if s.keys, err = newKeySet(cfg.JWT, cfg.Now()); err != nil {

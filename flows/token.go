@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
+	"github.com/oauthkit/oauthkit/flows/internal/clientmeta"
 	"github.com/oauthkit/oauthkit/scopes"
 	"github.com/oauthkit/oauthkit/store"
 )
@@ -29,6 +31,8 @@ type TokenRequest struct {
 	Params map[string]string
 	// Now is the time of the request by the server's clock.
 	Now time.Time
+
+	doc *clientmeta.Document // the client's metadata document; nil for a stored client
 }
 
 // RequestedScopes parses the request's scope parameter (RFC 6749 §3.3; scopes separated
@@ -132,11 +136,15 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, grants map[string
 	if !ok {
 		return nil, NewError(ErrUnsupportedGrantType, http.StatusBadRequest, "the grant type is not supported")
 	}
-	client, e := s.authenticateClient(r.Context(), r, p)
+	client, doc, e := s.authenticate(r.Context(), r, p)
 	if e != nil {
 		return nil, e
 	}
-	resp, err := g.Exchange(r.Context(), &TokenRequest{Client: client, Params: p, Now: s.now()})
+	if doc != nil && !slices.Contains(doc.GrantTypes, gt) {
+		// RFC 7591 §2: grant_types are the grant types the client may use.
+		return nil, UnauthorizedClient("the client's metadata document does not list the grant type %s", gt)
+	}
+	resp, err := g.Exchange(r.Context(), &TokenRequest{Client: client, Params: p, Now: s.now(), doc: doc})
 	switch {
 	case err != nil:
 		return nil, asError(err)

@@ -11,24 +11,16 @@ import (
 // optional housekeeping capability, not part of [store.Storage]: expired records are never
 // returned anyway, but they hold memory until removed, so a long-running server should call
 // it periodically. Removing an expired refresh token does not remove the access tokens
-// paired with it; they go when they expire in turn.
+// paired with it; they go when they expire in turn. It locks one stripe of tokens at a time,
+// so issuances go on meanwhile; calls of it run one at a time.
 func (s *Store) DeleteExpired(_ context.Context, now time.Time) (int, error) {
+	s.sweep.Lock()
+	defer s.sweep.Unlock()
+	u := s.unusedClients()
+	n := s.codes.deleteExpired(now, u) + s.tokens.deleteExpired(now, u)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.deleteUnusedClients(now)
-	for h, c := range s.codes {
-		if !now.Before(c.ExpiresAt) {
-			delete(s.codes, h)
-			n++
-		}
-	}
-	for id, t := range s.tokens.byID {
-		if !now.Before(t.ExpiresAt) {
-			s.tokens.remove(id)
-			n++
-		}
-	}
-	s.tokens.takeRemoved() // expired tokens are not revocations: subscribers need not hear of them
+	n += s.deleteUnusedClients(now, u)
 	for h, ss := range s.sessions {
 		if !now.Before(ss.ExpiresAt) {
 			delete(s.sessions, h)
@@ -38,67 +30,35 @@ func (s *Store) DeleteExpired(_ context.Context, now time.Time) (int, error) {
 	return n, nil
 }
 
-// deleteUnusedClients removes the clients that expire when unused and have been unused for
-// their UnusedLifetime at now, and their grants, and moves the UsedAt of those it keeps to
-// the latest expiry of their codes and tokens that expired at now (which DeleteExpired
-// removes next). It returns how many clients and grants it removed. The caller holds the
-// write lock.
-func (s *Store) deleteUnusedClients(now time.Time) int {
-	type use struct{ last, expired time.Time }
-	uses := make(map[string]use)
-	for id, c := range s.clients {
-		if c.UnusedLifetime > 0 {
-			uses[id] = use{last: c.LastUsed()}
+// deleteExpired removes the tokens expired at now and returns how many, and tells u of
+// every token it finds. Expired tokens are no revocation: subscribers do not hear of them.
+func (x *tokens) deleteExpired(now time.Time, u uses) int {
+	// A token's client and expiry never change, so the lookup finds the expired ones without
+	// their homes' locks; each is removed under its home's, unless it is gone by then. A
+	// pending token counts as a use of its client: its issuance is one.
+	var byHome [nStripes][]*cell
+	x.byID.each(func(m map[string]*cell) {
+		for _, c := range m {
+			if c.state.Load() != dead {
+				u.see(c.tok.ClientID, c.tok.ExpiresAt, false)
+			}
+			if !now.Before(c.tok.ExpiresAt) {
+				byHome[c.home] = append(byHome[c.home], c)
+			}
 		}
-	}
-	if len(uses) == 0 {
-		return 0
-	}
-	see := func(clientID string, expires time.Time) {
-		u, ok := uses[clientID]
-		if !ok {
-			return
-		}
-		u.last = later(u.last, expires)
-		if !now.Before(expires) {
-			u.expired = later(u.expired, expires)
-		}
-		uses[clientID] = u
-	}
-	for _, c := range s.codes {
-		see(c.ClientID, c.ExpiresAt)
-	}
-	for _, t := range s.tokens.byID {
-		see(t.ClientID, t.ExpiresAt)
-	}
-	removed := make(map[string]bool)
-	for id, u := range uses {
-		c := s.clients[id]
-		if !now.Before(u.last.Add(c.UnusedLifetime)) {
-			delete(s.clients, id)
-			removed[id] = true
-			continue
-		}
-		if u.expired.After(c.UsedAt) {
-			c.UsedAt = u.expired
-			s.clients[id] = c
-		}
-	}
-	n := len(removed)
-	if n > 0 {
-		for k := range s.grants {
-			if removed[k.clientID] {
-				delete(s.grants, k)
+	})
+	n := 0
+	for i, cells := range byHome {
+		st := &x.stripes[i]
+		st.mu.Lock()
+		for _, c := range cells {
+			if c.state.Load() == live {
+				x.unlink(c)
+				u.see(c.tok.ClientID, c.tok.ExpiresAt, true)
 				n++
 			}
 		}
+		st.mu.Unlock()
 	}
 	return n
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

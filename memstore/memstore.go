@@ -12,19 +12,23 @@ import (
 // Store is an in-memory [store.Storage]. Create one with [New]; the zero value is not
 // usable.
 type Store struct {
-	mu sync.RWMutex
+	// tokens and codes have locks of their own (see locking.go).
+	tokens *tokens
+	codes  *codes
+	subs   store.Subscribers
+	// sweep makes calls of DeleteExpired run one at a time (see locking.go).
+	sweep sync.Mutex
 
+	// mu guards the other records.
+	mu        sync.RWMutex
 	orgs      map[string]store.Organization
 	accounts  map[string]store.Account
 	logins    map[string]string  // login → account id
 	subjects  map[subject]string // upstream identity → account id
 	clients   map[string]store.Client
-	codes     map[store.Hash]store.AuthorizationCode
 	grants    map[grantKey]store.Grant
 	sessions  map[store.Hash]store.Session
 	customers map[string]store.Customer
-	tokens    tokenIndex
-	subs      store.Subscribers
 }
 
 type grantKey struct{ accountID, clientID string }
@@ -45,16 +49,16 @@ var (
 // New returns an empty store.
 func New() *Store {
 	return &Store{
+		tokens:    newTokens(),
+		codes:     newCodes(),
 		orgs:      make(map[string]store.Organization),
 		accounts:  make(map[string]store.Account),
 		logins:    make(map[string]string),
 		subjects:  make(map[subject]string),
 		clients:   make(map[string]store.Client),
-		codes:     make(map[store.Hash]store.AuthorizationCode),
 		grants:    make(map[grantKey]store.Grant),
 		sessions:  make(map[store.Hash]store.Session),
 		customers: make(map[string]store.Customer),
-		tokens:    newTokenIndex(),
 	}
 }
 

@@ -2,327 +2,239 @@ package memstore
 
 import (
 	"context"
-	"fmt"
-	"maps"
+	"hash/maphash"
 	"slices"
 	"time"
 
 	"github.com/oauthkit/oauthkit/store"
 )
 
-// ids is a set of token ids.
-type ids = map[string]struct{}
-
-// group is what a limit or a cap counts: tokens of one kind for one (client, account), or
-// for one (client, customer).
-type group struct {
-	kind      store.TokenKind
-	clientID  string
-	accountID string
+// tokens holds the tokens and the indexes over them; locking.go says who guards what.
+type tokens struct {
+	seed    maphash.Seed // of homeOf
+	stripes [nStripes]stripe
+	byHash  *shards[store.Hash, *cell]
+	byID    *shards[string, *cell]
+	// pairs lists, by refresh token ID, the tokens whose RefreshID names it, whether or not
+	// that refresh token is stored.
+	pairs *shards[string, *cellList]
 }
 
-// groupOf returns t's group: customer tokens count per (client, customer), every other
-// kind per (client, account).
-func groupOf(t store.Token) group {
-	if t.Kind == store.KindCustomer {
-		return group{t.Kind, t.ClientID, "customer:" + t.CustomerID}
+func newTokens() *tokens {
+	x := &tokens{
+		seed:   maphash.MakeSeed(),
+		byHash: newShards[store.Hash, *cell](hashBytes[store.Hash]),
+		byID:   newShards[string, *cell](hashString),
+		pairs:  newShards[string, *cellList](hashString),
 	}
-	return group{t.Kind, t.ClientID, t.AccountID}
-}
-
-// tokenIndex holds the tokens and the indexes over them. Its methods assume the caller
-// holds the store's lock (the write lock for those that change it).
-type tokenIndex struct {
-	byID     map[string]store.Token
-	byHash   map[store.Hash]string
-	byGroup  map[group]ids
-	byFamily map[string]ids
-	// byRefresh maps a refresh token id to the tokens whose RefreshID names it (whether or
-	// not that refresh token is still stored).
-	byRefresh map[string]ids
-	// byAccount maps an account id to its tokens.
-	byAccount map[string]ids
-	// removed collects the ids that remove deleted since the last takeRemoved, for
-	// revocation subscribers.
-	removed []string
-}
-
-// takeRemoved returns and clears the ids removed since the last call.
-func (x *tokenIndex) takeRemoved() []string {
-	r := x.removed
-	x.removed = nil
-	return r
-}
-
-func newTokenIndex() tokenIndex {
-	return tokenIndex{
-		byID:      make(map[string]store.Token),
-		byHash:    make(map[store.Hash]string),
-		byGroup:   make(map[group]ids),
-		byFamily:  make(map[string]ids),
-		byRefresh: make(map[string]ids),
-		byAccount: make(map[string]ids),
+	for i := range x.stripes {
+		st := &x.stripes[i]
+		st.groups = make(map[group]*queue)
+		st.families = make(lists)
+		st.accounts = make(lists)
+		st.clients = make(lists)
 	}
+	return x
 }
 
-func addTo[K comparable](m map[K]ids, k K, id string) {
-	s := m[k]
-	if s == nil {
-		s = make(ids)
-		m[k] = s
+// home returns the stripe that t lives in.
+func (x *tokens) home(t store.Token) int { return x.homeOf(t.ClientID, ownerOf(t)) }
+
+// byIDCell returns the cell with id, or nil. It may be pending, or dead by the time the
+// caller looks at it, unless the caller holds its home.
+func (x *tokens) byIDCell(id string) *cell {
+	c, _ := x.byID.get(id)
+	return c
+}
+
+// read returns c's token, unless c is nil, not live or expired at now.
+func (x *tokens) read(c *cell, now time.Time) (store.Token, error) {
+	if c == nil {
+		return store.Token{}, notFound("no such token")
 	}
-	s[id] = struct{}{}
+	st := &x.stripes[c.home]
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	if c.state.Load() != live || !now.Before(c.tok.ExpiresAt) {
+		return store.Token{}, notFound("no such token")
+	}
+	return cloneToken(c.tok), nil
 }
 
-func removeFrom[K comparable](m map[K]ids, k K, id string) {
-	if s := m[k]; s != nil {
-		delete(s, id)
-		if len(s) == 0 {
-			delete(m, k)
+// link adds c, whose hash and ID are reserved, to the indexes and to q, the queue of its
+// group if it has one, whose clock is at now; and makes it live. The caller holds c's home.
+func (x *tokens) link(c *cell, now time.Time, q *queue) {
+	st := &x.stripes[c.home]
+	if q != nil && c.tok.RotatedAt.IsZero() {
+		q.at(now)
+		q.add(c)
+	}
+	if c.tok.FamilyID != "" {
+		st.families.add(c.tok.FamilyID, c, familyList)
+	}
+	st.accounts.add(c.tok.AccountID, c, accountList)
+	st.clients.add(c.tok.ClientID, c, clientList)
+	if r := c.tok.RefreshID; r != "" {
+		sh := x.pairs.of(r)
+		sh.mu.Lock()
+		lists(sh.m).add(r, c, pairList)
+		sh.mu.Unlock()
+	}
+	c.state.Store(live)
+}
+
+// unlink removes c from every index, and its hash and ID from the lookups, and makes it
+// dead. The caller holds c's home.
+func (x *tokens) unlink(c *cell) {
+	c.state.Store(dead)
+	st := &x.stripes[c.home]
+	x.leaveQueue(c)
+	if c.tok.FamilyID != "" {
+		st.families.remove(c.tok.FamilyID, c, familyList)
+	}
+	st.accounts.remove(c.tok.AccountID, c, accountList)
+	st.clients.remove(c.tok.ClientID, c, clientList)
+	if r := c.tok.RefreshID; r != "" {
+		sh := x.pairs.of(r)
+		sh.mu.Lock()
+		lists(sh.m).remove(r, c, pairList)
+		sh.mu.Unlock()
+	}
+	x.unreserve(c)
+}
+
+// leaveQueue takes c out of its group's queue, if it is in one, and drops the queue when
+// that leaves it empty. The caller holds c's home.
+func (x *tokens) leaveQueue(c *cell) {
+	if q := c.q; q != nil {
+		q.remove(c)
+		if q.empty() {
+			delete(x.stripes[c.home].groups, q.key)
 		}
 	}
 }
 
-func cloneToken(t store.Token) store.Token {
-	t.Scopes = slices.Clone(t.Scopes)
-	t.SealedRefresh = slices.Clone(t.SealedRefresh)
-	return t
-}
-
-// insert adds t, whose hash and id must be new.
-func (x *tokenIndex) insert(t store.Token) {
-	t = cloneToken(t)
-	x.byID[t.ID] = t
-	x.byHash[t.Hash] = t.ID
-	addTo(x.byGroup, groupOf(t), t.ID)
-	addTo(x.byFamily, t.FamilyID, t.ID)
-	if t.RefreshID != "" {
-		addTo(x.byRefresh, t.RefreshID, t.ID)
+// unreserve deletes c's hash and ID from the lookups, where they name c.
+func (x *tokens) unreserve(c *cell) {
+	sh := x.byHash.of(c.tok.Hash)
+	sh.mu.Lock()
+	if sh.m[c.tok.Hash] == c {
+		delete(sh.m, c.tok.Hash)
 	}
-	addTo(x.byAccount, t.AccountID, t.ID)
-}
-
-// remove deletes the token with id, if any, and only it.
-func (x *tokenIndex) remove(id string) {
-	t, ok := x.byID[id]
-	if !ok {
-		return
+	sh.mu.Unlock()
+	id := x.byID.of(c.tok.ID)
+	id.mu.Lock()
+	if id.m[c.tok.ID] == c {
+		delete(id.m, c.tok.ID)
 	}
-	delete(x.byID, id)
-	delete(x.byHash, t.Hash)
-	x.removed = append(x.removed, id)
-	removeFrom(x.byGroup, groupOf(t), id)
-	removeFrom(x.byFamily, t.FamilyID, id)
-	if t.RefreshID != "" {
-		removeFrom(x.byRefresh, t.RefreshID, id)
-	}
-	removeFrom(x.byAccount, t.AccountID, id)
+	id.mu.Unlock()
 }
 
-// removeAll deletes the tokens with the given ids. It takes a copy, so that set may be one
-// of the indexes.
-func (x *tokenIndex) removeAll(set ids) {
-	for _, id := range slices.Collect(maps.Keys(set)) {
-		x.remove(id)
-	}
+// pairedWith returns the cells whose RefreshID is refreshID.
+func (x *tokens) pairedWith(refreshID string) []*cell {
+	sh := x.pairs.of(refreshID)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	return slices.Clone(lists(sh.m).of(refreshID))
 }
 
-// removePair deletes the refresh token with refreshID and every token paired with it.
-func (x *tokenIndex) removePair(refreshID string) {
-	x.removeAll(x.byRefresh[refreshID])
-	x.remove(refreshID)
-}
-
-// revoke deletes t and its pair, as [store.Tokens.RevokeToken] says.
-func (x *tokenIndex) revoke(t store.Token) {
+// pairOf returns c and the tokens that removing c takes with it: for a refresh token,
+// the tokens paired with it; for a token paired with a refresh token, that refresh token
+// and every token paired with it ([store.Tokens.RevokeToken]). It reads the lookups only,
+// so the caller may not hold the cells' homes yet.
+func (x *tokens) pairOf(c *cell) []*cell {
 	switch {
-	case t.Kind == store.KindRefresh:
-		x.removePair(t.ID)
-	case t.Kind == store.KindAccess && t.RefreshID != "":
-		x.removePair(t.RefreshID)
-		x.remove(t.ID)
+	case c.tok.Kind == store.KindRefresh:
+		return append(x.pairedWith(c.tok.ID), c)
+	case c.tok.Kind == store.KindAccess && c.tok.RefreshID != "":
+		cells := append(x.pairedWith(c.tok.RefreshID), c)
+		if r := x.byIDCell(c.tok.RefreshID); r != nil {
+			cells = append(cells, r)
+		}
+		return cells
 	default:
-		x.remove(t.ID)
+		return []*cell{c}
 	}
+}
+
+// homes returns the homes of cells.
+func homes(cells []*cell) stripeSet {
+	var s stripeSet
+	for _, c := range cells {
+		s = s.with(c.home)
+	}
+	return s
+}
+
+// need returns errWiden unless t holds the home of every cell.
+func (t *tx) need(cells ...*cell) error {
+	for _, c := range cells {
+		if !t.holds(c) {
+			return errWiden
+		}
+	}
+	return nil
+}
+
+// remove removes c, whose home t holds, as a revocation, unless it is gone already (as
+// the pair of another, say), and reports whether it did.
+func (t *tx) remove(c *cell) bool {
+	if c.state.Load() != live {
+		return false
+	}
+	t.x.unlink(c)
+	t.revoked = append(t.revoked, c.tok.ID)
+	return true
 }
 
 // Token implements [store.Tokens].
 func (s *Store) Token(_ context.Context, hash store.Hash, now time.Time) (store.Token, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	t, ok := s.tokens.byID[s.tokens.byHash[hash]]
-	if !ok || !now.Before(t.ExpiresAt) {
-		return store.Token{}, notFound("no such token")
-	}
-	return cloneToken(t), nil
+	c, _ := s.tokens.byHash.get(hash)
+	return s.tokens.read(c, now)
 }
 
-// IssueTokens implements [store.Tokens]. It checks every condition (the code, the rotation,
-// the required token, the hashes and IDs, the caps) before it changes anything, so a failed
-// issuance writes nothing. Eviction (see [store.Issue.Limits]) applies to the groups of the
-// inserted tokens, refresh groups first, and picks only among the tokens stored before.
-func (s *Store) IssueTokens(_ context.Context, now time.Time, is store.Issue) error {
-	return s.changeTokens(func(x *tokenIndex) error {
-		var code store.AuthorizationCode
-		if !is.ConsumeCode.IsZero() {
-			var ok bool
-			code, ok = s.codes[is.ConsumeCode]
-			if !ok || !now.Before(code.ExpiresAt) {
-				return notFound("no such code")
-			}
-			if !code.ConsumedAt.IsZero() {
-				return conflict("code already consumed")
-			}
-		}
-		if err := x.issue(now, is); err != nil {
-			return err
-		}
-		if !is.ConsumeCode.IsZero() {
-			code.ConsumedAt = now
-			s.codes[is.ConsumeCode] = code
-		}
-		return nil
-	})
-}
-
-// issue does IssueTokens under the store's write lock, except for the code.
-func (x *tokenIndex) issue(now time.Time, is store.Issue) error {
-	if is.RotateID != "" {
-		r, ok := x.byID[is.RotateID]
-		if !ok || r.Kind != store.KindRefresh || !now.Before(r.ExpiresAt) {
-			return notFound("no live refresh token to rotate")
-		}
-		if !r.RotatedAt.IsZero() {
-			return conflict("refresh token already rotated")
-		}
-	}
-	if is.RequireID != "" {
-		if r, ok := x.byID[is.RequireID]; !ok || !r.Live(now) {
-			return notFound("the required token is not live")
-		}
-	}
-	hashes := make(map[store.Hash]struct{}, len(is.Tokens))
-	fresh := make(ids, len(is.Tokens))
-	for _, t := range is.Tokens {
-		if _, ok := x.byHash[t.Hash]; ok {
-			return conflict("token hash exists")
-		}
-		if _, ok := hashes[t.Hash]; ok {
-			return conflict("token hash repeated in issue")
-		}
-		if _, ok := x.byID[t.ID]; ok {
-			return conflict("token id exists")
-		}
-		if _, ok := fresh[t.ID]; ok {
-			return conflict("token id repeated in issue")
-		}
-		hashes[t.Hash] = struct{}{}
-		fresh[t.ID] = struct{}{}
-	}
-
-	if err := x.checkCaps(now, is); err != nil {
-		return err
-	}
-
-	if is.RotateID != "" {
-		r := x.byID[is.RotateID]
-		r.RotatedAt = now
-		x.byID[r.ID] = r
-	}
-	for _, t := range is.Tokens {
-		x.insert(t)
-	}
-	x.enforce(now, is, fresh)
-	return nil
-}
-
-// checkCaps refuses is when a capped group would hold more live tokens than its cap after
-// the insert. The refresh token is.RotateID names is not live after it, so it does not count.
-func (x *tokenIndex) checkCaps(now time.Time, is store.Issue) error {
-	adding := make(map[group]int)
-	for _, t := range is.Tokens {
-		if is.Caps[t.Kind] > 0 {
-			adding[groupOf(t)]++
-		}
-	}
-	for g, n := range adding {
-		live := 0
-		for id := range x.byGroup[g] {
-			if x.byID[id].Live(now) && id != is.RotateID {
-				live++
-			}
-		}
-		if live+n > is.Caps[g.kind] {
-			return fmt.Errorf("memstore: %d live %s tokens: %w", live, g.kind, store.ErrLimitReached)
-		}
-	}
-	return nil
-}
-
-// enforce evicts, in each group of the tokens of is that has a limit, the oldest live tokens
-// stored before this issuance beyond it. fresh holds the ids just inserted, which are never
-// evicted.
-func (x *tokenIndex) enforce(now time.Time, is store.Issue, fresh ids) {
-	var groups []group
-	for _, t := range is.Tokens {
-		if g := groupOf(t); is.Limits[g.kind] > 0 && !slices.Contains(groups, g) {
-			groups = append(groups, g)
-		}
-	}
-	// Refresh tokens first: evicting one removes access tokens too.
-	slices.SortStableFunc(groups, func(a, b group) int {
-		return store.CompareEvictionKind(a.kind, b.kind)
-	})
-	for _, g := range groups {
-		var old []store.Token
-		count := 0
-		for id := range x.byGroup[g] {
-			t := x.byID[id]
-			if !t.Live(now) {
-				continue
-			}
-			count++
-			if _, isNew := fresh[id]; !isNew {
-				old = append(old, t)
-			}
-		}
-		excess := min(count-is.Limits[g.kind], len(old))
-		if excess <= 0 {
-			continue
-		}
-		slices.SortFunc(old, func(a, b store.Token) int {
-			return store.CompareEviction(store.EvictionCandidate{ID: a.ID, IssuedAt: a.IssuedAt},
-				store.EvictionCandidate{ID: b.ID, IssuedAt: b.IssuedAt})
-		})
-		for _, t := range old[:excess] {
-			if t.Kind == store.KindRefresh {
-				x.removePair(t.ID)
-			} else {
-				x.remove(t.ID)
-			}
-		}
-	}
-}
-
-// RevokeToken implements [store.Tokens].
+// RevokeToken implements [store.Tokens]. It locks the homes of the token and its pair.
 func (s *Store) RevokeToken(_ context.Context, id string) error {
-	return s.changeTokens(func(x *tokenIndex) error {
-		t, ok := x.byID[id]
-		if !ok {
+	x := s.tokens
+	var want stripeSet
+	if c := x.byIDCell(id); c != nil {
+		want = homes(x.pairOf(c))
+	}
+	return s.changeTokens(want, func(t *tx) error {
+		c := x.byIDCell(id)
+		if c == nil {
 			return notFound("no such token")
 		}
-		x.revoke(t)
+		victims := x.pairOf(c)
+		if err := t.need(victims...); err != nil {
+			return err
+		}
+		for _, v := range victims {
+			t.remove(v)
+		}
 		return nil
 	})
 }
 
-// RevokeFamily implements [store.Tokens].
+// RevokeFamily implements [store.Tokens]. It locks every stripe: a family spans homes (the
+// customer tokens minted with a grant live with their customer).
 func (s *Store) RevokeFamily(_ context.Context, familyID string) error {
 	if familyID == "" {
 		return nil
 	}
-	return s.changeTokens(func(x *tokenIndex) error {
-		x.removeAll(x.byFamily[familyID])
+	return s.changeTokens(allStripes, func(t *tx) error {
+		for _, c := range s.tokens.family(familyID) {
+			t.remove(c)
+		}
 		return nil
 	})
+}
+
+// family returns the tokens of familyID. The caller holds every stripe.
+func (x *tokens) family(familyID string) []*cell {
+	var cells []*cell
+	for i := range x.stripes {
+		cells = append(cells, x.stripes[i].families.of(familyID)...)
+	}
+	return cells
 }

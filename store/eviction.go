@@ -6,8 +6,8 @@ import (
 )
 
 // EvictionCandidate is a live token of a limited group, stored before the issuance being
-// enforced, as a backend sees it while enforcing [Issue.Limits]. The tokens the issuance
-// inserts are never candidates.
+// enforced, as a backend sees it while enforcing [Issue.Limits] or [Issue.ClientLimits].
+// The tokens the issuance inserts are never candidates.
 type EvictionCandidate struct {
 	// ID is the token record's ID.
 	ID string

@@ -68,28 +68,41 @@ type Codes interface {
 }
 
 // Issue is one atomic token issuance for [Tokens.IssueTokens].
+//
+// Limits and caps count the live tokens of a group. An account group, (Kind, ClientID,
+// AccountID), holds the tokens of a kind that a client holds for one account (a non-empty
+// AccountID). Customer tokens (KindCustomer) go by customer instead: a customer group is
+// (Kind, ClientID, CustomerID), for a non-empty CustomerID. Limits and Caps count, evict and
+// refuse in these groups only. A client group, (Kind, ClientID), holds the tokens with
+// neither an AccountID nor a CustomerID, such as client_credentials access tokens, which act
+// for their client alone; only ClientLimits counts them, so that the instances of an
+// application sharing one client do not evict each other's tokens unless asked to.
 type Issue struct {
 	// Tokens to insert. Their hashes and IDs must be new (ErrConflict otherwise).
 	Tokens []Token
-	// Limits caps the live tokens of a kind per group: after the insert, in each group
-	// that an inserted token belongs to, the oldest live tokens stored before this
-	// issuance (by IssuedAt; ties as [CompareEviction] orders them, refresh groups first
-	// as [CompareEvictionKind] says) beyond the limit are evicted. The tokens this
-	// issuance inserts are never evicted by it, however late it commits. A token's group is
-	// (Kind, ClientID, AccountID), except for customer tokens, whose group is (Kind,
-	// ClientID, CustomerID). A kind that is absent, or a limit ≤ 0, is unlimited. Evicting
-	// a refresh token also removes the access tokens paired with it; evicting an access
-	// token removes only it.
+	// Limits caps the live tokens of a kind per account or customer group: after the
+	// insert, in each such group that an inserted token belongs to, the oldest live tokens
+	// stored before this issuance (by IssuedAt; ties as [CompareEviction] orders them,
+	// refresh groups first as [CompareEvictionKind] says) beyond the limit are evicted. The
+	// tokens this issuance inserts are never evicted by it, however late it commits. A kind
+	// that is absent, or a limit ≤ 0, is unlimited. Evicting a refresh token also removes the
+	// access tokens paired with it; evicting an access token removes only it. Tokens of no
+	// account and no customer are neither counted nor evicted by Limits.
 	Limits map[TokenKind]int
-	// Caps refuses the issuance instead of evicting: when, after the insert, a group that
-	// an inserted token belongs to would hold more live tokens of a kind than Caps names
-	// (the refresh token RotateID names no longer counts: it is rotated), IssueTokens fails
-	// with ErrLimitReached and nothing is written. Under concurrent
-	// issuances the cap holds exactly. A kind that is absent, or a cap ≤ 0, is uncapped.
-	Caps map[TokenKind]int
-	// ClientLimits caps, per (Kind, ClientID), the live tokens of a kind that have neither an
-	// AccountID nor a CustomerID, evicting the oldest beyond the limit as Limits does.
+	// ClientLimits caps, by the same rules as Limits, the live tokens of a kind per client
+	// group: tokens with neither an AccountID nor a CustomerID, per (Kind, ClientID). After
+	// the insert, in each client group that an inserted token belongs to, the oldest live
+	// tokens stored before this issuance beyond the limit are evicted, in the order of
+	// [CompareEviction], never the tokens this issuance inserts, and exactly under concurrent
+	// issuances. A kind that is absent, or a limit ≤ 0, is unlimited.
 	ClientLimits map[TokenKind]int
+	// Caps refuses the issuance instead of evicting: when, after the insert, an account or
+	// customer group that an inserted token belongs to would hold more live tokens of a
+	// kind than Caps names (the refresh token RotateID names no longer counts: it is
+	// rotated), IssueTokens fails with ErrLimitReached and nothing is written. Under
+	// concurrent issuances the cap holds exactly. A kind that is absent, or a cap ≤ 0, is
+	// uncapped. Tokens of no account and no customer are never counted by Caps.
+	Caps map[TokenKind]int
 	// ConsumeCode, when not zero, is the hash of an authorization code that this issuance
 	// redeems: the code must exist, not be expired at now and not be consumed, and it is
 	// marked consumed at now in the same atomic step. A code already consumed fails the
@@ -115,9 +128,9 @@ type Tokens interface {
 	// IssueTokens performs is atomically: the code named by is.ConsumeCode is consumed,
 	// the refresh token named by is.RotateID is rotated, every token is inserted and
 	// limits are enforced, or (a failed check, a cap reached) nothing changes. Under
-	// concurrent calls the live count of a limited kind never exceeds its limit (unless a
-	// single issuance inserts more tokens into a group than its limit: they are all kept),
-	// nor that of a capped kind its cap.
+	// concurrent calls the live count of a group limited by Limits or ClientLimits never
+	// exceeds its limit (unless a single issuance inserts more tokens into a group than its
+	// limit: they are all kept), nor that of a capped group its cap.
 	IssueTokens(ctx context.Context, now time.Time, is Issue) error
 	// Token returns the token with hash, or ErrNotFound when there is none (revoked tokens
 	// are removed) or it has expired at now. A rotated refresh token is returned, with

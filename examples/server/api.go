@@ -46,8 +46,9 @@ func mountAPI(mux *http.ServeMux, st store.Storage, hashKey []byte, cat *scopes.
 	return func() { _ = cache.Close() }, nil
 }
 
-// jwtConfig loads the private JWK at path, creating it (ES256) on first use, for JWT access
-// tokens with the given audiences (comma-separated; empty: the issuer).
+// jwtConfig loads the private JWK at path, creating it (ES256) on first use, and the keys
+// retired beside it (cli_keys.go), for JWT access tokens with the given audiences
+// (comma-separated; empty: the issuer).
 func jwtConfig(path, audience string) (*flows.JWTAccessTokens, error) {
 	key, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -61,6 +62,14 @@ func jwtConfig(path, audience string) (*flows.JWTAccessTokens, error) {
 		return nil, fmt.Errorf("-jwt-key: %w", err)
 	}
 	cfg := &flows.JWTAccessTokens{SigningKey: key}
+	// The keys that signed before a rotation (keys rotate) stay published until their time.
+	retired, err := readRetiredKeys(path)
+	if err != nil {
+		return nil, fmt.Errorf("-jwt-key: %w", err)
+	}
+	for _, r := range retired {
+		cfg.RetiredKeys = append(cfg.RetiredKeys, flows.RetiredKey{Key: r.Key, Until: r.Until})
+	}
 	for _, a := range strings.Split(audience, ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			cfg.Audience = append(cfg.Audience, a)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -76,6 +77,33 @@ func parseConfig(b []byte) (*config, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return &c, nil
+}
+
+// loadConfig reads the config file at path (the embedded demo config when path is empty)
+// and returns it with the server's hash key: OAUTHKIT_HASH_KEY (hex) when it is set, the
+// config's hash_key otherwise. The server and its commands both take their key from here,
+// so the secrets a command makes work for the server.
+func loadConfig(path string) (*config, []byte, error) {
+	raw := demoConfig
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		raw = b
+	}
+	cfg, err := parseConfig(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := cfg.hashKey()
+	if env := os.Getenv("OAUTHKIT_HASH_KEY"); env != "" {
+		key, err = hex.DecodeString(env)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, key, nil
 }
 
 // hashKey returns the configured HMAC key.

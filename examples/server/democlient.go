@@ -18,6 +18,8 @@ type demoClient struct {
 	// curl is the token-exchange command shown when a code arrives that this client did
 	// not ask for (someone followed the printed authorization URL by hand).
 	curl string
+	// console is the URL of the developer console, linked from every page; "" links none.
+	console string
 
 	mu      sync.Mutex
 	pending map[string]string // state → PKCE verifier
@@ -52,7 +54,7 @@ func (d *demoClient) start(w http.ResponseWriter, r *http.Request) {
 // page whose script shows an implicit-flow token from the URL fragment.
 func (d *demoClient) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	data := map[string]any{"Curl": d.curl}
+	data := map[string]any{"Curl": d.curl, "Console": d.console}
 	state := q.Get("state")
 	d.mu.Lock()
 	verifier, ours := d.pending[state]
@@ -161,5 +163,5 @@ There is no refresh token in the implicit flow.</p></div>
   document.getElementById("implicit-none").hidden = true;
   document.getElementById("implicit-token").hidden = false;
 })();</script></div>{{end}}
-<p><a href="/">Start again</a></p>
+<p><a href="/">Start again</a>{{with .Console}} · <a href="{{.}}">Developer console</a>: register apps of your own, make personal access tokens, see the apps you have connected{{end}}</p>
 </body></html>`))

@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	_ "embed"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,19 +35,33 @@ var demoConfig []byte
 // demoClientIDs are the apps of the embedded demo config.
 var demoClientIDs = []string{"demo-server-app", "demo-web-app", "demo-private-app"}
 
+// personalTokenClients are the apps whose tokens may manage personal access tokens
+// (flows.Policy.PersonalTokenClients), for the server and its commands alike.
+var personalTokenClients = []string{"demo-server-app"}
+
 const (
 	demoRedirect = "http://127.0.0.1:9999/callback"
 	demoScopes   = "chats--my:ro chats--all:ro chats--all:rw customers:own personal_tokens:manage"
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return // -h: the flag package printed the usage
-		}
-		fmt.Fprintln(os.Stderr, "server:", err)
-		os.Exit(1)
+	os.Exit(mainExit(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// mainExit runs the command that args name (cli.go), or, when they name none, the
+// server until ctx ends or a signal stops it, and returns the exit code.
+func mainExit(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return command(ctx, args, stdin, stdout, stderr)
 	}
+	if err := run(ctx, args, stdin, stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // -h: the flag package printed the usage
+		}
+		fmt.Fprintln(stderr, "server:", err)
+		return 1
+	}
+	return 0
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
@@ -69,28 +82,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	hashPassword := fs.Bool("hash-password", false, "read a password on stdin, print its argon2id hash for config.json, and exit")
 	hashSecret := fs.Bool("hash-secret", false, "read a client secret on stdin, print its keyed hash for config.json, and exit")
 	newSecret := fs.Bool("new-client-secret", false, "print a new random client secret (256 bits) and its keyed hash for config.json, and exit")
-	var upstream upstreamFlags // -upstream-*: federated sign-in (upstream.go)
+	fs.Usage = func() { serverUsage(fs) } // the flags, and the commands of cli.go
+	var upstream upstreamFlags            // -upstream-*: federated sign-in (upstream.go)
 	upstream.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 
-	raw := demoConfig
-	if *configPath != "" {
-		b, err := os.ReadFile(*configPath)
-		if err != nil {
-			return err
-		}
-		raw = b
+	if fs.NArg() > 0 {
+		// Without this check the server would start and ignore them.
+		return fmt.Errorf("unexpected argument %q: a command comes first (go run ./examples/server help)", fs.Arg(0))
 	}
-	cfg, err := parseConfig(raw)
-	if err != nil {
-		return err
-	}
-	key, err := cfg.hashKey()
-	if env := os.Getenv("OAUTHKIT_HASH_KEY"); env != "" {
-		key, err = hex.DecodeString(env)
-	}
+	cfg, key, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
@@ -196,20 +199,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		Policy: flows.Policy{
 			ErrorPageMode:     *errorPage,
 			ClientCredentials: *clientCredentials,
-			// The demo's own app plays the developer console: its tokens, with the scope
-			// personal_tokens:manage, may manage the person's personal access tokens.
-			PersonalTokenClients: []string{"demo-server-app"},
+			// The demo's own app is first-party: its tokens, with the scope
+			// personal_tokens:manage, may manage the person's personal access tokens
+			// through the API, as the developer console does through its pages.
+			PersonalTokenClients: personalTokenClients,
 		},
 		JWT: jwt,
 	})
 	if err != nil {
 		return err
 	}
-	// The authorization server and its sign-in pages are one handler; the demo API sits
-	// beside it on the same mux.
+	// The authorization server and its sign-in pages are one handler; the developer
+	// console and the demo API sit beside it on the same mux.
 	mux := http.NewServeMux()
 	mux.Handle("GET /favicon.ico", favicon())
 	mux.Handle("/", srv.Handler())
+	if err := mountConsole(mux, srv, st); err != nil {
+		return err
+	}
 	stopAPI, err := mountAPI(mux, st, key, cat)
 	if err != nil {
 		return err
@@ -249,6 +256,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 			RedirectURL:  redirect,
 			Scopes:       strings.Fields(demoScopes),
 		}, curl)
+		dc.console = *issuer + consolePath + "/"
 		ds := newHTTPServer(dc.routes(), defaultLimits)
 		servers = append(servers, ds)
 		go func() { _ = ds.Serve(dln) }()
@@ -356,6 +364,7 @@ func printWelcome(w io.Writer, issuer, demoURL, redirect, curl string) {
 	fmt.Fprintf(w, "Or start an authorization request by hand:\n  %s\n", authURL)
 	fmt.Fprintf(w, "and exchange the code it returns:\n  %s \\\n  -d code=CODE\n\n", curl)
 	fmt.Fprintf(w, "Then call the demo API with the access token:\n  curl -s %s/v3/agent/chats -H \"Authorization: Bearer ACCESS_TOKEN\"\n\n", issuer)
+	fmt.Fprintf(w, "Register apps and make personal access tokens in the developer console:\n  %s%s/\n\n", issuer, consolePath)
 }
 
 func readLine(r io.Reader) (string, error) {

@@ -52,8 +52,9 @@
 //     the database itself, not behind a process-local mutex, if several server processes
 //     will share it. IssueTokens is all or nothing: it redeems the code named by
 //     Issue.ConsumeCode (once per code, ever), rotates the refresh token named by RotateID,
-//     checks RequireID, inserts the tokens and evicts the oldest beyond Limits or refuses
-//     beyond Caps. RevokeFamily removes every token of a grant in one step.
+//     checks RequireID, inserts the tokens and evicts the oldest beyond Limits (tokens of
+//     an account or a customer) and ClientLimits (tokens of neither), or refuses beyond
+//     Caps. RevokeFamily removes every token of a grant in one step.
 //   - Return [store.ErrNotFound], [store.ErrConflict] and [store.ErrLimitReached] (wrapped
 //     is fine) exactly where the contract says. Any other error means "backend failure",
 //     which the server answers with temporarily_unavailable. Transient errors (deadlocks,

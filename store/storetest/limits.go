@@ -13,7 +13,7 @@ import (
 // oldest, atomically, even under concurrent requests.
 var limitTests = []test{
 	{"LimitEvictsOldest", "issuing limit+1 live tokens of a kind for one (client, " +
-		"account) evicts the oldest by IssuedAt.", limitEvictsOldest},
+		"account) evicts the oldest by IssuedAt.", forAccount(limitEvictsOldest)},
 	{"LimitOrdersByIssuedAt", "eviction picks the oldest IssuedAt, not the first " +
 		"inserted.", limitOrdersByIssuedAt},
 	{"LimitPerClientAccountKind", "a limit counts and evicts only tokens of the same " +
@@ -26,16 +26,16 @@ var limitTests = []test{
 	{"LimitEvictAccessAlone", "evicting an access token does not remove its refresh " +
 		"token.", limitEvictAccess},
 	{"LimitUnlimited", "a kind absent from Limits, or with a limit of 0 or less, is " +
-		"unlimited.", limitUnlimited},
+		"unlimited.", forAccount(limitUnlimited)},
 	{"LimitConcurrently", "40 goroutines each issuing one access token for one (client, " +
-		"account) with a limit of 5 all succeed and leave exactly 5 live.", limitConcurrently},
+		"account) with a limit of 5 all succeed and leave exactly 5 live.", forAccount(limitConcurrently)},
 	{"LimitKeepsOwnTokens", "An issuance never evicts the tokens it inserts: into a full group of " +
 		"tokens issued at T, one with IssuedAt T-1s keeps its own token and evicts the oldest " +
-		"stored before it.", limitKeepsOwn},
+		"stored before it.", forAccount(limitKeepsOwn)},
 	{"LimitKeepsOwnTokensConcurrently", "20 goroutines issuing at once into one full group, each a " +
 		"token older than every stored one, all succeed; each evicts the oldest token stored before " +
 		"it, so exactly one of theirs (the last committed) survives beside the limit-1 newest stored.",
-		limitKeepsOwnConcurrently},
+		forAccount(limitKeepsOwnConcurrently)},
 	{"LimitPerCustomer", "Customer tokens are limited and capped per (client, customer): another " +
 		"customer's tokens of the same client, and the customer's tokens of another client, are " +
 		"neither counted nor evicted.", limitPerCustomer},
@@ -47,14 +47,43 @@ func limited(t *testing.T, s store.Parts, now time.Time, limits map[store.TokenK
 	must(t, "IssueTokens", s.IssueTokens(t.Context(), now, store.Issue{Tokens: toks, Limits: limits}))
 }
 
-func limitEvictsOldest(t *testing.T, s store.Parts) {
-	p := newParty(t, s)
-	limits := map[store.TokenKind]int{store.KindAccess: 3}
+// A limitedGroup is a group of access tokens and the Issue field that limits it: the rules
+// of Limits for a (client, account), and the same rules of ClientLimits for a client's
+// tokens of no account.
+type limitedGroup struct {
+	// token returns a new access token of the group, issued at issuedAt.
+	token func(issuedAt time.Time) store.Token
+	// issue returns the issuance of toks with limits as the group's limits.
+	issue func(limits map[store.TokenKind]int, toks ...store.Token) store.Issue
+}
+
+// accountLimited is p's (client, account) group, limited by Limits.
+func accountLimited(p party) limitedGroup {
+	return limitedGroup{
+		token: func(at time.Time) store.Token { return p.token(store.KindAccess, at) },
+		issue: func(limits map[store.TokenKind]int, toks ...store.Token) store.Issue {
+			return store.Issue{Tokens: toks, Limits: limits}
+		},
+	}
+}
+
+// forAccount runs rule on the (client, account) group of a new party.
+func forAccount(rule func(t *testing.T, s store.Parts, g limitedGroup)) func(t *testing.T, s store.Parts) {
+	return func(t *testing.T, s store.Parts) { rule(t, s, accountLimited(newParty(t, s))) }
+}
+
+// limited issues toks into g at now with a limit of limit access tokens.
+func (g limitedGroup) limited(t *testing.T, s store.Parts, now time.Time, limit int, toks ...store.Token) {
+	t.Helper()
+	must(t, "IssueTokens", s.IssueTokens(t.Context(), now, g.issue(map[store.TokenKind]int{store.KindAccess: limit}, toks...)))
+}
+
+func limitEvictsOldest(t *testing.T, s store.Parts, g limitedGroup) {
 	var toks []store.Token
 	for i := range 5 {
 		at := base.Add(time.Duration(i) * time.Minute)
-		tok := p.token(store.KindAccess, at)
-		limited(t, s, at, limits, tok)
+		tok := g.token(at)
+		g.limited(t, s, at, 3, tok)
 		toks = append(toks, tok)
 		if i == 3 {
 			now := at.Add(time.Second)
@@ -185,8 +214,7 @@ func limitEvictAccess(t *testing.T, s store.Parts) {
 	wantPresent(t, s, now, "refresh tokens, including the evicted access token's", refresh...)
 }
 
-func limitUnlimited(t *testing.T, s store.Parts) {
-	p := newParty(t, s)
+func limitUnlimited(t *testing.T, s store.Parts, g limitedGroup) {
 	cases := []map[store.TokenKind]int{
 		nil,
 		{store.KindAccess: 0},
@@ -197,25 +225,24 @@ func limitUnlimited(t *testing.T, s store.Parts) {
 	for i, limits := range cases {
 		for j := range 3 {
 			at := base.Add(time.Duration(3*i+j) * time.Minute)
-			tok := p.token(store.KindAccess, at)
-			limited(t, s, at, limits, tok)
+			tok := g.token(at)
+			must(t, "IssueTokens", s.IssueTokens(t.Context(), at, g.issue(limits, tok)))
 			toks = append(toks, tok)
 		}
-		wantPresent(t, s, base.Add(time.Hour), fmt.Sprintf("access tokens issued with Limits %v", limits), toks...)
+		wantPresent(t, s, base.Add(time.Hour), fmt.Sprintf("access tokens issued with limits %v", limits), toks...)
 	}
 }
 
-func limitConcurrently(t *testing.T, s store.Parts) {
-	p := newParty(t, s)
+func limitConcurrently(t *testing.T, s store.Parts, g limitedGroup) {
 	const n, limit = 40, 5
 	toks := make([]store.Token, n)
 	for i := range toks {
-		toks[i] = p.token(store.KindAccess, base.Add(time.Duration(i)*time.Second))
+		toks[i] = g.token(base.Add(time.Duration(i) * time.Second))
 	}
 	now := base.Add(time.Minute)
 	limits := map[store.TokenKind]int{store.KindAccess: limit}
 	errs := race(n, func(i int) error {
-		return s.IssueTokens(t.Context(), now, store.Issue{Tokens: toks[i : i+1], Limits: limits})
+		return s.IssueTokens(t.Context(), now, g.issue(limits, toks[i]))
 	})
 	for i, err := range errs {
 		if err != nil {
@@ -233,21 +260,20 @@ func limitConcurrently(t *testing.T, s store.Parts) {
 	}
 }
 
-func limitKeepsOwn(t *testing.T, s store.Parts) {
-	p := newParty(t, s)
+func limitKeepsOwn(t *testing.T, s store.Parts, g limitedGroup) {
 	const limit = 3
 	at := base.Add(time.Hour)
 	var stored []store.Token
 	for range limit {
-		stored = append(stored, p.token(store.KindAccess, at))
+		stored = append(stored, g.token(at))
 	}
 	issue(t, s, at, stored...)
 	slices.SortFunc(stored, byEviction)
 
 	// A request that arrived a second before the group filled commits now.
 	now := at.Add(time.Minute)
-	late := p.token(store.KindAccess, at.Add(-time.Second))
-	limited(t, s, now, map[store.TokenKind]int{store.KindAccess: limit}, late)
+	late := g.token(at.Add(-time.Second))
+	g.limited(t, s, now, limit, late)
 	wantPresent(t, s, now, "the token of the issuance (older than the stored ones)", late)
 	wantAbsent(t, s, now, "the oldest token stored before the issuance", stored[0])
 	wantPresent(t, s, now, "the newer stored tokens", stored[1:]...)
@@ -256,9 +282,9 @@ func limitKeepsOwn(t *testing.T, s store.Parts) {
 	// token stored before it.
 	var many []store.Token
 	for range limit + 1 {
-		many = append(many, p.token(store.KindAccess, at.Add(-time.Hour)))
+		many = append(many, g.token(at.Add(-time.Hour)))
 	}
-	limited(t, s, now, map[store.TokenKind]int{store.KindAccess: limit}, many...)
+	g.limited(t, s, now, limit, many...)
 	wantPresent(t, s, now, "the tokens of an issuance larger than the limit", many...)
 	wantAbsent(t, s, now, "every token stored before an issuance larger than the limit", append(stored, late)...)
 }
@@ -269,13 +295,12 @@ func byEviction(a, b store.Token) int {
 		store.EvictionCandidate{ID: b.ID, IssuedAt: b.IssuedAt})
 }
 
-func limitKeepsOwnConcurrently(t *testing.T, s store.Parts) {
-	p := newParty(t, s)
+func limitKeepsOwnConcurrently(t *testing.T, s store.Parts, g limitedGroup) {
 	const n, limit = 20, 5
 	at := base.Add(time.Hour)
 	var stored []store.Token
 	for i := range limit {
-		stored = append(stored, p.token(store.KindAccess, at.Add(time.Duration(i)*time.Second)))
+		stored = append(stored, g.token(at.Add(time.Duration(i)*time.Second)))
 	}
 	issue(t, s, at, stored...)
 
@@ -286,12 +311,12 @@ func limitKeepsOwnConcurrently(t *testing.T, s store.Parts) {
 	// theirs.
 	fresh := make([]store.Token, n)
 	for i := range fresh {
-		fresh[i] = p.token(store.KindAccess, at.Add(-time.Duration(i+1)*time.Second))
+		fresh[i] = g.token(at.Add(-time.Duration(i+1) * time.Second))
 	}
 	now := at.Add(time.Minute)
 	limits := map[store.TokenKind]int{store.KindAccess: limit}
 	errs := race(n, func(i int) error {
-		return s.IssueTokens(t.Context(), now, store.Issue{Tokens: fresh[i : i+1], Limits: limits})
+		return s.IssueTokens(t.Context(), now, g.issue(limits, fresh[i]))
 	})
 	for i, err := range errs {
 		if err != nil {

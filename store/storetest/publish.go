@@ -11,7 +11,8 @@ import (
 
 // RunRevocationPublisher checks the optional store.RevocationPublisher capability: call it
 // from a backend's tests when the backend implements it. Each subscriber must learn the IDs
-// of exactly the tokens that a revocation or a limit eviction removed.
+// of exactly the tokens that a revocation or a limit eviction (of Limits or ClientLimits)
+// removed.
 func RunRevocationPublisher(t *testing.T, newStorage func(t *testing.T) store.Storage) {
 	t.Helper()
 	cases := []struct {
@@ -64,6 +65,15 @@ func RunRevocationPublisher(t *testing.T, newStorage func(t *testing.T) store.St
 			next := p.token(store.KindAccess, base.Add(time.Second))
 			must(t, "IssueTokens", s.IssueTokens(t.Context(), base.Add(time.Second), store.Issue{
 				Tokens: []store.Token{next}, Limits: map[store.TokenKind]int{store.KindAccess: 1},
+			}))
+			return []string{old.ID}
+		}},
+		{"ClientLimitEviction", func(t *testing.T, s store.Parts, p party) []string {
+			old := p.clientToken(store.KindAccess, base)
+			issue(t, s, base, old)
+			next := p.clientToken(store.KindAccess, base.Add(time.Second))
+			must(t, "IssueTokens", s.IssueTokens(t.Context(), base.Add(time.Second), store.Issue{
+				Tokens: []store.Token{next}, ClientLimits: map[store.TokenKind]int{store.KindAccess: 1},
 			}))
 			return []string{old.ID}
 		}},

@@ -16,6 +16,8 @@ var tokenAdminTests = []test{
 		"kinds for \"\"), oldest first, without expired, rotated or other accounts' tokens.", accountTokens},
 	{"AccountTokensNoAliasing", "Mutating a token returned by AccountTokens does not change the " +
 		"stored token.", accountTokensNoAliasing},
+	{"AudienceNoAliasing", "Mutating the Audience of a token returned by TokenByID or AccountTokens " +
+		"does not change the Audience returned afterwards.", adminAudienceNoAliasing},
 	{"RevokeAccountTokens", "RevokeAccountTokens removes every token of the account, rotated ones " +
 		"included, returns how many, and leaves other accounts' tokens.", revokeAccountTokens},
 	{"RevokeAccountTokensFamilies", "RevokeAccountTokens also removes every token sharing a " +
@@ -109,6 +111,23 @@ func accountTokensNoAliasing(t *testing.T, s store.Parts) {
 	got, err = s.AccountTokens(ctx, p.account.ID, store.KindPersonal, base.Add(time.Minute))
 	must(t, "AccountTokens", err)
 	checkEqual(t, "stored token after mutating a returned one", []store.Token{pat}, got)
+}
+
+func adminAudienceNoAliasing(t *testing.T, s store.Parts) {
+	ctx := t.Context()
+	p := newParty(t, s)
+	now := base.Add(time.Minute)
+	tok, want := issueWithAudience(t, s, p, now)
+	byID, err := s.TokenByID(ctx, tok.ID, now)
+	must(t, "TokenByID", err)
+	mutate(byID.Audience, "https://mutated.example/by-id")
+	checkAudience(t, s, "Audience after mutating one returned by TokenByID", tok, want, now)
+	listed, err := s.AccountTokens(ctx, p.account.ID, store.KindAccess, now)
+	must(t, "AccountTokens", err)
+	for _, l := range listed {
+		mutate(l.Audience, "https://mutated.example/listed")
+	}
+	checkAudience(t, s, "Audience after mutating one returned by AccountTokens", tok, want, now)
 }
 
 func revokeAccountTokens(t *testing.T, s store.Parts) {

@@ -25,6 +25,8 @@ var tokenTests = []test{
 		"and a zero GrantedAt as zero.", tokenGrantedAt},
 	{"NoAliasing", "Mutating the Scopes of a token passed to IssueTokens (or the Issue's Tokens " +
 		"slice) or returned by Token does not change the stored token.", tokenNoAliasing},
+	{"AudienceNoAliasing", "Mutating the Audience of a token passed to IssueTokens, or of one " +
+		"returned by Token, does not change the Audience returned afterwards.", tokenAudienceNoAliasing},
 }
 
 func tokenIssueAndGet(t *testing.T, s store.Parts) {
@@ -174,6 +176,47 @@ func tokenNoAliasing(t *testing.T, s store.Parts) {
 	must(t, "Token", err)
 	got.Scopes[0] = "mutated-after-get"
 	checkToken(t, s, "Token after mutating a returned value", wantAccess, now)
+}
+
+// issueWithAudience issues an access token of p with an Audience, mutates the Audience of
+// the value issued, and returns the token and the Audience that Token returned before the
+// mutation, which Token must keep returning. The kit asks what is returned not to change,
+// not what it is.
+func issueWithAudience(t *testing.T, s store.Parts, p party, now time.Time) (store.Token, []string) {
+	t.Helper()
+	tok := p.token(store.KindAccess, base)
+	tok.Audience = []string{"https://api.example.com/", "https://chat.example.com/"}
+	must(t, "IssueTokens", s.IssueTokens(t.Context(), base, store.Issue{Tokens: []store.Token{tok}}))
+	first, err := s.Token(t.Context(), tok.Hash, now)
+	must(t, "Token", err)
+	want := append([]string(nil), first.Audience...)
+	tok.Audience[0] = "https://mutated.example/issued"
+	checkAudience(t, s, "Audience after mutating the issued value", tok, want, now)
+	return tok, want
+}
+
+// checkAudience checks that Token returns tok with the Audience want.
+func checkAudience(t *testing.T, s store.Parts, what string, tok store.Token, want []string, now time.Time) {
+	t.Helper()
+	got, err := s.Token(t.Context(), tok.Hash, now)
+	must(t, what+": Token", err)
+	checkEqual(t, what, want, got.Audience)
+}
+
+// mutate changes the first entry of aud, if there is one.
+func mutate(aud []string, to string) {
+	if len(aud) > 0 {
+		aud[0] = to
+	}
+}
+
+func tokenAudienceNoAliasing(t *testing.T, s store.Parts) {
+	now := base.Add(time.Minute)
+	tok, want := issueWithAudience(t, s, newParty(t, s), now)
+	got, err := s.Token(t.Context(), tok.Hash, now)
+	must(t, "Token", err)
+	mutate(got.Audience, "https://mutated.example/token")
+	checkAudience(t, s, "Audience after mutating one returned by Token", tok, want, now)
 }
 
 func tokenRequireLive(t *testing.T, s store.Parts) {
