@@ -190,6 +190,25 @@ type Policy struct {
 	// confidential client, whose redirect URIs always match their port exactly
 	// ([redirecturi.Options]).
 	LocalhostAnyPort bool
+	// RefreshGrace is a grace window for the rotation of a public client's refresh token:
+	// within RefreshGrace after a refresh token was rotated, the same client presenting it
+	// again gets a new access and refresh token of the same grant instead of having the grant
+	// revoked as reuse. It serves clients of several processes sharing one refresh token
+	// (MCP clients), which refresh at about the same time, and clients that lost the answer
+	// of a rotation to a network error or a restart and retry with the token they hold.
+	// Every token issued stays valid: the earlier rotation's and each repeat's, so that every
+	// process keeps working; each is a member of the grant like any other, so revoking one
+	// revokes them all, and the token limits (Limits.Tokens) apply to them. The window runs
+	// from the token's first rotation and never moves, and at most RefreshGraceRepeats
+	// repeats are granted per rotated token; a repeat after the window, or beyond that
+	// number, is reuse and revokes the grant, as RFC 9700 §4.14.2 asks of a rotated refresh
+	// token. Off (0) by default: a rotated refresh token presented again always revokes the
+	// grant. At most 1 minute; a window weakens the one-time use of rotated refresh tokens,
+	// so keep it as short as the clients allow (some seconds).
+	RefreshGrace time.Duration
+	// RefreshGraceRepeats is how many times one rotated refresh token may be presented
+	// again within RefreshGrace. Default 2; at most 10.
+	RefreshGraceRepeats int
 }
 
 // Defaults of Config.
@@ -226,6 +245,25 @@ func (l Lifetimes) withDefaults() (Lifetimes, error) {
 	setDefault(&l.PersonalToken, defaultPersonalTokenLifetime)
 	setDefault(&l.CustomerToken, defaultCustomerTokenLifetime)
 	return l, nil
+}
+
+// Bounds and defaults of Policy.RefreshGrace and RefreshGraceRepeats.
+const (
+	maxRefreshGrace            = time.Minute
+	defaultRefreshGraceRepeats = 2
+	maxRefreshGraceRepeats     = 10
+)
+
+// withDefaults checks the grace of refresh token rotation and fills in its default.
+func (p Policy) withDefaults() (Policy, error) {
+	if p.RefreshGrace < 0 || p.RefreshGrace > maxRefreshGrace {
+		return p, errors.New("flows: Config.Policy.RefreshGrace must be between 0 and 1 minute")
+	}
+	if p.RefreshGraceRepeats < 0 || p.RefreshGraceRepeats > maxRefreshGraceRepeats {
+		return p, errors.New("flows: Config.Policy.RefreshGraceRepeats must be between 0 (the default) and 10")
+	}
+	setDefault(&p.RefreshGraceRepeats, defaultRefreshGraceRepeats)
+	return p, nil
 }
 
 // withDefaults checks the limits and fills in their defaults.

@@ -178,7 +178,11 @@
 // redirect_uri, code_verifier) is refused and revokes every token the code issued; a
 // replay that fails a check revokes nothing, so a thief cannot revoke the real client's
 // tokens. A public client's refresh token rotates on every use, and presenting a rotated
-// one revokes the whole grant; a confidential client's refresh token does not rotate. No
+// one revokes the whole grant, unless Policy.RefreshGrace is set: within that window after
+// the rotation (at most a minute), the client may present the rotated token again, up to
+// Policy.RefreshGraceRepeats times, and gets a new pair of the same grant while the pairs
+// issued before stay valid (clients of several processes sharing one refresh token, a lost
+// answer retried); a confidential client's refresh token does not rotate. No
 // refresh token of a grant outlives Lifetimes.Grant (90 days) after the code was
 // redeemed. Every refresh looks at the account and the client as they are now: a deleted
 // account, or one without a role of Policy.SignInRoles, gets invalid_grant; scopes the

@@ -12,7 +12,8 @@ import (
 //
 // A confidential client's refresh token does not rotate: the response repeats it. A public
 // client's refresh token rotates on every use (OAuth 2.1 §4.3.1); presenting a rotated one
-// again is treated as theft and revokes the whole token family (RFC 9700 §4.14.2).
+// again is treated as theft and revokes the whole token family (RFC 9700 §4.14.2), except
+// as a repeat within Config.Policy.RefreshGrace, which the storage counts and bounds.
 // The request may narrow the scope; asking for a scope that was not granted is
 // access_denied, as LiveChat-style servers answer.
 //
@@ -43,7 +44,7 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 	if old.ClientID != req.Client.ID {
 		return nil, InvalidGrant("the refresh token was issued to another client")
 	}
-	if !old.RotatedAt.IsZero() {
+	if !old.RotatedAt.IsZero() && !s.inRefreshGrace(old, req) {
 		_ = s.RevokeFamily(ctx, old.FamilyID, "rotated refresh token reused")
 		return nil, InvalidGrant("the refresh token has already been used")
 	}
@@ -108,4 +109,12 @@ func (g refreshGrant) Exchange(ctx context.Context, req *TokenRequest) (*TokenRe
 		return nil, err
 	}
 	return resp, nil
+}
+
+// inRefreshGrace reports whether the rotated refresh token old may be presented again by
+// req's client under Config.Policy.RefreshGrace. The storage counts the repeat, and refuses
+// one beyond the window or RefreshGraceRepeats (ErrConflict: reuse).
+func (s *Server) inRefreshGrace(old store.Token, req *TokenRequest) bool {
+	grace := s.cfg.Policy.RefreshGrace
+	return grace > 0 && req.Client.Public && req.Now.Before(old.RotatedAt.Add(grace))
 }

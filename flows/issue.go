@@ -207,10 +207,14 @@ func (s *Server) issue(ctx context.Context, now time.Time, is issuance) (*TokenR
 	if is.refresh {
 		tokens = append(tokens, rt)
 	}
-	err = s.store.IssueTokens(ctx, now, store.Issue{
+	si := store.Issue{
 		Tokens: tokens, Limits: s.limits.tokens, ClientLimits: s.limits.client,
 		ConsumeCode: is.consumeCode, RotateID: is.rotateID, RequireID: is.requireID,
-	})
+	}
+	if is.rotateID != "" { // a rotation racing with this one is a repeat within the grace
+		si.RotatedWithin, si.MaxRepeats = s.cfg.Policy.RefreshGrace, s.cfg.Policy.RefreshGraceRepeats
+	}
+	err = s.store.IssueTokens(ctx, now, si)
 	if err != nil {
 		return nil, TemporarilyUnavailable(err)
 	}

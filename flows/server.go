@@ -73,6 +73,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Limits, err = cfg.Limits.withDefaults(); err != nil {
 		return nil, err
 	}
+	if cfg.Policy, err = cfg.Policy.withDefaults(); err != nil {
+		return nil, err
+	}
 	cors, err := cfg.CORS.compile()
 	if err != nil {
 		return nil, err

@@ -10,7 +10,7 @@ import (
 // A cell holds one stored token and its places in the indexes, so that removing it from
 // each takes O(1). Its fields are guarded by the lock of its home stripe, except where
 // noted. tok and home are written before the cell is published in the lookup shards and
-// never change after, except for tok.RotatedAt.
+// never change after, except for tok.RotatedAt (and repeats, which is not in tok).
 type cell struct {
 	tok  store.Token
 	home int // the stripe the cell lives in; never changes
@@ -23,6 +23,9 @@ type cell struct {
 	// says that it is on the expired side.
 	gen    uint32
 	lapsed bool
+	// repeats counts the issuances that repeated the rotation of a rotated refresh token
+	// within its grace (store.Issue.RotatedWithin).
+	repeats int
 	// listAt are its positions in the lists of its family, of its account and of its
 	// client (in its home) and of the tokens paired with its refresh token (in the pair
 	// shards, under their lock); -1 when not in one.

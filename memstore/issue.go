@@ -39,7 +39,7 @@ func (t *tx) issue(now time.Time, is store.Issue, codes *codes) error {
 			return err
 		}
 	}
-	rotated, err := t.rotation(now, is.RotateID)
+	rotated, repeat, err := t.rotation(now, is)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,10 @@ func (t *tx) issue(now time.Time, is store.Issue, codes *codes) error {
 	}
 
 	// Nothing fails from here on.
-	if rotated != nil {
+	switch {
+	case repeat:
+		rotated.repeats++
+	case rotated != nil:
 		rotated.tok.RotatedAt = now
 		t.x.leaveQueue(rotated)
 	}
@@ -101,26 +104,30 @@ func (t *tx) enforce(now time.Time, is store.Issue, codes *codes, groups []targe
 	return victims, nil
 }
 
-// rotation returns the refresh token that id names, which must be live at now, or nil for
-// no id.
-func (t *tx) rotation(now time.Time, id string) (*cell, error) {
-	if id == "" {
-		return nil, nil
+// rotation returns the refresh token that is.RotateID names, which must be live at now,
+// or nil for no id. repeat reports a token already rotated that the grace of is lets the
+// issuance repeat (see [store.Issue.RotatedWithin]): it stays rotated and counts a repeat.
+func (t *tx) rotation(now time.Time, is store.Issue) (c *cell, repeat bool, err error) {
+	if is.RotateID == "" {
+		return nil, false, nil
 	}
-	c := t.x.byIDCell(id)
+	c = t.x.byIDCell(is.RotateID)
 	if c == nil {
-		return nil, notFound("no live refresh token to rotate")
+		return nil, false, notFound("no live refresh token to rotate")
 	}
 	if err := t.need(c); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if c.tok.Kind != store.KindRefresh || !now.Before(c.tok.ExpiresAt) {
-		return nil, notFound("no live refresh token to rotate")
+		return nil, false, notFound("no live refresh token to rotate")
 	}
-	if !c.tok.RotatedAt.IsZero() {
-		return nil, conflict("refresh token already rotated")
+	if c.tok.RotatedAt.IsZero() {
+		return c, false, nil
 	}
-	return c, nil
+	if is.RotatedWithin > 0 && now.Before(c.tok.RotatedAt.Add(is.RotatedWithin)) && c.repeats < is.MaxRepeats {
+		return c, true, nil
+	}
+	return nil, false, conflict("refresh token already rotated")
 }
 
 // required checks that the token id names, if any, is live at now.

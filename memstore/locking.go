@@ -38,6 +38,12 @@ package memstore
 // tokens are among those revoked, or checks the code afterwards, and finds none. The same
 // goes for an issuance that rotates or requires one of the revoked tokens.
 //
+// Rotations. An issuance that rotates a refresh token holds its home, so checking that it
+// is not rotated and marking it rotated are one step. A repeat within the grace of a
+// rotation (store.Issue.RotatedWithin) checks and counts the token's repeats in its cell
+// under the same lock, so racing repeats cannot grant more than MaxRepeats; a repeat that
+// fails later (a cap, a taken hash) counts nothing, as it changes nothing.
+//
 // Pending tokens. An issuance reserves the hashes and IDs of its tokens in the lookup shards
 // before it commits (so that two issuances cannot insert the same one), with the tokens in
 // the pending state; it then commits them (live) or rolls them back (dead), still holding

@@ -25,6 +25,11 @@ import (
 // issuePostgres is the statement of an issuance on PostgreSQL.
 const issuePostgres = "SELECT * FROM oauthkit_issue_tokens($1, $2, $3, $4, $5, $6, $7)"
 
+// issueGracePostgres is the statement of an issuance that rotates with a grace (see
+// [store.Issue.RotatedWithin]): migration 0009's oauthkit_issue_tokens_grace, which takes
+// the same arguments and the start of the window and the most repeats.
+const issueGracePostgres = "SELECT * FROM oauthkit_issue_tokens_grace($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+
 // The SQLSTATEs that oauthkit_issue_tokens raises, and the errors they stand for.
 var issueErrors = map[string]error{
 	"OAK01": conflict("consuming a code: already consumed"),
@@ -57,11 +62,15 @@ func (s *Store) issueCall(ctx context.Context, now time.Time, is store.Issue) ([
 	if !is.ConsumeCode.IsZero() {
 		consume = hashArg(is.ConsumeCode)
 	}
+	query, args := issuePostgres, []any{s.f.timeArg(now), string(locks), consume,
+		is.RotateID, is.RequireID, string(tokens), string(groups)}
+	if is.RotateID != "" && graced(is) {
+		query, args = issueGracePostgres, append(args, s.f.timeArg(now.Add(-is.RotatedWithin)), is.MaxRepeats)
+	}
 	var removed []string
 	err = s.retry(ctx, func() error {
 		removed = removed[:0]
-		rows, err := s.db.QueryContext(ctx, issuePostgres, s.f.timeArg(now), string(locks), consume,
-			is.RotateID, is.RequireID, string(tokens), string(groups))
+		rows, err := s.db.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}

@@ -49,6 +49,9 @@ const tokenByHash = "SELECT " + tokenColumns + " FROM oauthkit_tokens WHERE hash
 // revocation read the family, it simply comes after it.) Code consumption and rotation are
 // each one conditional UPDATE, which only one transaction can win; its row lock is taken
 // after the advisory locks, as everywhere, so the two kinds of lock cannot deadlock. A
+// repeat within the grace of a rotation ([store.Issue.RotatedWithin]) is one conditional
+// UPDATE too, of the rotated token's count of repeats (migration 0009), which racing
+// repeats take in turn, each checking the count anew: at most MaxRepeats of them win. A
 // duplicate hash or ID fails the insert on a unique index, and the whole transaction rolls
 // back: nothing is consumed, rotated or evicted.
 func (s *Store) IssueTokens(ctx context.Context, now time.Time, is store.Issue) error {
@@ -82,7 +85,7 @@ func (s *Store) issue(ctx context.Context, tx *sql.Tx, now time.Time, is store.I
 		}
 	}
 	if is.RotateID != "" {
-		if err := s.rotate(ctx, tx, is.RotateID, now); err != nil {
+		if err := s.rotate(ctx, tx, is, now); err != nil {
 			return nil, err
 		}
 	}
@@ -127,17 +130,37 @@ func familyLock(familyID string) int64 { return lockKey("oauthkit token family",
 const (
 	rotateToken = `UPDATE oauthkit_tokens SET rotated_at = $1
 		WHERE id = $2 AND kind = 'refresh' AND rotated_at IS NULL AND expires_at > $1`
+	// repeatRotation counts a repeat of a refresh token rotated after $3 (now minus the
+	// grace window) and repeated fewer than $4 times.
+	repeatRotation = `UPDATE oauthkit_tokens SET repeats = repeats + 1
+		WHERE id = $2 AND kind = 'refresh' AND rotated_at > $3 AND repeats < $4 AND expires_at > $1`
 	refreshLive = "SELECT COUNT(*) FROM oauthkit_tokens WHERE id = $1 AND kind = 'refresh' AND expires_at > $2"
 )
 
-// rotate marks the live refresh token id rotated at now, or tells why it cannot.
-func (s *Store) rotate(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
+// graced reports whether is grants repeats of its rotation.
+func graced(is store.Issue) bool { return is.RotatedWithin > 0 && is.MaxRepeats > 0 }
+
+// rotate marks the live refresh token is.RotateID rotated at now or, within the grace of
+// is, counts a repeat of its rotation, or tells why it can do neither. SQLite has one
+// writer, so a repeat's check and count cannot interleave with another's.
+func (s *Store) rotate(ctx context.Context, tx *sql.Tx, is store.Issue, now time.Time) error {
+	id := is.RotateID
 	res, err := s.txExec(ctx, tx, rotateToken, s.f.timeArg(now), id)
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
 		return err
+	}
+	if graced(is) {
+		res, err := s.txExec(ctx, tx, repeatRotation, s.f.timeArg(now), id,
+			s.f.timeArg(now.Add(-is.RotatedWithin)), is.MaxRepeats)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
 	}
 	var live int
 	err = s.txQueryRow(ctx, tx, refreshLive, id, s.f.timeArg(now)).Scan(&live)

@@ -115,6 +115,19 @@ type Issue struct {
 	// rotated in the same operation. If it has already been rotated, the issuance fails
 	// with ErrConflict and nothing is written; if it is missing or expired, ErrNotFound.
 	RotateID string
+	// RotatedWithin, when positive, is the grace window of a rotation: RotateID may then
+	// also name a refresh token that was rotated less than RotatedWithin before now (and
+	// has not expired), provided fewer than MaxRepeats issuances have already been granted
+	// this way with it. Such an issuance counts one repeat of the token in the same atomic
+	// step, keeps its RotatedAt (the window runs from the first rotation and never moves),
+	// and leaves the tokens issued by the earlier rotation and repeats live. Beyond the
+	// window, or once MaxRepeats repeats have been granted, it fails with ErrConflict as
+	// without a window. However many issuances race, at most MaxRepeats repeats of one
+	// token succeed. Zero (the default) grants no repeat.
+	RotatedWithin time.Duration
+	// MaxRepeats bounds the repeats that RotatedWithin grants per rotated refresh token;
+	// ≤ 0 grants none.
+	MaxRepeats int
 	// RequireID, when set, names a token that must exist and be live at now (not expired,
 	// not rotated) for the issuance to happen; otherwise it fails with ErrNotFound and
 	// nothing is written. The check and the insert are one atomic step, so a token issued

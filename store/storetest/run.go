@@ -31,7 +31,7 @@ var (
 	accountLinkGroup  = group{"Accounts", subjectTests}
 	clientGroup       = group{"Clients", clientTests}
 	codeGroup         = group{"Codes", codeTests}
-	tokenGroup        = group{"Tokens", slices.Concat(tokenTests, rotationTests, revocationTests, limitTests, clientLimitTests, redeemTests, capTests)}
+	tokenGroup        = group{"Tokens", slices.Concat(tokenTests, rotationTests, graceTests, revocationTests, limitTests, clientLimitTests, redeemTests, capTests)}
 	tokenAdminGroup   = group{"TokenAdmin", tokenAdminTests}
 	grantGroup        = group{"Grants", grantTests}
 	sessionGroup      = group{"Sessions", sessionTests}
