@@ -33,8 +33,8 @@ const tokenByHash = "SELECT " + tokenColumns + " FROM oauthkit_tokens WHERE hash
 
 // IssueTokens implements [store.Tokens]: consume the code, rotate, check the required
 // token and the caps, insert, evict, in one transaction. On PostgreSQL that transaction is
-// one statement, a call of a function that migration 0005 creates: one round trip (see
-// issue_postgres.go).
+// one statement, a call of a function that migration 0005 creates, or a plain INSERT when
+// nothing limits, caps or conditions the issuance: one round trip (see issue_postgres.go).
 //
 // Locking on PostgreSQL: the transaction first takes an advisory lock per group it
 // inserts into that a limit or a cap applies to (see [store.Issue.Limits] and
