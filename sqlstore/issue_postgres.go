@@ -99,13 +99,13 @@ func (s *Store) insertOnly(ctx context.Context, toks []store.Token) error {
 	}
 	var q strings.Builder
 	q.WriteString("INSERT INTO oauthkit_tokens (" + tokenColumns + ") VALUES ")
-	args := make([]any, 0, len(toks)*17)
+	args := make([]any, 0, len(toks)*18)
 	for i, t := range toks {
 		if i > 0 {
 			q.WriteString(", ")
 		}
 		q.WriteByte('(')
-		for c := range 17 {
+		for c := range 18 {
 			if c > 0 {
 				q.WriteString(", ")
 			}
@@ -115,7 +115,7 @@ func (s *Store) insertOnly(ctx context.Context, toks []store.Token) error {
 		args = append(args, t.ID, hashArg(t.Hash), string(t.Kind), t.Name, t.ClientID, t.AccountID,
 			t.OrganizationID, t.CustomerID, listArg(t.Scopes), t.FamilyID, t.RefreshID, t.FromRefresh,
 			s.f.timeArg(t.IssuedAt), s.f.timeArg(t.ExpiresAt), s.f.nullTimeArg(t.RotatedAt),
-			sealedArg(t.SealedRefresh), s.f.nullTimeArg(t.GrantedAt))
+			sealedArg(t.SealedRefresh), s.f.nullTimeArg(t.GrantedAt), listArg(t.Audience))
 	}
 	return s.retry(ctx, func() error {
 		_, err := s.db.ExecContext(ctx, q.String(), args...)
