@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"slices"
 
 	"github.com/oauthkit/oauthkit/store"
 )
@@ -122,11 +121,7 @@ func (s *Store) RevokeClientTokens(ctx context.Context, clientID, accountID stri
 		if err != nil {
 			return err
 		}
-		keys := make([]int64, len(families))
-		for i, f := range families {
-			keys[i] = familyLock(f)
-		}
-		if err := s.lock(ctx, tx, keys); err != nil {
+		if err := s.lockFamilies(ctx, tx, families); err != nil {
 			return err
 		}
 		codeArgs := args
@@ -140,29 +135,8 @@ func (s *Store) RevokeClientTokens(ctx context.Context, clientID, accountID stri
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id, f string
-			if err := rows.Scan(&id, &f); err != nil {
-				rows.Close()
-				return err
-			}
-			removed = append(removed, id)
-			if f != "" && !slices.Contains(families, f) {
-				families = append(families, f)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, f := range families {
-			ids, err := s.deleteReturning(ctx, tx, deleteFamily, f)
-			if err != nil {
-				return err
-			}
-			removed = append(removed, ids...)
-		}
-		return nil
+		removed, err = s.deleteWithFamilies(ctx, tx, rows, families)
+		return err
 	})
 	if err != nil {
 		return 0, s.failure("revoking a client's tokens", err)

@@ -60,48 +60,63 @@ func (s *Store) RevokeAccountTokens(ctx context.Context, accountID string) (int,
 		if err != nil {
 			return err
 		}
-		keys := make([]int64, len(families))
-		for i, f := range families {
-			keys[i] = familyLock(f)
-		}
-		if err := s.lock(ctx, tx, keys); err != nil {
+		if err := s.lockFamilies(ctx, tx, families); err != nil {
 			return err
 		}
 		rows, err := s.txQuery(ctx, tx, deleteAccountTokens, accountID)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id, f string
-			if err := rows.Scan(&id, &f); err != nil {
-				rows.Close()
-				return err
-			}
-			removed = append(removed, id)
-			if f != "" && !slices.Contains(families, f) {
-				families = append(families, f) // a family that appeared since it was read
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
 		// The tokens of the account's families that are not the account's own: the customer
 		// tokens minted with them.
-		for _, f := range families {
-			ids, err := s.deleteReturning(ctx, tx, deleteFamily, f)
-			if err != nil {
-				return err
-			}
-			removed = append(removed, ids...)
-		}
-		return nil
+		removed, err = s.deleteWithFamilies(ctx, tx, rows, families)
+		return err
 	})
 	if err != nil {
 		return 0, s.failure("revoking an account's tokens", err)
 	}
 	s.subs.Publish(removed)
 	return len(removed), nil
+}
+
+// lockFamilies takes the advisory locks of families (see [Store.IssueTokens]) in tx.
+func (s *Store) lockFamilies(ctx context.Context, tx *sql.Tx, families []string) error {
+	keys := make([]int64, len(families))
+	for i, f := range families {
+		keys[i] = familyLock(f)
+	}
+	return s.lock(ctx, tx, keys)
+}
+
+// deleteWithFamilies reads the (id, family_id) rows of a DELETE … RETURNING, then deletes
+// the other members of their families and of families (read before, and locked), and
+// returns the IDs of every token removed. A family that appeared since families was read
+// is deleted too.
+func (s *Store) deleteWithFamilies(ctx context.Context, tx *sql.Tx, rows *sql.Rows, families []string) ([]string, error) {
+	var removed []string
+	for rows.Next() {
+		var id, f string
+		if err := rows.Scan(&id, &f); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		removed = append(removed, id)
+		if f != "" && !slices.Contains(families, f) {
+			families = append(families, f)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, f := range families {
+		ids, err := s.deleteReturning(ctx, tx, deleteFamily, f)
+		if err != nil {
+			return nil, err
+		}
+		removed = append(removed, ids...)
+	}
+	return removed, nil
 }
 
 const (
