@@ -206,8 +206,14 @@ func TestCommandClients(t *testing.T) {
 // server uses.
 func assertSecret(t *testing.T, db, id, secret string) {
 	t.Helper()
-	_, key, _ := loadConfig("")
-	h, _ := credentials.NewHasher(key)
+	_, key, err := loadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := credentials.NewHasher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st, err := sqlite.Open(context.Background(), strings.TrimPrefix(db, "sqlite:"))
 	if err != nil {
 		t.Fatal(err)

@@ -94,8 +94,8 @@ func TestCreateAppValidation(t *testing.T) {
 			}
 		})
 	}
-	if apps, _ := e.console.Apps(context.Background(), e.acct(aliceID)); len(apps) != 0 {
-		t.Errorf("refused specs stored %d apps", len(apps))
+	if apps, err := e.console.Apps(context.Background(), e.acct(aliceID)); err != nil || len(apps) != 0 {
+		t.Errorf("refused specs stored %d apps (%v)", len(apps), err)
 	}
 	if _, _, err := e.console.CreateApp(context.Background(), e.acct(muteID), webApp); !errors.Is(err, console.ErrForbidden) {
 		t.Errorf("an account without a sign-in role: err = %v, want ErrForbidden", err)
@@ -301,8 +301,8 @@ func TestConnectedAppsAndRemoveAccess(t *testing.T) {
 	if _, err := e.store.Grant(ctx, aliceID, app.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the consent is still remembered: %v", err)
 	}
-	if conns, _ := e.console.ConnectedApps(ctx, e.acct(aliceID), aliceID); len(conns) != 0 {
-		t.Errorf("after removal ConnectedApps = %+v", conns)
+	if conns, err := e.console.ConnectedApps(ctx, e.acct(aliceID), aliceID); err != nil || len(conns) != 0 {
+		t.Errorf("after removal ConnectedApps = %+v, %v", conns, err)
 	}
 }
 
@@ -371,7 +371,11 @@ func TestPersonalTokensAPI(t *testing.T) {
 	if _, err := e.console.CreatePersonalToken(ctx, e.acct(aliceID), "ci", []string{"personal_tokens:manage"}); !errors.As(err, &invalid) {
 		t.Errorf("a token with the personal tokens scope: %v", err)
 	}
-	for _, sc := range e.console.PersonalTokenScopes(e.acct(aliceID)) {
+	offered := e.console.PersonalTokenScopes(e.acct(aliceID))
+	if len(offered) == 0 {
+		t.Fatal("an agent is offered no scope for a personal token")
+	}
+	for _, sc := range offered {
 		if sc.AdminOnly || sc.Name == "personal_tokens:manage" {
 			t.Errorf("an agent is offered %s", sc.Name)
 		}
