@@ -88,7 +88,7 @@ func (s *Store) AccountGrants(ctx context.Context, accountID, after string, limi
 const (
 	clientAccountFamilies = `SELECT DISTINCT family_id FROM oauthkit_tokens
 		WHERE account_id = $1 AND client_id = $2 AND family_id <> ''`
-	clientAccountCodes  = "DELETE FROM oauthkit_codes WHERE client_id = $1 AND account_id = $2"
+	clientAccountCodes  = "DELETE FROM oauthkit_codes WHERE account_id = $1 AND client_id = $2"
 	clientAccountTokens = `DELETE FROM oauthkit_tokens WHERE account_id = $1 AND client_id = $2
 		RETURNING id, family_id`
 	clientFamilies = `SELECT DISTINCT family_id FROM oauthkit_tokens
@@ -117,21 +117,17 @@ func (s *Store) RevokeClientTokens(ctx context.Context, clientID, accountID stri
 	var removed []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		removed = nil
-		families, err := selectStrings(ctx, tx, famQ, args...)
+		families, err := s.selectStrings(ctx, tx, famQ, args...)
 		if err != nil {
 			return err
 		}
 		if err := s.lockFamilies(ctx, tx, families); err != nil {
 			return err
 		}
-		codeArgs := args
-		if accountID != "" {
-			codeArgs = []any{clientID, accountID}
-		}
-		if _, err := tx.ExecContext(ctx, codesQ, codeArgs...); err != nil {
+		if _, err := s.txExec(ctx, tx, codesQ, args...); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, tokensQ, args...)
+		rows, err := s.txQuery(ctx, tx, tokensQ, args...)
 		if err != nil {
 			return err
 		}
@@ -145,9 +141,9 @@ func (s *Store) RevokeClientTokens(ctx context.Context, clientID, accountID stri
 	return len(removed), nil
 }
 
-// selectStrings returns the single text column of query's rows.
-func selectStrings(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
+// selectStrings returns the single text column of query's rows, a statement of txQueries.
+func (s *Store) selectStrings(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
+	rows, err := s.txQuery(ctx, tx, query, args...)
 	if err != nil {
 		return nil, err
 	}

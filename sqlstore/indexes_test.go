@@ -42,7 +42,7 @@ var lookups = []struct{ query, index string }{
 	{"DELETE FROM oauthkit_tokens WHERE account_id = $1 AND client_id = $2 RETURNING id, family_id", "oauthkit_tokens_group"},
 	{"SELECT DISTINCT family_id FROM oauthkit_tokens WHERE client_id || '' = $1 AND client_id <> '' AND family_id <> ''", "oauthkit_tokens_client"},
 	{"DELETE FROM oauthkit_tokens WHERE client_id || '' = $1 AND client_id <> '' RETURNING id, family_id", "oauthkit_tokens_client"},
-	{"DELETE FROM oauthkit_codes WHERE client_id = $1 AND account_id = $2", "oauthkit_codes_client"},
+	{"DELETE FROM oauthkit_codes WHERE account_id = $1 AND client_id = $2", "oauthkit_codes_client"},
 	{"DELETE FROM oauthkit_codes WHERE client_id = $1", "oauthkit_codes_client"},
 }
 

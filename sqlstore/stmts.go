@@ -73,6 +73,7 @@ var txQueries = []string{
 	oldestInAccountGroup, oldestInCustomerGroup, oldestInClientGroup,
 	deleteByID, deletePaired, tokenPair, deleteFamily,
 	accountFamilies, deleteAccountTokens,
+	clientAccountFamilies, clientAccountCodes, clientAccountTokens, clientFamilies, clientCodes, clientTokens,
 	savepoint, rollbackToSavepoint, releaseSavepoint,
 }
 

@@ -56,7 +56,7 @@ func (s *Store) RevokeAccountTokens(ctx context.Context, accountID string) (int,
 	var removed []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		removed = nil
-		families, err := s.accountFamilies(ctx, tx, accountID)
+		families, err := s.selectStrings(ctx, tx, accountFamilies, accountID)
 		if err != nil {
 			return err
 		}
@@ -123,21 +123,3 @@ const (
 	accountFamilies     = "SELECT DISTINCT family_id FROM oauthkit_tokens WHERE account_id = $1 AND family_id <> ''"
 	deleteAccountTokens = "DELETE FROM oauthkit_tokens WHERE account_id = $1 RETURNING id, family_id"
 )
-
-// accountFamilies returns the distinct non-empty families of accountID's tokens.
-func (s *Store) accountFamilies(ctx context.Context, tx *sql.Tx, accountID string) ([]string, error) {
-	rows, err := s.txQuery(ctx, tx, accountFamilies, accountID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var families []string
-	for rows.Next() {
-		var f string
-		if err := rows.Scan(&f); err != nil {
-			return nil, err
-		}
-		families = append(families, f)
-	}
-	return families, rows.Err()
-}
