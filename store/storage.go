@@ -181,8 +181,9 @@ type TokenAdmin interface {
 	// with it that redeems one of those codes, or rotates or requires one of those tokens,
 	// either commits first, and its tokens are removed too, or fails. An empty clientID
 	// removes nothing. The removed tokens are published like those of RevokeFamily, by a backend that is a
-	// [RevocationPublisher]. Deleting a client calls it with accountID "", so that nothing
-	// the client was given outlives it.
+	// [RevocationPublisher]. Clients.DeleteClient leaves a client's tokens, codes and
+	// grants: whoever deletes a client calls this with accountID "" too, so that no token
+	// or code it was given outlives it.
 	RevokeClientTokens(ctx context.Context, clientID, accountID string) (int, error)
 }
 

@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"net/http"
 
-	"github.com/oauthkit/oauthkit/internal/httpauth"
 	"github.com/oauthkit/oauthkit/store"
 	"github.com/oauthkit/oauthkit/store/credentials"
 )
@@ -62,16 +61,9 @@ func (a Access) allow(r *http.Request, h *credentials.Hasher) *answer {
 		}
 		return nil
 	}
-	hdr, err := httpauth.Header(r)
-	if err != nil {
-		return refuse(invalidRequest(err.Error()))
-	}
-	tok, claimed, err := httpauth.Bearer(hdr)
-	switch {
-	case !claimed:
-		return noToken("an initial access token is required to register a client")
-	case err != nil:
-		return refuse(invalidRequest(err.Error()))
+	tok, refusal := bearer(r, "an initial access token is required to register a client")
+	if refusal != nil {
+		return refusal
 	}
 	got := h.Hash(tok)
 	ok := 0
